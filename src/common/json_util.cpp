@@ -1,0 +1,26 @@
+#include "common/json_util.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace berth::json {
+
+Result<json> parse(std::string_view text, std::string_view what) {
+  try {
+    return json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
+    std::string m = e.what();
+    auto p = m.find("] ");
+    if (p != std::string::npos) m = m.substr(p + 2);
+    return fail(ErrorKind::Invalid, std::string(what) + ": invalid JSON: " + m);
+  }
+}
+
+std::string type_name(const json& j) { return j.type_name(); }
+
+Error type_error(std::string_view path, std::string_view expected, const json& got) {
+  return make_error(ErrorKind::Invalid,
+                    std::string(path) + ": expected " + std::string(expected) + ", got " + got.type_name());
+}
+
+}  // namespace berth::json

@@ -1,0 +1,38 @@
+// linux.seccomp -> a libseccomp filter. Compiled in the parent (so errors come before any
+// namespace exists), loaded in the child as the last step before exec.
+#pragma once
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/error.hpp"
+
+namespace berth::runtime {
+
+class SeccompFilter {
+ public:
+  ~SeccompFilter();
+  SeccompFilter(SeccompFilter&&) noexcept;
+  SeccompFilter& operator=(SeccompFilter&&) noexcept;
+  // Loads the filter into the calling thread. Returns the notify fd when the profile uses
+  // SCMP_ACT_NOTIFY, else -1.
+  Result<int> load();
+  bool uses_notify() const;
+  const std::string& listener_path() const;
+  const std::string& listener_metadata() const;
+
+  struct Impl;
+  explicit SeccompFilter(std::unique_ptr<Impl>);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Validates and compiles; errors name the field ("linux.seccomp.syscalls[3].action: ...").
+Result<SeccompFilter> compile_seccomp(const nlohmann::json& seccomp);
+
+// Sends the notify fd and the container state to listenerPath (SCM_RIGHTS), as runc does.
+Result<> send_seccomp_notify_fd(const std::string& listener_path, int notify_fd,
+                                const nlohmann::json& container_process_state);
+
+}  // namespace berth::runtime
