@@ -2,11 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
-namespace berth::json {
+namespace berth {
 
-Result<json> parse(std::string_view text, std::string_view what) {
+Result<nlohmann::json> parse_json(std::string_view text, std::string_view what) {
   try {
-    return json::parse(text);
+    return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
     std::string m = e.what();
@@ -16,11 +16,9 @@ Result<json> parse(std::string_view text, std::string_view what) {
   }
 }
 
-std::string type_name(const json& j) { return j.type_name(); }
-
-Error type_error(std::string_view path, std::string_view expected, const json& got) {
+Error json_type_error(std::string_view path, std::string_view expected, const nlohmann::json& got) {
   return make_error(ErrorKind::Invalid,
                     std::string(path) + ": expected " + std::string(expected) + ", got " + got.type_name());
 }
 
-}  // namespace berth::json
+}  // namespace berth

@@ -1,18 +1,14 @@
 // Typed access to JSON with errors that name the field: "process.args: expected array of strings".
 #pragma once
 #include <nlohmann/json_fwd.hpp>
-#include <optional>
 #include <string>
-#include <vector>
 
 #include "common/error.hpp"
 
-namespace berth::json {
+namespace berth {
 
-using nlohmann::json;
+// Parses text; a syntax error becomes "<what>: invalid JSON: <where and why>".
+Result<nlohmann::json> parse_json(std::string_view text, std::string_view what);
+Error json_type_error(std::string_view path, std::string_view expected, const nlohmann::json& got);
 
-Result<json> parse(std::string_view text, std::string_view what);
-std::string type_name(const json& j);
-Error type_error(std::string_view path, std::string_view expected, const json& got);
-
-}  // namespace berth::json
+}  // namespace berth

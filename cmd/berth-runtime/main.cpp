@@ -1,0 +1,68 @@
+// berth-runtime: a drop-in for runc. Parses global flags, dispatches to a verb, prints an
+// error once (stderr, and the --log file in text or JSON as containerd expects).
+#include <cstdio>
+#include <cstdlib>
+
+#include "common/log.hpp"
+#include "verbs.hpp"
+
+namespace berth::cli {
+namespace {
+Action g_action;
+}
+void set_action(CLI::App* sub, Action a) {
+  sub->callback([a] { g_action = a; });
+}
+}  // namespace berth::cli
+
+int main(int argc, char** argv) {
+  using namespace berth;
+  cli::Globals g;
+  CLI::App app{"berth-runtime: an OCI container runtime", "berth-runtime"};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("-v,--version",
+                       "berth-runtime version 0.1.0\nspec: 1.2.0\nlibseccomp: 2.5.4");
+  app.add_option("--root", g.opts.root, "root directory for container state");
+  app.add_option("--log", g.log_path, "log file (default: stderr)");
+  app.add_option("--log-format", g.log_format, "log format: text or json")->check(CLI::IsMember({"text", "json"}));
+  app.add_flag("--debug", g.debug, "debug logging");
+  app.add_flag("--systemd-cgroup", g.opts.systemd_cgroup, "cgroupsPath is slice:prefix:name");
+  std::string ignored;
+  app.add_option("--criu", ignored, "ignored (checkpointing is not supported)");
+  app.add_option("--rootless", ignored, "ignored (auto)");
+  cli::add_spec(app, g);
+  cli::add_create(app, g);
+  cli::add_start(app, g);
+  cli::add_run(app, g);
+  cli::add_state(app, g);
+  cli::add_list(app, g);
+  cli::add_kill(app, g);
+  cli::add_delete(app, g);
+  cli::add_exec(app, g);
+  cli::add_ps(app, g);
+  cli::add_pause_resume(app, g);
+  cli::add_features(app, g);
+  cli::add_update(app, g);
+  cli::add_events(app, g);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (!log::configure(g.log_path, g.log_format == "json" ? log::Format::Json : log::Format::Text, g.debug)) {
+    std::fprintf(stderr, "berth-runtime: cannot open log file %s\n", g.log_path.c_str());
+    return 1;
+  }
+  if (!cli::g_action) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
+  auto r = cli::g_action();
+  if (!r) {
+    std::string msg = r.error().what();
+    log::error(msg);
+    if (log::to_file()) std::fprintf(stderr, "berth-runtime: %s\n", msg.c_str());
+    return 1;
+  }
+  return *r;
+}

@@ -1,0 +1,276 @@
+// Parent half of `create` and `run`: validate everything, reserve the state dir, clone the init
+// straight into its new namespaces (no re-exec), finish what needs host privileges, and wait
+// for the init to report ready (or to send its error home). On any failure nothing is left.
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include "common/fd.hpp"
+#include "common/fs.hpp"
+#include "common/log.hpp"
+#include "common/process.hpp"
+#include "runtime/cgroup.hpp"
+#include "runtime/console.hpp"
+#include "runtime/container.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/init.hpp"
+#include "runtime/seccomp.hpp"
+#include "runtime/state.hpp"
+#include "runtime/sync.hpp"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+namespace berth::runtime {
+namespace {
+
+// Undoes a half-made container unless dismissed.
+struct CreateGuard {
+  StateStore* store = nullptr;
+  std::string id;
+  CgroupManager* cgroup = nullptr;
+  pid_t pid = 0;
+  bool armed = true;
+  ~CreateGuard() {
+    if (!armed) return;
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+    if (cgroup) (void)cgroup->destroy();
+    if (store) (void)store->remove(id);
+  }
+};
+
+Result<> write_id_maps(pid_t pid, const Linux& lx) {
+  auto fmt = [](const std::vector<IdMapping>& m) {
+    std::string s;
+    for (auto& e : m) s += std::to_string(e.container_id) + " " + std::to_string(e.host_id) + " " + std::to_string(e.size) + "\n";
+    return s;
+  };
+  std::string base = "/proc/" + std::to_string(pid);
+  BERTH_CHECK(write_file(base + "/uid_map", fmt(lx.uid_mappings)), "write uid mappings");
+  BERTH_CHECK(write_file(base + "/gid_map", fmt(lx.gid_mappings)), "write gid mappings");
+  return {};
+}
+
+Result<> write_time_offsets(const json& offsets) {
+  std::string text;
+  for (auto& [clock, v] : offsets.items()) {
+    const char* name = clock == "monotonic" ? "monotonic" : clock == "boottime" ? "boottime" : nullptr;
+    if (!name) return fail(ErrorKind::Invalid, "linux.timeOffsets: unknown clock \"" + clock + "\"");
+    text += std::string(name) + " " + std::to_string(v.value("secs", 0LL)) + " " + std::to_string(v.value("nanosecs", 0LL)) + "\n";
+  }
+  if (text.empty()) return {};
+  return write_file("/proc/self/timens_offsets", text);
+}
+
+// Namespaces that affect only children (pid, time) are entered by the parent just around clone.
+struct ChildNsScope {
+  UniqueFd saved_pid, saved_time;
+  Result<> enter(const Spec& spec) {
+    if (auto* ns = spec.linux.find(NsType::Pid); ns && !ns->path.empty()) {
+      saved_pid = UniqueFd(open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
+      UniqueFd fd(open(ns->path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd) return fail_sys("open pid namespace " + ns->path);
+      if (setns(fd.get(), CLONE_NEWPID) != 0) return fail_sys("join pid namespace " + ns->path);
+    }
+    if (auto* ns = spec.linux.find(NsType::Time)) {
+      saved_time = UniqueFd(open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
+      if (!ns->path.empty()) {
+        UniqueFd fd(open(ns->path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) return fail_sys("open time namespace " + ns->path);
+        if (setns(fd.get(), CLONE_NEWTIME) != 0) return fail_sys("join time namespace " + ns->path);
+      } else {
+        if (unshare(CLONE_NEWTIME) != 0) return fail_sys("unshare time namespace");
+        if (!spec.linux.time_offsets.is_null()) BERTH_CHECK(write_time_offsets(spec.linux.time_offsets), "set time offsets");
+      }
+    }
+    return {};
+  }
+  void leave() {
+    if (saved_pid) setns(saved_pid.get(), CLONE_NEWPID);
+    if (saved_time) setns(saved_time.get(), CLONE_NEWTIME);
+  }
+};
+
+struct Launched {
+  pid_t pid = 0;
+};
+
+Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateStore& store, CreateGuard& guard) {
+  BERTH_CHECK(validate_id(o.id), "");
+  std::string bundle = o.bundle.empty() ? "." : o.bundle;
+  char real[PATH_MAX];
+  if (!realpath(bundle.c_str(), real)) return fail_sys("bundle " + bundle);
+  bundle = real;
+  auto spec = BERTH_TRY(load_spec(bundle), "");
+  if (!spec.process) return fail(ErrorKind::Invalid, "config.json: process: required to create a container");
+  if (!is_dir(spec.root_path)) return fail(ErrorKind::NotFound, "config.json: root.path: " + spec.root_path + " does not exist");
+  if (spec.process->terminal && o.console_socket.empty())
+    return fail(ErrorKind::Invalid, "cannot allocate tty if runtime is not given --console-socket");
+  if (!spec.process->terminal && !o.console_socket.empty())
+    return fail(ErrorKind::Invalid, "--console-socket is given but process.terminal is false");
+  BERTH_CHECK(validate_resources(spec.linux.resources), "config.json");
+  auto plan = BERTH_TRY(plan_process(*spec.process, spec.linux.seccomp), "config.json");
+  for (auto& w : plan.warnings) log::warn(w);
+
+  if (auto r = store.reserve(o.id); !r) return fail(r.error());
+  guard.store = &store;
+  guard.id = o.id;
+
+  std::string fifo = store.fifo(o.id);
+  if (mkfifo(fifo.c_str(), 0622) != 0) return fail_sys("create exec fifo");
+  UniqueFd fifo_fd(open(fifo.c_str(), O_PATH | O_CLOEXEC));
+  if (!fifo_fd) return fail_sys("open exec fifo");
+
+  UniqueFd console;
+  if (!o.console_socket.empty()) console = BERTH_TRY(connect_unix(o.console_socket), "connect --console-socket");
+
+  auto cg = BERTH_TRY(make_cgroup_manager(spec.linux.cgroups_path, o.id, g.systemd_cgroup), "cgroup");
+  BERTH_CHECK(cg->create(spec.linux.resources), "create cgroup");
+  guard.cgroup = cg.get();
+
+  auto sp = BERTH_TRY(sync_pair(), "");
+
+  InitContext ctx;
+  ctx.spec = &spec;
+  ctx.plan = &plan;
+  ctx.rootfs.bundle = bundle;
+  ctx.sync_fd = sp.child.get();
+  ctx.fifo_fd = fifo_fd.get();
+  ctx.console_fd = console.get();
+  ctx.preserve_fds = o.preserve_fds;
+  ctx.no_pivot = o.no_pivot;
+  ctx.no_new_keyring = o.no_new_keyring;
+  ctx.id = o.id;
+
+  int flags = 0;
+  const Namespace* user = spec.linux.find(NsType::User);
+  for (const auto& ns : spec.linux.namespaces) {
+    if (!ns.path.empty()) continue;
+    switch (ns.type) {
+      case NsType::Cgroup: ctx.new_cgroupns = true; break;  // after the cgroup move, in the child
+      case NsType::Time: break;                             // entered by the parent around clone
+      default: flags |= ns_clone_flag(ns.type);
+    }
+  }
+  ctx.rootfs.new_userns = user && user->path.empty();
+  ctx.rootfs.new_cgroupns = ctx.new_cgroupns;
+  ctx.rootfs.new_netns = (flags & CLONE_NEWNET) != 0;
+  if (user && !user->path.empty()) {
+    // New namespaces must belong to the joined user namespace: create them after joining it.
+    ctx.unshare_flags = flags & ~CLONE_NEWPID;
+    flags &= CLONE_NEWPID;
+  }
+
+  ChildNsScope scope;
+  if (auto r = scope.enter(spec); !r) {
+    scope.leave();
+    return fail(r.error());
+  }
+  // Plain clone without CLONE_VM: a fork straight into the new namespaces.
+  pid_t pid = static_cast<pid_t>(syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
+  if (pid == 0) {
+    sp.parent.reset();
+    container_init(ctx);
+  }
+  int clone_errno = errno;
+  scope.leave();
+  if (pid < 0) return fail(sys_error("clone", clone_errno));
+  guard.pid = pid;
+  sp.child.reset();
+  fifo_fd.reset();
+  console.reset();
+
+  BERTH_CHECK(cg->add_process(pid), "join cgroup");
+  if (ctx.rootfs.new_userns) BERTH_CHECK(write_id_maps(pid, spec.linux), "");
+  std::vector<std::string> warnings;
+  BERTH_CHECK(apply_rlimits(pid, spec.process->rlimits, &warnings), "");
+  for (auto& w : warnings) log::warn(w);
+  BERTH_CHECK(apply_oom_score(pid, spec.process->oom_score_adj), "set oom_score_adj");
+
+  ContainerState st;
+  st.id = o.id;
+  st.pid = pid;
+  st.start_time = process_start_time(pid).value_or(0);
+  st.bundle = bundle;
+  st.rootfs = spec.root_path;
+  st.created = rfc3339_now();
+  st.owner = "root";
+  st.annotations = spec.annotations;
+  st.cgroup = cg->save();
+  for (auto& w : plan.warnings) st.dropped_caps.push_back(w);
+  st.config = nlohmann::json::parse(read_file(bundle + "/config.json").value_or("{}"), nullptr, false);
+  std::string state_json = oci_state(st, Status::Creating).dump();
+  BERTH_CHECK(sync_send(sp.parent.get(), SyncType::Go, state_json), "");
+
+  for (;;) {
+    auto m = sync_recv(sp.parent.get());
+    if (!m) {
+      if (m.error().kind == ErrorKind::Unavailable) return fail(ErrorKind::Internal, "container init exited before it was ready");
+      return fail(m.error());
+    }
+    if (m->type == SyncType::Error) {
+      Error e = m->errnum ? sys_error(m->payload, m->errnum) : make_error(ErrorKind::Internal, m->payload);
+      return fail(std::move(e));
+    }
+    if (m->type == SyncType::Hooks) {
+      BERTH_CHECK(run_hooks(spec.hooks.prestart, "prestart", state_json), "");
+      BERTH_CHECK(run_hooks(spec.hooks.create_runtime, "createRuntime", state_json), "");
+      BERTH_CHECK(sync_send(sp.parent.get(), SyncType::Go), "");
+      continue;
+    }
+    if (m->type == SyncType::SeccompFd) {
+      UniqueFd nfd(m->fd);
+      BERTH_CHECK(send_seccomp_notify_fd(plan.seccomp->listener_path(), nfd.get(), oci_state(st, Status::Creating)),
+                  "send seccomp notify fd to " + plan.seccomp->listener_path());
+      continue;
+    }
+    if (m->type == SyncType::Ready) break;
+  }
+  BERTH_CHECK(store.save(st), "save state");
+  if (!o.pid_file.empty()) BERTH_CHECK(write_file_atomic(o.pid_file, std::to_string(pid)), "write pid file");
+  guard.armed = false;
+  return Launched{pid};
+}
+
+}  // namespace
+
+Result<> create_container(const GlobalOptions& g, const CreateOptions& o) {
+  StateStore store(g.root);
+  CreateGuard guard;
+  BERTH_CHECK(launch(g, o, store, guard), "");
+  return {};
+}
+
+Result<int> run_container(const GlobalOptions& g, const CreateOptions& o, bool detach) {
+  StateStore store(g.root);
+  CreateGuard guard;
+  // Signals arriving before the init exists would kill us and orphan a half-made container.
+  sigset_t all, old;
+  sigfillset(&all);
+  if (!detach) sigprocmask(SIG_BLOCK, &all, &old);
+  auto launched = launch(g, o, store, guard);
+  if (!launched) {
+    if (!detach) sigprocmask(SIG_SETMASK, &old, nullptr);
+    return fail(launched.error());
+  }
+  if (auto r = start_container(g, o.id); !r) {
+    (void)delete_container(g, o.id, true);
+    return fail(r.error());
+  }
+  if (detach) return 0;
+  int status = wait_forwarding_signals(launched->pid);
+  sigprocmask(SIG_SETMASK, &old, nullptr);
+  (void)delete_container(g, o.id, true);
+  return status;
+}
+
+}  // namespace berth::runtime

@@ -1,0 +1,233 @@
+// `exec`: a new process inside a running container's namespaces and cgroup.
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+#include <linux/close_range.h>
+
+#include <csignal>
+#include <thread>
+
+#include "common/fd.hpp"
+#include "common/fs.hpp"
+#include "common/json_util.hpp"
+#include "common/log.hpp"
+#include "runtime/cgroup.hpp"
+#include "runtime/console.hpp"
+#include "runtime/container.hpp"
+#include "runtime/process_setup.hpp"
+#include "runtime/state.hpp"
+#include "runtime/sync.hpp"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+namespace berth::runtime {
+namespace {
+
+struct NsFd {
+  NsType type;
+  UniqueFd fd;
+};
+
+bool same_ns(pid_t pid, const char* name) {
+  struct stat a, b;
+  std::string theirs = "/proc/" + std::to_string(pid) + "/ns/" + name;
+  std::string ours = std::string("/proc/self/ns/") + name;
+  return stat(theirs.c_str(), &a) == 0 && stat(ours.c_str(), &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+Result<std::vector<NsFd>> open_namespaces(pid_t pid) {
+  std::vector<NsFd> out;
+  const NsType order[] = {NsType::User, NsType::Ipc, NsType::Uts, NsType::Network, NsType::Pid,
+                          NsType::Time, NsType::Cgroup, NsType::Mount};
+  for (NsType t : order) {
+    if (same_ns(pid, ns_proc_name(t))) continue;
+    std::string p = "/proc/" + std::to_string(pid) + "/ns/" + ns_proc_name(t);
+    UniqueFd fd(open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+      if (errno == ENOENT) continue;
+      return fail_sys("open " + p);
+    }
+    out.push_back({t, std::move(fd)});
+  }
+  return out;
+}
+
+Result<Process> build_process(const ExecOptions& o, const ContainerState& st) {
+  if (!o.process_file.empty()) {
+    auto text = BERTH_TRY(read_file(o.process_file), "read --process");
+    auto j = BERTH_TRY(parse_json(text, o.process_file), "");
+    return parse_process(j, "process");
+  }
+  if (o.args.empty()) return fail(ErrorKind::Invalid, "exec: no command given (args or --process)");
+  json base = st.config.value("process", json::object());
+  base["args"] = o.args;
+  base["terminal"] = o.tty;
+  base.erase("consoleSize");
+  if (!o.cwd.empty()) base["cwd"] = o.cwd;
+  if (!o.env.empty()) {
+    json env = base.value("env", json::array());
+    for (auto& e : o.env) env.push_back(e);
+    base["env"] = env;
+  }
+  if (!o.user.empty()) {
+    auto colon = o.user.find(':');
+    try {
+      base["user"]["uid"] = std::stoul(o.user.substr(0, colon));
+      if (colon != std::string::npos) base["user"]["gid"] = std::stoul(o.user.substr(colon + 1));
+    } catch (...) {
+      return fail(ErrorKind::Invalid, "--user: expected UID[:GID], got \"" + o.user + "\"");
+    }
+  }
+  for (auto& g : o.additional_gids) base["user"]["additionalGids"].push_back(std::stoul(g));
+  if (o.no_new_privs) base["noNewPrivileges"] = true;
+  for (auto& c : o.caps)
+    for (const char* set : {"bounding", "effective", "permitted", "ambient"}) base["capabilities"][set].push_back(c);
+  return parse_process(base, "process");
+}
+
+// Copies between our stdio and the pty master until the process side closes.
+void proxy_pty(int master) {
+  struct termios saved;
+  bool raw = isatty(0) && tcgetattr(0, &saved) == 0;
+  if (raw) {
+    struct termios t = saved;
+    cfmakeraw(&t);
+    tcsetattr(0, TCSANOW, &t);
+  }
+  pollfd fds[2] = {{0, POLLIN, 0}, {master, POLLIN, 0}};
+  char buf[8192];
+  for (;;) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = read(master, buf, sizeof buf);
+      if (n <= 0) break;
+      (void)!write(1, buf, static_cast<size_t>(n));
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP)) {
+      ssize_t n = read(0, buf, sizeof buf);
+      if (n <= 0) fds[0].fd = -1;
+      else (void)!write(master, buf, static_cast<size_t>(n));
+    }
+  }
+  if (raw) tcsetattr(0, TCSANOW, &saved);
+}
+
+}  // namespace
+
+Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
+  StateStore store(g.root);
+  auto st = BERTH_TRY(store.load(o.id), "");
+  Status status = container_status(store, st);
+  if (status == Status::Stopped) return fail(ErrorKind::Conflict, "cannot exec in a stopped container");
+  if (status == Status::Paused) return fail(ErrorKind::Conflict, "cannot exec in a paused container");
+  auto proc = BERTH_TRY(build_process(o, st), "");
+  json seccomp = st.config.contains("linux") ? st.config["linux"].value("seccomp", json()) : json();
+  auto plan = BERTH_TRY(plan_process(proc, seccomp), "");
+  for (auto& w : plan.warnings) log::warn(w);
+  auto nss = BERTH_TRY(open_namespaces(st.pid), "");
+  bool joins_user = false;
+  for (auto& n : nss) joins_user |= n.type == NsType::User;
+
+  UniqueFd console;
+  if (proc.terminal && !o.console_socket.empty()) console = BERTH_TRY(connect_unix(o.console_socket), "connect --console-socket");
+  int proxy_sock[2] = {-1, -1};
+  bool proxy = proc.terminal && o.console_socket.empty();
+  if (proxy) {
+    if (o.detach) return fail(ErrorKind::Invalid, "cannot allocate tty if runtime is not given --console-socket with --detach");
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, proxy_sock) != 0) return fail_sys("socketpair");
+    console = UniqueFd(proxy_sock[1]);
+  }
+  UniqueFd proxy_recv(proxy_sock[0]);
+
+  auto sp = BERTH_TRY(sync_pair(), "");
+  // pid and time namespaces apply to children only: enter them here, around the fork.
+  UniqueFd saved_pid(open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
+  UniqueFd saved_time(open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
+  for (auto& n : nss) {
+    if (n.type == NsType::Pid && setns(n.fd.get(), CLONE_NEWPID) != 0) return fail_sys("join pid namespace");
+    if (n.type == NsType::Time && setns(n.fd.get(), CLONE_NEWTIME) != 0) return fail_sys("join time namespace");
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    int sync_fd = sp.child.get();
+    auto steps = [&]() -> Result<std::string> {
+      BERTH_CHECK(sync_expect(sync_fd, SyncType::Go), "wait for parent");
+      for (auto& n : nss) {
+        if (n.type == NsType::Pid || n.type == NsType::Time) continue;
+        if (setns(n.fd.get(), ns_clone_flag(n.type)) != 0) return fail_sys(std::string("join ") + ns_name(n.type) + " namespace");
+      }
+      if (joins_user && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)) return fail_sys("become root in the user namespace");
+      if (proc.terminal) {
+        unsigned rows = proc.console_size ? proc.console_size->height : 0;
+        unsigned cols = proc.console_size ? proc.console_size->width : 0;
+        if (setsid() < 0) return fail_sys("setsid");
+        auto pty = BERTH_TRY(open_pty(rows, cols), "set up console");
+        BERTH_CHECK(send_fd(console.get(), pty.master.get(), "/dev/ptmx"), "send console");
+        BERTH_CHECK(make_controlling_tty(pty.slave.get()), "set up console");
+      }
+      if (chdir(proc.cwd.c_str()) != 0) return fail_sys("chdir to cwd (\"" + proc.cwd + "\")");
+      auto exe = BERTH_TRY(resolve_executable(proc), "");
+      BERTH_CHECK(become_user(plan, joins_user), "");
+      syscall(SYS_close_range, 3 + o.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+      return exe;
+    };
+    auto exe = steps();
+    if (!exe) sync_fail(sync_fd, exe.error());
+    if (plan.seccomp && proc.no_new_privileges)
+      if (auto r = plan.seccomp->load(); !r) sync_fail(sync_fd, r.error().wrap("load seccomp filter"));
+    exec_process(*exe, proc);
+  }
+  int fork_errno = errno;
+  if (saved_pid) setns(saved_pid.get(), CLONE_NEWPID);
+  if (saved_time) setns(saved_time.get(), CLONE_NEWTIME);
+  if (pid < 0) return fail(sys_error("fork", fork_errno));
+  sp.child.reset();
+  auto abort_child = [&](Error e) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return fail(std::move(e));
+  };
+  if (!st.cgroup.is_null()) {
+    auto cg = load_cgroup_manager(st.cgroup);
+    if (!cg) return abort_child(cg.error());
+    if (auto r = (*cg)->add_process(pid); !r) return abort_child(r.error().wrap("join container cgroup"));
+  }
+  std::vector<std::string> warnings;
+  if (auto r = apply_rlimits(pid, proc.rlimits, &warnings); !r) return abort_child(r.error());
+  for (auto& w : warnings) log::warn(w);
+  if (auto r = sync_send(sp.parent.get(), SyncType::Go); !r) return abort_child(r.error());
+  // The child either reports an error or execs, closing its end (close-on-exec): EOF = success.
+  auto m = sync_recv(sp.parent.get());
+  if (m && m->type == SyncType::Error) {
+    waitpid(pid, nullptr, 0);
+    return fail(m->errnum ? sys_error(m->payload, m->errnum) : make_error(ErrorKind::Internal, m->payload));
+  }
+  if (!o.pid_file.empty()) BERTH_CHECK(write_file_atomic(o.pid_file, std::to_string(pid)), "write pid file");
+  if (o.detach) return 0;
+  if (proxy) {
+    console.reset();
+    auto master = recv_fd(proxy_recv.get());
+    if (master) {
+      std::thread([fd = master->get()] { proxy_pty(fd); }).detach();
+      int rc = wait_forwarding_signals(pid);
+      return rc;
+    }
+  }
+  return wait_forwarding_signals(pid);
+}
+
+}  // namespace berth::runtime

@@ -1,0 +1,28 @@
+// The container's init before exec: the child half of `create`, one ordered list of steps.
+#pragma once
+#include <string>
+
+#include "runtime/process_setup.hpp"
+#include "runtime/rootfs.hpp"
+#include "runtime/spec.hpp"
+
+namespace berth::runtime {
+
+struct InitContext {
+  const Spec* spec = nullptr;
+  ProcessPlan* plan = nullptr;
+  RootfsOptions rootfs;
+  int sync_fd = -1;
+  int fifo_fd = -1;     // O_PATH fd of <state>/exec.fifo
+  int console_fd = -1;  // connected --console-socket, when terminal
+  int preserve_fds = 0;
+  int unshare_flags = 0;  // namespaces created after joining a user namespace by path
+  bool new_cgroupns = false;
+  bool no_pivot = false;
+  bool no_new_keyring = false;
+  std::string id;
+};
+
+[[noreturn]] void container_init(const InitContext& ctx);
+
+}  // namespace berth::runtime

@@ -1,0 +1,208 @@
+// start, state, list, kill, delete, ps, pause, resume: operations on an existing container.
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <thread>
+
+#include "common/fd.hpp"
+#include "common/fs.hpp"
+#include "common/log.hpp"
+#include "common/process.hpp"
+#include "runtime/cgroup.hpp"
+#include "runtime/container.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/spec.hpp"
+#include "runtime/state.hpp"
+
+namespace berth::runtime {
+namespace {
+
+UniqueFd pidfd_open(pid_t pid) { return UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0))); }
+
+// Waits (bounded) until pid has exited; pidfds make this an event, not a poll loop.
+bool wait_exit(pid_t pid, int timeout_ms) {
+  UniqueFd pfd = pidfd_open(pid);
+  if (!pfd) return errno == ESRCH;
+  pollfd p{pfd.get(), POLLIN, 0};
+  return poll(&p, 1, timeout_ms) == 1;
+}
+
+std::unique_ptr<CgroupManager> cgroup_of(const ContainerState& st) {
+  if (st.cgroup.is_null()) return nullptr;
+  auto m = load_cgroup_manager(st.cgroup);
+  return m ? std::move(*m) : nullptr;
+}
+
+Result<> run_poststop(const ContainerState& st) {
+  if (!st.config.contains("hooks")) return {};
+  auto hooks = parse_hooks(st.config["hooks"]);
+  if (!hooks) return fail(hooks.error());
+  return run_hooks(hooks->poststop, "poststop", oci_state(st, Status::Stopped).dump());
+}
+
+// Kills everything in the container and removes what it owns.
+Result<> destroy(StateStore& store, const ContainerState& st, Status status) {
+  auto cg = cgroup_of(st);
+  if (status != Status::Stopped) {
+    kill(st.pid, SIGKILL);
+    if (cg) {
+      if (auto pids = cg->pids())
+        for (pid_t p : *pids) kill(p, SIGKILL);
+      if (status == Status::Paused) (void)cg->thaw();
+    }
+    if (!wait_exit(st.pid, 10000)) return fail(ErrorKind::Internal, "container init did not exit after SIGKILL");
+  }
+  if (cg) {
+    // Processes outside the init's pid namespace may outlive it; kill and wait for them too.
+    for (int i = 0; i < 500; ++i) {
+      auto pids = cg->pids();
+      if (!pids || pids->empty()) break;
+      for (pid_t p : *pids) kill(p, SIGKILL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (auto r = cg->destroy(); !r) log::warn("remove cgroup: " + r.error().what());
+  }
+  if (auto r = run_poststop(st); !r) log::warn(r.error().what());
+  return store.remove(st.id);
+}
+
+}  // namespace
+
+Result<> start_container(const GlobalOptions& g, const std::string& id) {
+  StateStore store(g.root);
+  auto st = BERTH_TRY(store.load(id), "");
+  Status status = container_status(store, st);
+  if (status != Status::Created) {
+    if (status == Status::Stopped) return fail(ErrorKind::Conflict, "cannot start a container that has stopped");
+    return fail(ErrorKind::Conflict, "cannot start an already running container");
+  }
+  UniqueFd fifo(open(store.fifo(id).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fifo) return fail_sys("open exec fifo");
+  UniqueFd pfd = pidfd_open(st.pid);
+  if (!pfd) return fail_sys("pidfd_open");
+  pollfd fds[2] = {{fifo.get(), POLLIN, 0}, {pfd.get(), POLLIN, 0}};
+  for (;;) {
+    int n = poll(fds, 2, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_sys("wait for container init");
+    if (fds[0].revents & POLLIN) {
+      char c;
+      if (read(fifo.get(), &c, 1) == 1) break;
+    }
+    if (fds[1].revents & POLLIN) return fail(ErrorKind::Internal, "container init exited before start");
+    if (fds[0].revents & POLLHUP) return fail(ErrorKind::Internal, "container init closed the exec fifo");
+  }
+  unlink(store.fifo(id).c_str());
+  if (st.config.contains("hooks")) {
+    if (auto hooks = parse_hooks(st.config["hooks"]); hooks && !hooks->poststart.empty()) {
+      if (auto r = run_hooks(hooks->poststart, "poststart", oci_state(st, Status::Running).dump()); !r)
+        log::warn(r.error().what());
+    }
+  }
+  return {};
+}
+
+Result<nlohmann::json> container_state(const GlobalOptions& g, const std::string& id) {
+  StateStore store(g.root);
+  auto st = BERTH_TRY(store.load(id), "");
+  return oci_state(st, container_status(store, st));
+}
+
+Result<std::vector<nlohmann::json>> list_containers(const GlobalOptions& g) {
+  StateStore store(g.root);
+  std::vector<nlohmann::json> out;
+  for (const auto& id : store.list())
+    if (auto st = store.load(id)) out.push_back(oci_state(*st, container_status(store, *st)));
+  return out;
+}
+
+Result<> kill_container(const GlobalOptions& g, const std::string& id, int sig, bool all) {
+  StateStore store(g.root);
+  auto st = BERTH_TRY(store.load(id), "");
+  Status status = container_status(store, st);
+  if (status == Status::Stopped) return fail(ErrorKind::Conflict, "container not running");
+  if (all) {
+    if (auto cg = cgroup_of(st)) {
+      auto pids = BERTH_TRY(cg->pids(), "list container processes");
+      for (pid_t p : pids) kill(p, sig);
+      if (status == Status::Paused && (sig == SIGKILL || sig == SIGTERM)) (void)cg->thaw();
+      return {};
+    }
+  }
+  if (kill(st.pid, sig) != 0) return fail_sys("kill container init");
+  return {};
+}
+
+Result<> delete_container(const GlobalOptions& g, const std::string& id, bool force) {
+  StateStore store(g.root);
+  auto st = store.load(id);
+  if (!st) {
+    // A state dir without state.json is a create that died midway: clean it up.
+    if (st.error().kind == ErrorKind::NotFound && is_dir(store.dir(id)) && force) return store.remove(id);
+    return fail(st.error());
+  }
+  Status status = container_status(store, *st);
+  if ((status == Status::Running || status == Status::Paused) && !force)
+    return fail(ErrorKind::Conflict,
+                "cannot delete container " + id + " that is not stopped: " + status_name(status));
+  return destroy(store, *st, status);
+}
+
+Result<std::vector<pid_t>> container_pids(const GlobalOptions& g, const std::string& id) {
+  StateStore store(g.root);
+  auto st = BERTH_TRY(store.load(id), "");
+  auto cg = cgroup_of(st);
+  if (!cg) return std::vector<pid_t>{st.pid};
+  return cg->pids();
+}
+
+Result<> pause_container(const GlobalOptions& g, const std::string& id) {
+  StateStore store(g.root);
+  auto st = BERTH_TRY(store.load(id), "");
+  Status status = container_status(store, st);
+  if (status != Status::Running) return fail(ErrorKind::Conflict, "container not running");
+  auto cg = cgroup_of(st);
+  if (!cg) return fail(ErrorKind::Internal, "container has no cgroup");
+  return cg->freeze();
+}
+
+Result<> resume_container(const GlobalOptions& g, const std::string& id) {
+  StateStore store(g.root);
+  auto st = BERTH_TRY(store.load(id), "");
+  Status status = container_status(store, st);
+  if (status != Status::Paused) return fail(ErrorKind::Conflict, "container not paused");
+  auto cg = cgroup_of(st);
+  if (!cg) return fail(ErrorKind::Internal, "container has no cgroup");
+  return cg->thaw();
+}
+
+int wait_forwarding_signals(pid_t pid) {
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, nullptr);
+  UniqueFd sfd(signalfd(-1, &all, SFD_CLOEXEC));
+  UniqueFd pfd = pidfd_open(pid);
+  pollfd fds[2] = {{pfd.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0}};
+  for (;;) {
+    int n = poll(fds, 2, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (fds[0].revents & POLLIN) break;
+    if (fds[1].revents & POLLIN) {
+      signalfd_siginfo si;
+      if (read(sfd.get(), &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD)
+        kill(pid, static_cast<int>(si.ssi_signo));
+    }
+  }
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+  if (WIFEXITED(st)) return WEXITSTATUS(st);
+  if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+  return 255;
+}
+
+}  // namespace berth::runtime
