@@ -1,0 +1,28 @@
+// Writes a directory as a layer tar (PAX). For an overlay upper dir the overlay whiteouts
+// (0/0 char devices, opaque directories) become OCI ".wh." entries; hard links, symlinks,
+// devices, xattrs, ownership and modes are kept. Entries are sorted, so output is reproducible
+// for identical trees.
+#pragma once
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "common/error.hpp"
+#include "image/digest.hpp"
+
+namespace berth::image {
+
+using ByteSink = std::function<Result<>(std::string_view)>;
+
+struct DiffOptions {
+  bool overlay_whiteouts = true;  // false for a plain tree (import of a directory, export)
+};
+
+// Returns the sha256 of the tar bytes (the diff ID) and its size.
+struct DiffResult {
+  Digest diff_id;
+  uint64_t size = 0;
+};
+Result<DiffResult> write_layer_tar(const std::string& dir, const ByteSink& sink, const DiffOptions& opts = {});
+
+}  // namespace berth::image
