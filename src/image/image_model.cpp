@@ -86,7 +86,7 @@ Result<Descriptor> parse_descriptor(const json& j, std::string_view doc, const s
 }
 
 Result<json> parse_object(std::string_view bytes, std::string_view doc) {
-  auto j = BERTH_TRY(berth::json::parse(bytes, doc), "parse");
+  auto j = BERTH_TRY(parse_json(bytes, doc), "");
   if (!j.is_object()) return fail(ErrorKind::Invalid, std::string(doc) + ": expected a JSON object");
   return j;
 }

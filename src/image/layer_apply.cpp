@@ -22,7 +22,7 @@ constexpr size_t kBuf = 256 * 1024;
 
 // Stage 1: the blob bytes from fd, hashed as they pass.
 struct BlobSource {
-  int fd;
+  int fd = -1;
   Sha256 hash;
   std::vector<char> buf = std::vector<char>(kBuf);
   bool error = false;
@@ -96,7 +96,7 @@ struct LayerReader {
   ArchivePtr tarball{archive_read_new()};
   bool empty = false;
 
-  explicit LayerReader(int fd) : blob{fd} {}
+  explicit LayerReader(int fd) { blob.fd = fd; }
 
   Result<> open(bool parse_tar) {
     archive_read_support_filter_all(raw.get());

@@ -169,7 +169,8 @@ class Walker {
 Result<DiffResult> write_layer_tar(const std::string& dir, const ByteSink& sink, const DiffOptions& opts) {
   UniqueFd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root) return fail_sys("open " + dir);
-  Out out{&sink};
+  Out out;
+  out.sink = &sink;
   archive* a = archive_write_new();
   archive_write_set_format_pax_restricted(a);
   archive_write_set_bytes_per_block(a, 10240);

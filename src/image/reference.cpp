@@ -23,6 +23,21 @@ bool valid_tag(std::string_view t) {
   return true;
 }
 
+bool valid_domain(std::string_view d) {
+  auto colon = d.rfind(':');
+  auto host = d.substr(0, colon);
+  if (host.empty()) return false;
+  for (char ch : host)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-')) return false;
+  if (colon != std::string_view::npos) {
+    auto port = d.substr(colon + 1);
+    if (port.empty()) return false;
+    for (char ch : port)
+      if (!std::isdigit(static_cast<unsigned char>(ch))) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<Reference> Reference::parse(std::string_view s) {
@@ -51,6 +66,7 @@ Result<Reference> Reference::parse(std::string_view s) {
   if (first_slash != std::string_view::npos &&
       (first.find('.') != std::string_view::npos || first.find(':') != std::string_view::npos || first == "localhost")) {
     r.domain = std::string(first);
+    if (!valid_domain(r.domain)) return bad("invalid registry host \"" + r.domain + "\"");
     rest = rest.substr(first_slash + 1);
   } else {
     r.domain = "docker.io";

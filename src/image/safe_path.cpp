@@ -111,7 +111,7 @@ Result<> remove_at(int dirfd, const std::string& name) {
     if (n != "." && n != "..") names.push_back(n);
   }
   for (auto& n : names) {
-    auto r = remove_at(dirfd(d), n);
+    auto r = remove_at(fd, n);
     if (!r) {
       closedir(d);
       return fail(r.error().wrap(name));
