@@ -1,0 +1,275 @@
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+
+#include "common/fs.hpp"
+#include "image/safe_path.hpp"
+#include "image/snapshotter.hpp"
+
+namespace berth::image {
+
+namespace {
+
+std::atomic<unsigned> staging_counter{0};
+
+Result<> check_key(const std::string& key) {
+  if (key.empty() || key.size() > 128 || key == "." || key == ".." || key.find('/') != std::string::npos)
+    return fail(ErrorKind::Invalid, "snapshot key \"" + key + "\": must be a non-empty name without '/'");
+  return {};
+}
+
+std::string short_link(const Digest& chain) { return chain.hex().substr(0, 20); }
+
+Result<std::optional<Digest>> read_parent(const std::string& file) {
+  if (!path_exists(file)) return std::optional<Digest>();
+  auto text = BERTH_TRY(read_file(file), "read parent");
+  text = trim(text);
+  if (text.empty()) return std::optional<Digest>();
+  auto d = BERTH_TRY(Digest::parse(text), "parent file " + file);
+  return std::optional<Digest>(d);
+}
+
+int fsopen_(const char* fs, unsigned flags) { return static_cast<int>(syscall(SYS_fsopen, fs, flags)); }
+int fsconfig_(int fd, unsigned cmd, const char* key, const void* value, int aux) {
+  return static_cast<int>(syscall(SYS_fsconfig, fd, cmd, key, value, aux));
+}
+int fsmount_(int fd, unsigned flags, unsigned attrs) { return static_cast<int>(syscall(SYS_fsmount, fd, flags, attrs)); }
+int move_mount_(int from, const char* fp, int to, const char* tp, unsigned flags) {
+  return static_cast<int>(syscall(SYS_move_mount, from, fp, to, tp, flags));
+}
+
+// The new mount API takes each lower layer as its own parameter, so the stack depth is not
+// limited by the one-page option string of mount(2).
+Result<> mount_with_fsconfig(const std::vector<std::string>& lowers, const std::string& upper,
+                             const std::string& work, const std::string& target) {
+  UniqueFd fs(fsopen_("overlay", FSOPEN_CLOEXEC));
+  if (!fs) return fail_sys("fsopen overlay");
+  auto set = [&](const char* k, const std::string& v) -> Result<> {
+    if (fsconfig_(fs.get(), FSCONFIG_SET_STRING, k, v.c_str(), 0) != 0)
+      return fail_sys(std::string("fsconfig ") + k + "=" + v);
+    return {};
+  };
+  for (auto& l : lowers) BERTH_CHECK(set("lowerdir+", l), "mount overlay");
+  if (!upper.empty()) {
+    BERTH_CHECK(set("upperdir", upper), "mount overlay");
+    BERTH_CHECK(set("workdir", work), "mount overlay");
+  }
+  if (fsconfig_(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) return fail_sys("mount overlay: create");
+  UniqueFd mnt(fsmount_(fs.get(), FSMOUNT_CLOEXEC, 0));
+  if (!mnt) return fail_sys("mount overlay: fsmount");
+  if (move_mount_(mnt.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
+    return fail_sys("mount overlay on " + target);
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<OverlaySnapshotter>> OverlaySnapshotter::open(const std::string& root) {
+  for (auto d : {"layers", "l", "active", "staging"}) BERTH_CHECK(mkdir_p(root + "/" + d, 0700), "open snapshotter");
+  // Staging directories belong to fills that never finished: a crash mid-unpack.
+  DIR* dir = opendir((root + "/staging").c_str());
+  if (dir) {
+    UniqueFd sfd(::open((root + "/staging").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    while (auto* e = readdir(dir)) {
+      std::string n = e->d_name;
+      if (n == "." || n == "..") continue;
+      pid_t pid = static_cast<pid_t>(atoi(n.c_str()));
+      if (pid > 0 && kill(pid, 0) == 0) continue;
+      (void)remove_at(sfd.get(), n);
+    }
+    closedir(dir);
+  }
+  return std::unique_ptr<OverlaySnapshotter>(new OverlaySnapshotter(root));
+}
+
+bool OverlaySnapshotter::has_layer(const Digest& chain) const {
+  return is_dir(root_ + "/layers/" + chain.hex() + "/diff");
+}
+
+Result<std::string> OverlaySnapshotter::layer_dir(const Digest& chain) const {
+  if (!has_layer(chain)) return fail(ErrorKind::NotFound, "layer " + chain.str() + ": not unpacked");
+  return root_ + "/layers/" + chain.hex() + "/diff";
+}
+
+Result<> OverlaySnapshotter::create_layer(const Digest& chain, const std::optional<Digest>& parent, const Fill& fill) {
+  if (has_layer(chain)) return {};
+  if (parent && !has_layer(*parent))
+    return fail(ErrorKind::NotFound, "create layer " + chain.str() + ": parent " + parent->str() + " not unpacked");
+  std::string stage = root_ + "/staging/" + std::to_string(getpid()) + "-" + std::to_string(staging_counter++);
+  BERTH_CHECK(mkdir_p(stage + "/diff", 0755), "create layer");
+  auto cleanup = [&] { (void)remove_all(stage); };
+  if (parent) {
+    auto r = write_file_atomic(stage + "/parent", parent->str() + "\n");
+    if (!r) {
+      cleanup();
+      return fail(r.error().wrap("create layer"));
+    }
+  }
+  auto r = fill(stage + "/diff");
+  if (!r) {
+    cleanup();
+    return fail(r.error().wrap("create layer " + chain.short_id()));
+  }
+  std::string dst = root_ + "/layers/" + chain.hex();
+  if (rename(stage.c_str(), dst.c_str()) != 0) {
+    int e = errno;
+    cleanup();
+    if (e == EEXIST || e == ENOTEMPTY) return {};  // another unpack of the same layer won
+    return fail(sys_error("publish layer " + chain.str(), e));
+  }
+  std::string link = root_ + "/l/" + short_link(chain);
+  unlink(link.c_str());
+  if (symlink(("../layers/" + chain.hex() + "/diff").c_str(), link.c_str()) != 0)
+    return fail_sys("create layer link " + link);
+  return {};
+}
+
+Result<> OverlaySnapshotter::remove_layer(const Digest& chain) {
+  std::string dir = root_ + "/layers/" + chain.hex();
+  if (!is_dir(dir)) return fail(ErrorKind::NotFound, "layer " + chain.str() + ": not unpacked");
+  unlink((root_ + "/l/" + short_link(chain)).c_str());
+  // Rename first so a half-removed layer is never mistaken for a complete one.
+  std::string trash = root_ + "/staging/" + std::to_string(getpid()) + "-rm-" + std::to_string(staging_counter++);
+  if (rename(dir.c_str(), trash.c_str()) != 0) return fail_sys("remove layer " + chain.str());
+  BERTH_CHECK(remove_all(trash), "remove layer " + chain.str());
+  return {};
+}
+
+Result<std::vector<Digest>> OverlaySnapshotter::layers() const {
+  std::vector<Digest> out;
+  DIR* d = opendir((root_ + "/layers").c_str());
+  if (!d) return fail_sys("list layers");
+  while (auto* e = readdir(d)) {
+    auto dg = Digest::parse(std::string("sha256:") + e->d_name);
+    if (dg) out.push_back(*dg);
+  }
+  closedir(d);
+  return out;
+}
+
+Result<std::vector<std::string>> OverlaySnapshotter::lower_stack(const Digest& top) const {
+  std::vector<std::string> out;
+  std::optional<Digest> cur = top;
+  while (cur) {
+    if (!has_layer(*cur)) return fail(ErrorKind::NotFound, "layer " + cur->str() + ": not unpacked");
+    out.push_back(root_ + "/l/" + short_link(*cur));
+    cur = BERTH_TRY(read_parent(root_ + "/layers/" + cur->hex() + "/parent"), "layer stack");
+    if (out.size() > 1000) return fail(ErrorKind::Invalid, "layer stack: parent loop");
+  }
+  return out;
+}
+
+Result<> OverlaySnapshotter::prepare(const std::string& key, const std::optional<Digest>& top) {
+  BERTH_CHECK(check_key(key), "prepare snapshot");
+  if (top && !has_layer(*top)) return fail(ErrorKind::NotFound, "prepare snapshot " + key + ": layer " + top->str() + " not unpacked");
+  std::string dir = root_ + "/active/" + key;
+  if (mkdir(dir.c_str(), 0700) != 0) {
+    if (errno == EEXIST) return fail(ErrorKind::Exists, "snapshot " + key + ": already exists");
+    return fail_sys("prepare snapshot " + key);
+  }
+  auto r = [&]() -> Result<> {
+    BERTH_CHECK(mkdir_p(dir + "/upper", 0755), "");
+    BERTH_CHECK(mkdir_p(dir + "/work", 0700), "");
+    BERTH_CHECK(write_file_atomic(dir + "/parent", top ? top->str() + "\n" : "\n"), "");
+    return {};
+  }();
+  if (!r) {
+    (void)remove_all(dir);
+    return fail(r.error().wrap("prepare snapshot " + key));
+  }
+  return {};
+}
+
+Result<std::string> OverlaySnapshotter::upper_dir(const std::string& key) const {
+  BERTH_CHECK(check_key(key), "snapshot");
+  std::string d = root_ + "/active/" + key + "/upper";
+  if (!is_dir(d)) return fail(ErrorKind::NotFound, "snapshot " + key + ": not found");
+  return d;
+}
+
+Result<std::optional<Digest>> OverlaySnapshotter::parent_of(const std::string& key) const {
+  BERTH_CHECK(upper_dir(key), "");
+  return read_parent(root_ + "/active/" + key + "/parent");
+}
+
+Result<> OverlaySnapshotter::mount(const std::string& key, const std::string& target) {
+  std::string upper = BERTH_TRY(upper_dir(key), "mount snapshot");
+  std::string work = root_ + "/active/" + key + "/work";
+  auto parent = BERTH_TRY(parent_of(key), "mount snapshot " + key);
+  std::vector<std::string> lowers;
+  if (parent) lowers = BERTH_TRY(lower_stack(*parent), "mount snapshot " + key);
+  if (lowers.empty()) {
+    // No image layers: the upper dir is the whole filesystem.
+    if (::mount(upper.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0)
+      return fail_sys("mount snapshot " + key + " on " + target);
+    return {};
+  }
+  std::string opts = "lowerdir=";
+  for (size_t i = 0; i < lowers.size(); ++i) opts += (i ? ":" : "") + lowers[i];
+  opts += ",upperdir=" + upper + ",workdir=" + work;
+  if (opts.size() < static_cast<size_t>(getpagesize()) - 1) {
+    if (::mount("overlay", target.c_str(), "overlay", 0, opts.c_str()) != 0)
+      return fail_sys("mount overlay for " + key + " on " + target);
+    return {};
+  }
+  return mount_with_fsconfig(lowers, upper, work, target);
+}
+
+Result<> OverlaySnapshotter::mount_view(const std::string& key, const std::string& target) {
+  std::string upper = BERTH_TRY(upper_dir(key), "mount snapshot view");
+  auto parent = BERTH_TRY(parent_of(key), "mount snapshot view " + key);
+  std::vector<std::string> lowers{upper};
+  if (parent) {
+    auto more = BERTH_TRY(lower_stack(*parent), "mount snapshot view " + key);
+    lowers.insert(lowers.end(), more.begin(), more.end());
+  }
+  if (lowers.size() == 1) {
+    if (::mount(upper.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0)
+      return fail_sys("mount snapshot view " + key);
+    ::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr);
+    return {};
+  }
+  // Overlay needs two lowers at least without an upper dir; we always have them here.
+  std::string opts = "lowerdir=";
+  for (size_t i = 0; i < lowers.size(); ++i) opts += (i ? ":" : "") + lowers[i];
+  if (opts.size() < static_cast<size_t>(getpagesize()) - 1) {
+    if (::mount("overlay", target.c_str(), "overlay", MS_RDONLY, opts.c_str()) != 0)
+      return fail_sys("mount overlay view for " + key + " on " + target);
+    return {};
+  }
+  return mount_with_fsconfig(lowers, "", "", target);
+}
+
+Result<> OverlaySnapshotter::unmount(const std::string& target) {
+  if (umount2(target.c_str(), MNT_DETACH) != 0) return fail_sys("unmount " + target);
+  return {};
+}
+
+Result<> OverlaySnapshotter::remove(const std::string& key) {
+  BERTH_CHECK(check_key(key), "remove snapshot");
+  std::string dir = root_ + "/active/" + key;
+  if (!is_dir(dir)) return fail(ErrorKind::NotFound, "snapshot " + key + ": not found");
+  BERTH_CHECK(remove_all(dir), "remove snapshot " + key);
+  return {};
+}
+
+Result<std::vector<std::string>> OverlaySnapshotter::snapshots() const {
+  std::vector<std::string> out;
+  DIR* d = opendir((root_ + "/active").c_str());
+  if (!d) return fail_sys("list snapshots");
+  while (auto* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.push_back(n);
+  }
+  closedir(d);
+  return out;
+}
+
+}  // namespace berth::image

@@ -1,0 +1,69 @@
+// Layers unpacked once into their own directories (keyed by chain ID), and writable snapshots
+// over a chain of them: a container's root filesystem is an overlay of the layer stack plus a
+// fresh upper and work directory; its upper directory is the diff that a commit turns into a layer.
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "image/digest.hpp"
+
+namespace berth::image {
+
+class Snapshotter {
+ public:
+  using Fill = std::function<Result<>(const std::string& dir)>;
+  virtual ~Snapshotter() = default;
+
+  virtual bool has_layer(const Digest& chain) const = 0;
+  // Runs fill on an empty staging directory and publishes it as `chain` only if fill succeeds;
+  // a failed fill leaves nothing. An existing layer is kept and fill is not called.
+  virtual Result<> create_layer(const Digest& chain, const std::optional<Digest>& parent, const Fill& fill) = 0;
+  virtual Result<> remove_layer(const Digest& chain) = 0;
+  virtual Result<std::vector<Digest>> layers() const = 0;
+  // The layer's own directory (its diff, with overlay whiteouts).
+  virtual Result<std::string> layer_dir(const Digest& chain) const = 0;
+
+  // A writable snapshot named key over `top` (none: an empty root filesystem).
+  virtual Result<> prepare(const std::string& key, const std::optional<Digest>& top) = 0;
+  virtual Result<> mount(const std::string& key, const std::string& target) = 0;
+  virtual Result<> unmount(const std::string& target) = 0;
+  virtual Result<std::string> upper_dir(const std::string& key) const = 0;
+  virtual Result<std::optional<Digest>> parent_of(const std::string& key) const = 0;
+  virtual Result<> remove(const std::string& key) = 0;
+  virtual Result<std::vector<std::string>> snapshots() const = 0;
+};
+
+// overlayfs. Layout under root: layers/<chain>/{diff,parent}, l/<short> -> ../layers/<chain>/diff,
+// active/<key>/{upper,work,parent}. Stacks longer than one mount option string holds are mounted
+// through fsconfig("lowerdir+") one layer at a time.
+class OverlaySnapshotter final : public Snapshotter {
+ public:
+  static Result<std::unique_ptr<OverlaySnapshotter>> open(const std::string& root);
+  bool has_layer(const Digest& chain) const override;
+  Result<> create_layer(const Digest& chain, const std::optional<Digest>& parent, const Fill& fill) override;
+  Result<> remove_layer(const Digest& chain) override;
+  Result<std::vector<Digest>> layers() const override;
+  Result<std::string> layer_dir(const Digest& chain) const override;
+  Result<> prepare(const std::string& key, const std::optional<Digest>& top) override;
+  Result<> mount(const std::string& key, const std::string& target) override;
+  Result<> unmount(const std::string& target) override;
+  Result<std::string> upper_dir(const std::string& key) const override;
+  Result<std::optional<Digest>> parent_of(const std::string& key) const override;
+  Result<> remove(const std::string& key) override;
+  Result<std::vector<std::string>> snapshots() const override;
+
+  // A read-only overlay of the snapshot's upper dir over its layers: usable while the snapshot
+  // itself is mounted elsewhere (overlay allows one mount per work dir).
+  Result<> mount_view(const std::string& key, const std::string& target);
+  // The lower directories for a chain, top first.
+  Result<std::vector<std::string>> lower_stack(const Digest& top) const;
+
+ private:
+  explicit OverlaySnapshotter(std::string root) : root_(std::move(root)) {}
+  std::string root_;
+};
+
+}  // namespace berth::image
