@@ -46,9 +46,25 @@ Result<ImageRecord> ImageService::register_image(const Digest& manifest_digest, 
   if (man.layers.size() != cfg.diff_ids.size())
     return fail(ErrorKind::Invalid, ctx + ": manifest has " + std::to_string(man.layers.size()) +
                                         " layers but config rootfs.diff_ids has " + std::to_string(cfg.diff_ids.size()));
-  std::vector<std::string> tags;
-  for (auto& t : opts.tags) tags.push_back(BERTH_TRY(normalise_tag(t), ctx));
+  for (auto& t : opts.tags) BERTH_CHECK(normalise_tag(t), ctx);
+  std::vector<Digest> created;
+  auto r = register_layers(manifest_digest, man, cfg, opts, created);
+  if (!r) {
+    // Layers this call unpacked that no image or snapshot references go again.
+    std::lock_guard lk(mu_);
+    for (auto it = created.rbegin(); it != created.rend(); ++it)
+      if (store_->layer_refcount(*it).value_or(1) == 0) (void)snap_->remove_layer(*it);
+    return fail(r.error().wrap(ctx));
+  }
+  return r;
+}
+
+Result<ImageRecord> ImageService::register_layers(const Digest& manifest_digest, const Manifest& man,
+                                                  const ImageConfig& cfg, const RegisterOptions& opts,
+                                                  std::vector<Digest>& created) {
   auto chains = chain_ids(cfg.diff_ids);
+  std::vector<std::string> tags;
+  for (auto& t : opts.tags) tags.push_back(BERTH_TRY(normalise_tag(t), ""));
   ImageRecord rec;
   rec.id = man.config.digest;
   rec.manifest_digest = manifest_digest;
@@ -65,9 +81,9 @@ Result<ImageRecord> ImageService::register_image(const Digest& manifest_digest, 
     std::optional<Digest> parent;
     if (i > 0) parent = chains[i - 1];
     if (snap_->has_layer(chains[i])) {
-      lr.size = BERTH_TRY(store_->layer_size(chains[i]), ctx).value_or(0);
+      lr.size = BERTH_TRY(store_->layer_size(chains[i]), "").value_or(0);
     } else {
-      auto fd = BERTH_TRY(content_->open(l.digest), ctx + ": layer " + std::to_string(i));
+      auto fd = BERTH_TRY(content_->open(l.digest), "layer " + std::to_string(i));
       ApplyOptions ao;
       ao.expected_diff_id = cfg.diff_ids[i];
       ao.expected_blob_digest = l.digest;
@@ -76,13 +92,14 @@ Result<ImageRecord> ImageService::register_image(const Digest& manifest_digest, 
         lr.size = static_cast<int64_t>(r.uncompressed_size);
         return {};
       };
-      BERTH_CHECK(snap_->create_layer(chains[i], parent, fill), ctx + ": layer " + std::to_string(i));
+      BERTH_CHECK(snap_->create_layer(chains[i], parent, fill), "layer " + std::to_string(i));
+      created.push_back(chains[i]);
     }
     rec.size += lr.size;
     rec.layers.push_back(lr);
   }
   std::lock_guard lk(mu_);
-  BERTH_CHECK(store_->put_image(rec), ctx);
+  BERTH_CHECK(store_->put_image(rec), "");
   return store_->get(rec.id);
 }
 

@@ -92,6 +92,8 @@ class ImageService {
 
  private:
   ImageService() = default;
+  Result<ImageRecord> register_layers(const Digest& manifest_digest, const Manifest& man, const ImageConfig& cfg,
+                                      const RegisterOptions& opts, std::vector<Digest>& created);
   Result<> delete_image_locked(const Digest& id, RemoveResult& out);
   Result<GcResult> gc_locked();
   std::string root_;
