@@ -4,12 +4,14 @@
 #pragma once
 #include <sys/types.h>
 
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/fd.hpp"
 
 namespace berth::runtime {
 
@@ -22,6 +24,23 @@ CgroupLayout detect_cgroup_layout();
 // Checks linux.resources before anything is created: unknown/negative/out-of-range values,
 // device rules, missing block devices. Errors name the field ("linux.resources.memory.limit: ...").
 Result<> validate_resources(const nlohmann::json& resources);
+
+// OOM-kill notifications for one cgroup: poll fd() for POLLIN, then call consume().
+// v1: an eventfd registered through cgroup.event_control on memory.oom_control;
+// v2: inotify on memory.events (the kernel sends IN_MODIFY when its counters change).
+class OomEvents {
+ public:
+  OomEvents(UniqueFd fd, std::string counter_file, bool eventfd, uint64_t seen);
+  int fd() const { return fd_.get(); }
+  // Drains the fd; returns how many new OOM kills happened since the last call (may be 0).
+  Result<uint64_t> consume();
+
+ private:
+  UniqueFd fd_;
+  std::string counter_file_;  // memory.oom_control (v1) or memory.events (v2): "oom_kill N"
+  bool eventfd_;
+  uint64_t seen_;
+};
 
 class CgroupManager {
  public:
@@ -44,13 +63,43 @@ class CgroupManager {
   virtual std::string path() const = 0;
   // Serialised form kept in the container state, so a later command can rebuild the manager.
   virtual nlohmann::json save() const = 0;
+  // OOM-kill events and the kernel's oom_kill counter of the memory cgroup.
+  virtual Result<OomEvents> oom_events() { return fail(ErrorKind::Unavailable, "oom events: no memory cgroup"); }
+  virtual Result<uint64_t> oom_kill_count() { return fail(ErrorKind::Unavailable, "oom count: no memory cgroup"); }
 };
+
+// Where the hierarchies are mounted and where the caller sits in them. Probed from
+// /proc/self/mountinfo and /proc/self/cgroup; tests inject a directory tree shaped like cgroupfs.
+struct CgroupHierarchy {
+  std::vector<std::string> controllers;  // {"cpu","cpuacct"}, {"memory"}, {"name=systemd"}
+  std::string mountpoint;                // /sys/fs/cgroup/memory
+  std::string root = "/";                // the mount's root within the hierarchy (mountinfo field 4)
+  std::string self = "/";                // the caller's cgroup in this hierarchy (/proc/self/cgroup)
+};
+struct CgroupRoots {
+  CgroupLayout layout = CgroupLayout::V2;
+  std::vector<CgroupHierarchy> v1;  // empty on a pure v2 host
+  std::string unified;              // cgroup2 mount point, empty when none
+  std::string unified_self = "/";   // the caller's cgroup2 path
+};
+Result<CgroupRoots> probe_cgroup_roots();
 
 // cgroups_path as in the OCI spec: absolute ("/a/b") below the hierarchy roots, relative ("a/b")
 // below the runtime's own cgroup, or systemd style "slice:prefix:name" when systemd is set
 // (mapped to a cgroupfs path). Empty means "/<id>".
 Result<std::unique_ptr<CgroupManager>> make_cgroup_manager(const std::string& cgroups_path,
                                                            const std::string& id, bool systemd);
+Result<std::unique_ptr<CgroupManager>> make_cgroup_manager(const CgroupRoots& roots,
+                                                           const std::string& cgroups_path,
+                                                           const std::string& id, bool systemd);
 Result<std::unique_ptr<CgroupManager>> load_cgroup_manager(const nlohmann::json& saved);
+
+// The cgroup path (relative to the hierarchy roots, or to the caller's cgroup when relative)
+// that cgroups_path names: "/a/b", "a/b", or "/system.slice/pre-name.scope" for systemd style.
+struct CgroupPath {
+  std::string path;  // normalised, no "." / ".." components
+  bool relative = false;
+};
+Result<CgroupPath> resolve_cgroups_path(const std::string& cgroups_path, const std::string& id, bool systemd);
 
 }  // namespace berth::runtime
