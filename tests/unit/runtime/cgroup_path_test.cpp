@@ -46,7 +46,9 @@ TEST(CgroupPath, RefusesHostileAndMalformed) {
   for (auto bad : {"/a/../../etc", "../x", "/a/./b", "/"}) {
     auto p = resolve_cgroups_path(bad, "x", false);
     EXPECT_FALSE(p) << bad;
-    if (!p) EXPECT_NE(p.error().message.find("linux.cgroupsPath"), std::string::npos) << p.error().what();
+    if (!p) {
+      EXPECT_NE(p.error().message.find("linux.cgroupsPath"), std::string::npos) << p.error().what();
+    }
   }
   EXPECT_FALSE(resolve_cgroups_path("system.slice:docker:x", "x", false));
   EXPECT_FALSE(resolve_cgroups_path("system:docker:x", "x", true));        // slice must end in .slice
