@@ -1,6 +1,7 @@
 // berth-runtime: a drop-in for runc. Parses global flags, dispatches to a verb, prints an
 // error once (stderr, and the --log file in text or JSON as containerd expects).
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 
 #include "common/log.hpp"
@@ -9,7 +10,38 @@
 namespace berth::cli {
 namespace {
 Action g_action;
+
+// runc (like any Go CLI) stops reading flags at the first argument after the container id,
+// so `exec ID sh -c x` passes -c to sh. Insert "--" after the id of exec and ps to get that.
+std::vector<std::string> split_command_args(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const std::vector<std::string> global_values = {"--root", "--log", "--log-format", "--criu", "--rootless"};
+  const std::vector<std::string> exec_values = {"-p", "--process", "--console-socket", "--pid-file", "--cwd", "-e",
+                                                "--env", "-u", "--user", "-g", "--additional-gids", "-c", "--cap",
+                                                "--preserve-fds", "--apparmor", "--process-label", "--cgroup"};
+  const std::vector<std::string> ps_values = {"-f", "--format"};
+  auto takes_value = [](const std::vector<std::string>& list, const std::string& a) {
+    return a.find('=') == std::string::npos && std::find(list.begin(), list.end(), a) != list.end();
+  };
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    if (args[i].empty() || args[i][0] != '-') break;
+    if (takes_value(global_values, args[i])) ++i;
+  }
+  if (i >= args.size() || (args[i] != "exec" && args[i] != "ps")) return args;
+  const auto& values = args[i] == "exec" ? exec_values : ps_values;
+  for (size_t j = i + 1; j < args.size(); ++j) {
+    if (args[j] == "--") return args;
+    if (!args[j].empty() && args[j][0] == '-') {
+      if (takes_value(values, args[j])) ++j;
+      continue;
+    }
+    if (j + 1 < args.size()) args.insert(args.begin() + static_cast<long>(j) + 1, "--");
+    return args;
+  }
+  return args;
 }
+}  // namespace
 void set_action(CLI::App* sub, Action a) {
   sub->callback([a] { g_action = a; });
 }
@@ -45,7 +77,9 @@ int main(int argc, char** argv) {
   cli::add_update(app, g);
   cli::add_events(app, g);
   try {
-    app.parse(argc, argv);
+    auto args = cli::split_command_args(argc, argv);
+    std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }

@@ -17,6 +17,7 @@
 #include "runtime/cgroup.hpp"
 #include "runtime/console.hpp"
 #include "runtime/container.hpp"
+#include "runtime/device_rules.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
 #include "runtime/seccomp.hpp"
@@ -34,7 +35,7 @@ namespace {
 struct CreateGuard {
   StateStore* store = nullptr;
   std::string id;
-  CgroupManager* cgroup = nullptr;
+  std::unique_ptr<CgroupManager> cgroup;
   pid_t pid = 0;
   bool armed = true;
   ~CreateGuard() {
@@ -127,15 +128,20 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
 
   std::string fifo = store.fifo(o.id);
   if (mkfifo(fifo.c_str(), 0622) != 0) return fail_sys("create exec fifo");
+  // Writable by the container's user whatever our umask (the init opens it after setuid).
+  if (chmod(fifo.c_str(), 0622) != 0) return fail_sys("chmod exec fifo");
   UniqueFd fifo_fd(open(fifo.c_str(), O_PATH | O_CLOEXEC));
   if (!fifo_fd) return fail_sys("open exec fifo");
 
   UniqueFd console;
   if (!o.console_socket.empty()) console = BERTH_TRY(connect_unix(o.console_socket), "connect --console-socket");
 
-  auto cg = BERTH_TRY(make_cgroup_manager(spec.linux.cgroups_path, o.id, g.systemd_cgroup), "cgroup");
-  BERTH_CHECK(cg->create(spec.linux.resources), "create cgroup");
-  guard.cgroup = cg.get();
+  guard.cgroup = BERTH_TRY(make_cgroup_manager(spec.linux.cgroups_path, o.id, g.systemd_cgroup), "cgroup");
+  CgroupManager* cg = guard.cgroup.get();
+  if (auto r = cg->create(with_default_device_rules(spec.linux.resources, spec.linux.devices)); !r) {
+    guard.cgroup.reset();  // create() removes what it made on failure
+    return fail(r.error().wrap("create cgroup"));
+  }
 
   auto sp = BERTH_TRY(sync_pair(), "");
 

@@ -92,6 +92,7 @@ Result<> init_steps(const InitContext& ctx, std::string& exe) {
     if (chroot(spec.root_path.c_str()) != 0) return fail_sys("chroot " + spec.root_path);
   }
   if (chdir("/") != 0) return fail_sys("chdir /");
+  if (has_mntns) BERTH_CHECK(apply_root_propagation(spec), "");
   BERTH_CHECK(apply_sysctls(spec), "");
   if (has_mntns) BERTH_CHECK(rootfs_finish(spec), "");
   if (proc.terminal) BERTH_CHECK(setup_console(ctx, proc), "");
@@ -105,6 +106,9 @@ Result<> init_steps(const InitContext& ctx, std::string& exe) {
     close(nfd);
   }
   BERTH_CHECK(become_user(*ctx.plan, ctx.rootfs.new_userns), "");
+  // Changing uid clears "dumpable", which makes /proc/self/fd root-owned and the exec fifo
+  // unreachable for a non-root user. exec resets it from the new program's credentials.
+  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   // Only our own fds, stdio and --preserve-fds cross exec.
   syscall(SYS_close_range, 3 + ctx.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   return {};

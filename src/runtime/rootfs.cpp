@@ -350,6 +350,13 @@ Result<> rootfs_pivot(const std::string& root, bool no_pivot) {
   return {};
 }
 
+Result<> apply_root_propagation(const Spec& spec) {
+  if (spec.linux.rootfs_propagation.empty()) return {};
+  if (mount(nullptr, "/", nullptr, propagation_flag(spec.linux.rootfs_propagation), nullptr) != 0)
+    return fail_sys("set propagation of / to " + spec.linux.rootfs_propagation);
+  return {};
+}
+
 Result<> apply_sysctls(const Spec& spec) {
   for (const auto& [key, value] : spec.linux.sysctl) {
     std::string path = "/proc/sys/" + key;

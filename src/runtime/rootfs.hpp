@@ -32,6 +32,7 @@ std::string secure_join(const std::string& root, const std::string& unsafe);
 
 Result<> rootfs_prepare(const Spec& spec, const RootfsOptions& opt);
 Result<> rootfs_pivot(const std::string& root, bool no_pivot);
+Result<> apply_root_propagation(const Spec& spec);  // after pivot: rootfsPropagation on the new /
 Result<> apply_sysctls(const Spec& spec);
 Result<> rootfs_finish(const Spec& spec);
 

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,38 +43,52 @@ CmdResult run(const std::vector<std::string>& argv, const std::string& input, st
   if (!input.empty()) (void)!write(in[1], input.data(), input.size());
   close(in[1]);
   CmdResult r;
+  // Wait for the process itself, not for EOF: a container started by `create` inherits the
+  // pipes and keeps them open long after the command returned.
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  int open_fds = 2;
-  bool timed_out = false;
-  while (open_fds > 0) {
+  pollfd fds[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {pidfd, POLLIN, 0}};
+  bool exited = false, timed_out = false;
+  auto drain = [&](pollfd& p) {
+    char buf[4096];
+    for (;;) {
+      ssize_t k = read(p.fd, buf, sizeof buf);
+      if (k <= 0) {
+        if (k == 0) {
+          close(p.fd);
+          p.fd = -1;
+        }
+        return;
+      }
+      (p.fd == out[0] ? r.out : r.err).append(buf, static_cast<size_t>(k));
+      if (!exited) return;
+    }
+  };
+  while (!exited) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       break;
     }
-    int n = poll(fds, 2, static_cast<int>(left.count()));
+    int n = poll(fds, 3, static_cast<int>(left.count()));
     if (n < 0 && errno == EINTR) continue;
-    for (auto& p : fds) {
-      if (p.fd < 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buf[4096];
-      ssize_t k = read(p.fd, buf, sizeof buf);
-      if (k <= 0) {
-        close(p.fd);
-        p.fd = -1;
-        --open_fds;
-      } else {
-        (p.fd == out[0] ? r.out : r.err).append(buf, static_cast<size_t>(k));
-      }
-    }
+    for (int i = 0; i < 2; ++i)
+      if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) drain(fds[i]);
+    if (fds[2].revents & POLLIN) exited = true;
   }
   if (timed_out) {
     kill(-pid, SIGKILL);
     kill(pid, SIGKILL);
     r.err += "\n[test harness: command timed out after " + std::to_string(timeout.count()) + "s]";
   }
-  for (auto& p : fds)
-    if (p.fd >= 0) close(p.fd);
+  // Whatever the process wrote before exiting is in the pipes now.
+  for (int i = 0; i < 2; ++i)
+    if (fds[i].fd >= 0) {
+      fcntl(fds[i].fd, F_SETFL, O_NONBLOCK);
+      drain(fds[i]);
+      if (fds[i].fd >= 0) close(fds[i].fd);
+    }
+  close(pidfd);
   int st = 0;
   waitpid(pid, &st, 0);
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
