@@ -101,6 +101,21 @@ struct ChildNsScope {
   }
 };
 
+// Every host directory the manager uses, whatever its layout.
+void collect_cgroup_dirs(const json& saved, std::vector<std::string>& out) {
+  if (!saved.is_object()) return;
+  std::string layout = saved.value("layout", "");
+  if (layout == "v1" && saved.contains("dirs")) {
+    for (auto& [k, v] : saved["dirs"].items())
+      if (v.is_string()) out.push_back(v);
+  } else if (layout == "v2") {
+    out.push_back(saved.value("root", "") + saved.value("path", ""));
+  } else if (layout == "hybrid") {
+    collect_cgroup_dirs(saved.value("v1", json()), out);
+    collect_cgroup_dirs(saved.value("v2", json()), out);
+  }
+}
+
 struct Launched {
   pid_t pid = 0;
 };
@@ -143,9 +158,13 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
     return fail(r.error().wrap("create cgroup"));
   }
 
+  std::vector<std::string> ctx_cgroup_dirs;
   auto sp = BERTH_TRY(sync_pair(), "");
+  collect_cgroup_dirs(cg->save(), ctx_cgroup_dirs);
 
   InitContext ctx;
+  ctx.rootfs.cgroup_dirs = std::move(ctx_cgroup_dirs);
+  ctx.unified_host = cg->layout() == CgroupLayout::V2;
   ctx.spec = &spec;
   ctx.plan = &plan;
   ctx.rootfs.bundle = bundle;
@@ -195,7 +214,6 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   fifo_fd.reset();
   console.reset();
 
-  BERTH_CHECK(cg->add_process(pid), "join cgroup");
   if (ctx.rootfs.new_userns) BERTH_CHECK(write_id_maps(pid, spec.linux), "");
   std::vector<std::string> warnings;
   BERTH_CHECK(apply_rlimits(pid, spec.process->rlimits, &warnings), "");
@@ -216,6 +234,10 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   st.config = nlohmann::json::parse(read_file(bundle + "/config.json").value_or("{}"), nullptr, false);
   std::string state_json = oci_state(st, Status::Creating).dump();
   BERTH_CHECK(sync_send(sp.parent.get(), SyncType::Go, state_json), "");
+  // Moving a task between cgroups waits for an RCU grace period (~15 ms on v1): let it overlap
+  // the child's namespace and rootfs work. The child waits for CgroupJoined before it needs it.
+  BERTH_CHECK(cg->add_process(pid), "join cgroup");
+  (void)sync_send(sp.parent.get(), SyncType::CgroupJoined);  // a dead child reports below
 
   for (;;) {
     auto m = sync_recv(sp.parent.get());

@@ -71,7 +71,15 @@ Result<> init_steps(const InitContext& ctx, std::string& exe) {
   if (ctx.unshare_flags && unshare(ctx.unshare_flags) != 0) return fail_sys("unshare namespaces");
   if (ctx.rootfs.new_userns && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0))
     return fail_sys("become root in the user namespace");
-  if (ctx.new_cgroupns && unshare(CLONE_NEWCGROUP) != 0) return fail_sys("unshare cgroup namespace");
+  bool joined_cgroup = false;
+  auto after_cgroup_move = [&]() -> Result<> {
+    if (joined_cgroup) return {};
+    joined_cgroup = true;
+    BERTH_CHECK(sync_expect(ctx.sync_fd, SyncType::CgroupJoined), "wait for the cgroup move");
+    if (ctx.new_cgroupns && unshare(CLONE_NEWCGROUP) != 0) return fail_sys("unshare cgroup namespace");
+    return {};
+  };
+  if (ctx.new_cgroupns && ctx.unified_host) BERTH_CHECK(after_cgroup_move(), "");
   if (setsid() < 0) return fail_sys("setsid");
   if (spec.linux.find(NsType::Uts)) BERTH_CHECK(set_hostname(spec), "");
   if (!ctx.no_new_keyring) {
@@ -95,6 +103,7 @@ Result<> init_steps(const InitContext& ctx, std::string& exe) {
   if (has_mntns) BERTH_CHECK(apply_root_propagation(spec), "");
   BERTH_CHECK(apply_sysctls(spec), "");
   if (has_mntns) BERTH_CHECK(rootfs_finish(spec), "");
+  BERTH_CHECK(after_cgroup_move(), "");
   if (proc.terminal) BERTH_CHECK(setup_console(ctx, proc), "");
   if (chdir(proc.cwd.c_str()) != 0) return fail_sys("chdir to cwd (\"" + proc.cwd + "\") set in config.json");
   exe = BERTH_TRY(resolve_executable(proc), "");

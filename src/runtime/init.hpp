@@ -18,6 +18,7 @@ struct InitContext {
   int preserve_fds = 0;
   int unshare_flags = 0;  // namespaces created after joining a user namespace by path
   bool new_cgroupns = false;
+  bool unified_host = false;  // pure cgroup v2: a new cgroupns must exist before /sys/fs/cgroup is mounted
   bool no_pivot = false;
   bool no_new_keyring = false;
   std::string id;

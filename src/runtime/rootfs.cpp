@@ -135,21 +135,27 @@ Result<> mount_cgroups(const Mount& m, const std::string& dst, const MountFlags&
     if (h.mountpoint.rfind("/sys/fs/cgroup/", 0) != 0) continue;
     std::string name = h.mountpoint.substr(std::string("/sys/fs/cgroup/").size());
     if (name.empty() || name.find('/') != std::string::npos) continue;
-    std::string own;
-    for (auto& [ctrls, path] : mine) {
-      if (h.fstype == "cgroup2" ? ctrls.empty() : (!ctrls.empty() && [&] {
-            std::istringstream ss(ctrls);
-            std::string c;
-            while (std::getline(ss, c, ','))
-              if (super_has(h.super_opts, c)) return true;
-            return false;
-          }()))
-        own = path;
+    std::string src;
+    for (const auto& d : opt.cgroup_dirs)
+      if (d == h.mountpoint || d.rfind(h.mountpoint + "/", 0) == 0) src = d;
+    if (src.empty()) {
+      // A hierarchy the manager does not use (a named one): our own cgroup there.
+      std::string own;
+      for (auto& [ctrls, path] : mine) {
+        if (h.fstype == "cgroup2" ? ctrls.empty() : (!ctrls.empty() && [&] {
+              std::istringstream ss(ctrls);
+              std::string c;
+              while (std::getline(ss, c, ','))
+                if (super_has(h.super_opts, c)) return true;
+              return false;
+            }()))
+          own = path;
+      }
+      // Paths in /proc/self/cgroup are relative to the hierarchy root; the mount may start lower.
+      std::string rel = own;
+      if (h.root != "/" && rel.rfind(h.root, 0) == 0) rel = rel.substr(h.root.size());
+      src = h.mountpoint + rel;
     }
-    // Paths in /proc/self/cgroup are relative to the hierarchy root; the mount may start lower.
-    std::string rel = own;
-    if (h.root != "/" && rel.rfind(h.root, 0) == 0) rel = rel.substr(h.root.size());
-    std::string src = h.mountpoint + rel;
     std::string target = dst + "/" + name;
     BERTH_CHECK(mkdir_p(target), "");
     if (mount(src.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)

@@ -15,6 +15,9 @@ struct RootfsOptions {
   bool new_userns = false;   // mknod is not allowed: bind host devices instead
   bool new_cgroupns = false;
   bool new_netns = false;
+  // The container's cgroup directories on the host, one per hierarchy: bound into
+  // /sys/fs/cgroup without first reading /proc/self/cgroup (the move may still be under way).
+  std::vector<std::string> cgroup_dirs;
 };
 
 struct MountFlags {

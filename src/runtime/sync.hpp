@@ -12,6 +12,7 @@ namespace berth::runtime {
 
 enum class SyncType : uint32_t {
   Go = 1,        // parent -> child: continue (payload: optional data)
+  CgroupJoined,  // parent -> child: the cgroup move is done (it overlaps the child's setup)
   Error,         // child -> parent: errno + message
   Hooks,         // child -> parent: run prestart/createRuntime hooks now, then send Go
   Ready,         // child -> parent: set up, waiting for start
