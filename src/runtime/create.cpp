@@ -134,7 +134,7 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   if (!spec.process->terminal && !o.console_socket.empty())
     return fail(ErrorKind::Invalid, "--console-socket is given but process.terminal is false");
   BERTH_CHECK(validate_resources(spec.linux.resources), "config.json");
-  auto plan = BERTH_TRY(plan_process(*spec.process, spec.linux.seccomp), "config.json");
+  auto plan = BERTH_TRY(plan_process(*spec.process, spec.linux.seccomp, spec.linux), "config.json");
   for (auto& w : plan.warnings) log::warn(w);
 
   if (auto r = store.reserve(o.id); !r) return fail(r.error());

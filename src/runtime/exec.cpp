@@ -133,7 +133,8 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   if (status == Status::Paused) return fail(ErrorKind::Conflict, "cannot exec in a paused container");
   auto proc = BERTH_TRY(build_process(o, st), "");
   json seccomp = st.config.contains("linux") ? st.config["linux"].value("seccomp", json()) : json();
-  auto plan = BERTH_TRY(plan_process(proc, seccomp), "");
+  Linux lx;  // exec'd processes keep the container's personality; attrs come from the process
+  auto plan = BERTH_TRY(plan_process(proc, seccomp, lx), "");
   for (auto& w : plan.warnings) log::warn(w);
   auto nss = BERTH_TRY(open_namespaces(st.pid), "");
   bool joins_user = false;

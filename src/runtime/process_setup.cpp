@@ -15,7 +15,7 @@
 
 namespace berth::runtime {
 
-Result<ProcessPlan> plan_process(const Process& p, const nlohmann::json& seccomp) {
+Result<ProcessPlan> plan_process(const Process& p, const nlohmann::json& seccomp, const Linux& lx) {
   ProcessPlan plan;
   plan.process = &p;
   if (p.capabilities) {
@@ -24,6 +24,7 @@ Result<ProcessPlan> plan_process(const Process& p, const nlohmann::json& seccomp
     for (auto& c : dropped)
       plan.warnings.push_back("capability " + c + " is not in the runtime's bounding set; not granted");
   }
+  plan.attrs = BERTH_TRY(plan_process_attrs(p, lx, &plan.warnings), "");
   if (!seccomp.is_null()) plan.seccomp = BERTH_TRY(compile_seccomp(seccomp), "");
   return plan;
 }
@@ -54,6 +55,7 @@ Result<> apply_oom_score(pid_t pid, std::optional<int> adj) {
 
 Result<> become_user(const ProcessPlan& plan, bool in_new_userns) {
   const Process& p = *plan.process;
+  BERTH_CHECK(apply_process_attrs(plan.attrs), "");
   if (plan.seccomp && !p.no_new_privileges && !plan.seccomp->uses_notify())
     BERTH_CHECK(const_cast<SeccompFilter&>(*plan.seccomp).load(), "load seccomp filter");
   if (plan.caps) BERTH_CHECK(caps_drop_bounding(*plan.caps), "");

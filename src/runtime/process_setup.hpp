@@ -10,6 +10,7 @@
 
 #include "common/error.hpp"
 #include "runtime/capabilities.hpp"
+#include "runtime/process_attrs.hpp"
 #include "runtime/seccomp.hpp"
 #include "runtime/spec.hpp"
 
@@ -20,10 +21,11 @@ struct ProcessPlan {
   const Process* process = nullptr;
   std::optional<CapSets> caps;
   std::optional<SeccompFilter> seccomp;
+  ProcessAttrs attrs;
   std::vector<std::string> warnings;  // dropped capabilities, clamped rlimits
 };
 
-Result<ProcessPlan> plan_process(const Process& p, const nlohmann::json& seccomp);
+Result<ProcessPlan> plan_process(const Process& p, const nlohmann::json& seccomp, const Linux& lx);
 
 // Parent half, on the child's pid.
 Result<> apply_rlimits(pid_t pid, const std::vector<Rlimit>& rlimits, std::vector<std::string>* warnings);
