@@ -19,6 +19,7 @@
 #include "runtime/container.hpp"
 #include "runtime/device_rules.hpp"
 #include "runtime/hooks.hpp"
+#include "runtime/idmap_mount.hpp"
 #include "runtime/init.hpp"
 #include "runtime/seccomp.hpp"
 #include "runtime/state.hpp"
@@ -158,12 +159,14 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
     return fail(r.error().wrap("create cgroup"));
   }
 
+  auto idmapped = BERTH_TRY(prepare_idmapped_mounts(spec, bundle), "config.json");
   std::vector<std::string> ctx_cgroup_dirs;
   auto sp = BERTH_TRY(sync_pair(), "");
   collect_cgroup_dirs(cg->save(), ctx_cgroup_dirs);
 
   InitContext ctx;
   ctx.rootfs.cgroup_dirs = std::move(ctx_cgroup_dirs);
+  ctx.rootfs.idmapped = &idmapped;
   ctx.unified_host = cg->layout() == CgroupLayout::V2;
   ctx.spec = &spec;
   ctx.plan = &plan;

@@ -18,6 +18,7 @@
 
 #include "common/fd.hpp"
 #include "common/fs.hpp"
+#include "runtime/idmap_mount.hpp"
 
 namespace berth::runtime {
 namespace {
@@ -169,7 +170,7 @@ Result<> mount_cgroups(const Mount& m, const std::string& dst, const MountFlags&
   return {};
 }
 
-Result<> do_mount(const Mount& m, const std::string& root, const RootfsOptions& opt) {
+Result<> do_mount(const Mount& m, size_t index, const std::string& root, const RootfsOptions& opt) {
   MountFlags f = parse_mount_options(m.options);
   bool bind = f.bind || m.type == "bind";
   std::string dst = secure_join(root, m.destination);
@@ -185,7 +186,10 @@ Result<> do_mount(const Mount& m, const std::string& root, const RootfsOptions& 
   BERTH_CHECK(make_mountpoint(dst, !src_is_dir), "mount " + m.destination);
 
   if (m.type == "cgroup") return mount_cgroups(m, dst, f, opt);
-  if (bind) {
+  if (opt.idmapped && opt.idmapped->count(index)) {
+    BERTH_CHECK(attach_mount_fd(opt.idmapped->at(index).get(), dst), "mount " + m.destination);
+    if (f.set & ~MS_REMOUNT) BERTH_CHECK(remount_bind(dst, f.set & ~MS_REMOUNT), "mount " + m.destination);
+  } else if (bind) {
     unsigned long rec = f.recursive ? MS_REC : 0;
     if (mount(src.c_str(), dst.c_str(), nullptr, MS_BIND | rec, nullptr) != 0) return mount_error("bind", src, dst);
     if (f.set & ~(MS_REMOUNT))
@@ -329,7 +333,7 @@ Result<> rootfs_prepare(const Spec& spec, const RootfsOptions& opt) {
     return fail_sys("set propagation of /");
   if (mount(root.c_str(), root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
     return fail_sys("bind mount root " + root);
-  for (const auto& m : spec.mounts) BERTH_CHECK(do_mount(m, root, opt), "");
+  for (size_t i = 0; i < spec.mounts.size(); ++i) BERTH_CHECK(do_mount(spec.mounts[i], i, root, opt), "");
   BERTH_CHECK(setup_devices(spec, root, opt), "");
   return {};
 }

@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include <map>
+
 #include "common/error.hpp"
+#include "common/fd.hpp"
 #include "runtime/spec.hpp"
 
 namespace berth::runtime {
@@ -18,6 +21,8 @@ struct RootfsOptions {
   // The container's cgroup directories on the host, one per hierarchy: bound into
   // /sys/fs/cgroup without first reading /proc/self/cgroup (the move may still be under way).
   std::vector<std::string> cgroup_dirs;
+  // spec.mounts index -> prepared idmapped tree (see idmap_mount.hpp).
+  const std::map<size_t, UniqueFd>* idmapped = nullptr;
 };
 
 struct MountFlags {
