@@ -1,6 +1,8 @@
 #include "image/image_service.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <set>
 
 #include "common/fs.hpp"
@@ -37,6 +39,31 @@ bool all_hex(std::string_view s) {
 
 }  // namespace
 
+Result<bool> ImageService::unpack_layer(const Descriptor& blob, const Digest& diff_id, const Digest& chain,
+                                        const std::optional<Digest>& parent) {
+  if (snap_->has_layer(chain)) return false;
+  auto fd = BERTH_TRY(content_->open(blob.digest), "unpack layer");
+  ApplyOptions ao;
+  ao.expected_diff_id = diff_id;
+  ao.expected_blob_digest = blob.digest;
+  bool created = false;
+  auto fill = [&](const std::string& dir) -> Result<> {
+    auto r = BERTH_TRY(apply_layer(fd.get(), dir, ao), "");
+    std::lock_guard lk(sizes_mu_);
+    sizes_[chain] = static_cast<int64_t>(r.uncompressed_size);
+    created = true;
+    return {};
+  };
+  BERTH_CHECK(snap_->create_layer(chain, parent, fill), "unpack layer " + blob.digest.short_id());
+  return created;
+}
+
+void ImageService::discard_layers(const std::vector<Digest>& chains) {
+  std::lock_guard lk(mu_);
+  for (auto it = chains.rbegin(); it != chains.rend(); ++it)
+    if (store_->layer_refcount(*it).value_or(1) == 0 && snap_->has_layer(*it)) (void)snap_->remove_layer(*it);
+}
+
 Result<ImageRecord> ImageService::register_image(const Digest& manifest_digest, const RegisterOptions& opts) {
   std::string ctx = "register image " + manifest_digest.str();
   auto mbytes = BERTH_TRY(content_->read(manifest_digest), ctx);
@@ -46,25 +73,44 @@ Result<ImageRecord> ImageService::register_image(const Digest& manifest_digest, 
   if (man.layers.size() != cfg.diff_ids.size())
     return fail(ErrorKind::Invalid, ctx + ": manifest has " + std::to_string(man.layers.size()) +
                                         " layers but config rootfs.diff_ids has " + std::to_string(cfg.diff_ids.size()));
-  for (auto& t : opts.tags) BERTH_CHECK(normalise_tag(t), ctx);
-  std::vector<Digest> created;
-  auto r = register_layers(manifest_digest, man, cfg, opts, created);
-  if (!r) {
-    // Layers this call unpacked that no image or snapshot references go again.
-    std::lock_guard lk(mu_);
-    for (auto it = created.rbegin(); it != created.rend(); ++it)
-      if (store_->layer_refcount(*it).value_or(1) == 0) (void)snap_->remove_layer(*it);
-    return fail(r.error().wrap(ctx));
-  }
-  return r;
-}
-
-Result<ImageRecord> ImageService::register_layers(const Digest& manifest_digest, const Manifest& man,
-                                                  const ImageConfig& cfg, const RegisterOptions& opts,
-                                                  std::vector<Digest>& created) {
-  auto chains = chain_ids(cfg.diff_ids);
   std::vector<std::string> tags;
-  for (auto& t : opts.tags) tags.push_back(BERTH_TRY(normalise_tag(t), ""));
+  for (auto& t : opts.tags) tags.push_back(BERTH_TRY(normalise_tag(t), ctx));
+  auto chains = chain_ids(cfg.diff_ids);
+
+  // Unpack what is missing, several layers at once; each layer has its own directory.
+  std::vector<Digest> created;
+  std::mutex cmu;
+  std::optional<Error> first;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    while (true) {
+      size_t i = next++;
+      if (i >= man.layers.size()) return;
+      {
+        std::lock_guard lk(cmu);
+        if (first) return;
+      }
+      std::optional<Digest> parent;
+      if (i > 0) parent = chains[i - 1];
+      auto r = unpack_layer(man.layers[i], cfg.diff_ids[i], chains[i], parent);
+      std::lock_guard lk(cmu);
+      if (!r && !first) first = r.error().wrap("layer " + std::to_string(i));
+      if (r && *r) created.push_back(chains[i]);
+    }
+  };
+  int n = std::max(1, std::min<int>(opts.parallel, static_cast<int>(man.layers.size())));
+  if (n == 1) {
+    worker();
+  } else {
+    std::vector<std::thread> ts;
+    for (int i = 0; i < n; ++i) ts.emplace_back(worker);
+    for (auto& t : ts) t.join();
+  }
+  if (first) {
+    discard_layers(created);
+    return fail(first->wrap(ctx));
+  }
+
   ImageRecord rec;
   rec.id = man.config.digest;
   rec.manifest_digest = manifest_digest;
@@ -78,28 +124,20 @@ Result<ImageRecord> ImageService::register_layers(const Digest& manifest_digest,
   for (size_t i = 0; i < man.layers.size(); ++i) {
     const auto& l = man.layers[i];
     LayerRecord lr{chains[i], cfg.diff_ids[i], l.digest, l.media_type, l.size, 0};
-    std::optional<Digest> parent;
-    if (i > 0) parent = chains[i - 1];
-    if (snap_->has_layer(chains[i])) {
-      lr.size = BERTH_TRY(store_->layer_size(chains[i]), "").value_or(0);
-    } else {
-      auto fd = BERTH_TRY(content_->open(l.digest), "layer " + std::to_string(i));
-      ApplyOptions ao;
-      ao.expected_diff_id = cfg.diff_ids[i];
-      ao.expected_blob_digest = l.digest;
-      auto fill = [&](const std::string& dir) -> Result<> {
-        auto r = BERTH_TRY(apply_layer(fd.get(), dir, ao), "");
-        lr.size = static_cast<int64_t>(r.uncompressed_size);
-        return {};
-      };
-      BERTH_CHECK(snap_->create_layer(chains[i], parent, fill), "layer " + std::to_string(i));
-      created.push_back(chains[i]);
+    {
+      std::lock_guard lk(sizes_mu_);
+      if (auto it = sizes_.find(chains[i]); it != sizes_.end()) lr.size = it->second;
     }
+    if (lr.size == 0) lr.size = BERTH_TRY(store_->layer_size(chains[i]), ctx).value_or(0);
     rec.size += lr.size;
     rec.layers.push_back(lr);
   }
   std::lock_guard lk(mu_);
-  BERTH_CHECK(store_->put_image(rec), "");
+  auto put = store_->put_image(rec);
+  if (!put) {
+    discard_layers(created);
+    return fail(put.error().wrap(ctx));
+  }
   return store_->get(rec.id);
 }
 

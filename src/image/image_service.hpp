@@ -2,6 +2,7 @@
 // that turns bytes into an image (pull, load, import, commit) ends in register_image(), which
 // unpacks each layer once (checking diff IDs) and records the image in one transaction.
 #pragma once
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -19,6 +20,7 @@ namespace berth::image {
 
 struct RegisterOptions {
   std::vector<std::string> tags;          // any form Reference::parse accepts
+  int parallel = 3;                       // layers unpacked at once
   std::vector<std::string> repo_digests;  // "name@sha256:..."
   std::vector<Digest> extra_blobs;
 };
@@ -56,6 +58,12 @@ class ImageService {
 
   // The manifest, its config and layer blobs must be in the content store.
   Result<ImageRecord> register_image(const Digest& manifest, const RegisterOptions& opts = {});
+  // Unpacks one layer blob as `chain` unless it is there (checking blob digest and diff ID).
+  // Returns true when this call created it.
+  Result<bool> unpack_layer(const Descriptor& blob, const Digest& diff_id, const Digest& chain,
+                            const std::optional<Digest>& parent);
+  // Removes layers a failed operation created, unless something references them.
+  void discard_layers(const std::vector<Digest>& chains);
   // A tag ("busybox", "x:1"), a digest reference ("x@sha256:..."), a full or short image ID.
   Result<Digest> resolve(std::string_view name) const;
   Result<ImageRecord> inspect(std::string_view name) const;
@@ -92,8 +100,6 @@ class ImageService {
 
  private:
   ImageService() = default;
-  Result<ImageRecord> register_layers(const Digest& manifest_digest, const Manifest& man, const ImageConfig& cfg,
-                                      const RegisterOptions& opts, std::vector<Digest>& created);
   Result<> delete_image_locked(const Digest& id, RemoveResult& out);
   Result<GcResult> gc_locked();
   std::string root_;
@@ -101,6 +107,8 @@ class ImageService {
   std::unique_ptr<OverlaySnapshotter> snap_;
   std::unique_ptr<ImageStore> store_;
   mutable std::recursive_mutex mu_;
+  std::mutex sizes_mu_;
+  std::map<Digest, int64_t> sizes_;  // uncompressed layer sizes seen by unpack_layer
 };
 
 }  // namespace berth::image

@@ -100,8 +100,6 @@ Result<std::string> OverlaySnapshotter::layer_dir(const Digest& chain) const {
 
 Result<> OverlaySnapshotter::create_layer(const Digest& chain, const std::optional<Digest>& parent, const Fill& fill) {
   if (has_layer(chain)) return {};
-  if (parent && !has_layer(*parent))
-    return fail(ErrorKind::NotFound, "create layer " + chain.str() + ": parent " + parent->str() + " not unpacked");
   std::string stage = root_ + "/staging/" + std::to_string(getpid()) + "-" + std::to_string(staging_counter++);
   BERTH_CHECK(mkdir_p(stage + "/diff", 0755), "create layer");
   auto cleanup = [&] { (void)remove_all(stage); };
@@ -168,7 +166,7 @@ Result<std::vector<std::string>> OverlaySnapshotter::lower_stack(const Digest& t
 
 Result<> OverlaySnapshotter::prepare(const std::string& key, const std::optional<Digest>& top) {
   BERTH_CHECK(check_key(key), "prepare snapshot");
-  if (top && !has_layer(*top)) return fail(ErrorKind::NotFound, "prepare snapshot " + key + ": layer " + top->str() + " not unpacked");
+  if (top) BERTH_CHECK(lower_stack(*top), "prepare snapshot " + key);
   std::string dir = root_ + "/active/" + key;
   if (mkdir(dir.c_str(), 0700) != 0) {
     if (errno == EEXIST) return fail(ErrorKind::Exists, "snapshot " + key + ": already exists");

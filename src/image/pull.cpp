@@ -43,9 +43,14 @@ Result<> fetch(ImageService& svc, RegistryClient& rc, const std::string& repo, c
   return {};
 }
 
-// Runs fetches on up to n threads; the first error wins and stops handing out work.
+// Runs fetch-then-unpack on up to n threads, so downloads and unpacking overlap; the first
+// error wins and stops handing out work.
 Result<> fetch_all(ImageService& svc, RegistryClient& rc, const std::string& repo, const std::vector<Descriptor>& ds,
-                   Reporter& rep, int n) {
+                   const ImageConfig& cfg, Reporter& rep, int n, std::vector<Digest>& created) {
+  auto chains = chain_ids(cfg.diff_ids);
+  if (chains.size() != ds.size())
+    return fail(ErrorKind::Invalid, "manifest has " + std::to_string(ds.size()) +
+                                        " layers but config rootfs.diff_ids has " + std::to_string(chains.size()));
   std::atomic<size_t> next{0};
   std::mutex emu;
   std::optional<Error> first;
@@ -58,6 +63,14 @@ Result<> fetch_all(ImageService& svc, RegistryClient& rc, const std::string& rep
         if (first) return;
       }
       auto r = fetch(svc, rc, repo, ds[i], rep);
+      if (r) {
+        std::optional<Digest> parent;
+        if (i > 0) parent = chains[i - 1];
+        auto u = svc.unpack_layer(ds[i], cfg.diff_ids[i], chains[i], parent);
+        std::lock_guard lk(emu);
+        if (u && *u) created.push_back(chains[i]);
+        if (!u) r = fail(u.error());
+      }
       if (!r) {
         std::lock_guard lk(emu);
         if (!first) first = r.error();
@@ -94,17 +107,25 @@ Result<ImageRecord> pull_image(ImageService& svc, const std::string& refstr, con
     ro.extra_blobs.push_back(top.digest);
   }
   auto parsed = BERTH_TRY(parse_manifest(man.bytes), ctx);
-  std::vector<Descriptor> blobs{parsed.config};
-  blobs.insert(blobs.end(), parsed.layers.begin(), parsed.layers.end());
-  auto r = fetch_all(svc, rc, ref.path, blobs, rep, opts.parallel);
-  if (!r) return fail(rep.cancelled ? make_error(ErrorKind::Conflict, ctx + ": cancelled") : r.error().wrap(ctx));
+  BERTH_CHECK(fetch(svc, rc, ref.path, parsed.config, rep), ctx + ": config");
+  auto cfg = BERTH_TRY(parse_config(BERTH_TRY(svc.content().read(parsed.config.digest), ctx)), ctx);
+  std::vector<Digest> created;
+  auto r = fetch_all(svc, rc, ref.path, parsed.layers, cfg, rep, opts.parallel, created);
+  if (!r) {
+    svc.discard_layers(created);
+    return fail(rep.cancelled ? make_error(ErrorKind::Conflict, ctx + ": cancelled") : r.error().wrap(ctx));
+  }
   // The manifest goes in last: a store never holds a manifest whose blobs are missing.
   BERTH_CHECK(svc.content().put(man.bytes, man.digest), ctx);
   if (!ref.tag.empty()) ro.tags.push_back(ref.familiar_tagged());
   ro.repo_digests.push_back(ref.familiar_name() + "@" + repo_digest.str());
-  auto rec = BERTH_TRY(svc.register_image(man.digest, ro), ctx);
+  auto rec = svc.register_image(man.digest, ro);
+  if (!rec) {
+    svc.discard_layers(created);
+    return fail(rec.error().wrap(ctx));
+  }
   rep.report({ref.str(), "Digest: " + repo_digest.str(), 0, 0});
-  return rec;
+  return *rec;
 }
 
 ProgressFn text_progress(FILE* out) {

@@ -19,14 +19,16 @@ class Snapshotter {
 
   virtual bool has_layer(const Digest& chain) const = 0;
   // Runs fill on an empty staging directory and publishes it as `chain` only if fill succeeds;
-  // a failed fill leaves nothing. An existing layer is kept and fill is not called.
+  // a failed fill leaves nothing. An existing layer is kept and fill is not called. The parent
+  // need not exist yet (layers of one image unpack in parallel); prepare() needs the whole stack.
   virtual Result<> create_layer(const Digest& chain, const std::optional<Digest>& parent, const Fill& fill) = 0;
   virtual Result<> remove_layer(const Digest& chain) = 0;
   virtual Result<std::vector<Digest>> layers() const = 0;
   // The layer's own directory (its diff, with overlay whiteouts).
   virtual Result<std::string> layer_dir(const Digest& chain) const = 0;
 
-  // A writable snapshot named key over `top` (none: an empty root filesystem).
+  // A writable snapshot named key over `top` (none: an empty root filesystem); every layer
+  // of the stack must be there.
   virtual Result<> prepare(const std::string& key, const std::optional<Digest>& top) = 0;
   virtual Result<> mount(const std::string& key, const std::string& target) = 0;
   virtual Result<> unmount(const std::string& target) = 0;

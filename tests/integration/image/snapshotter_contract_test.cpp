@@ -78,10 +78,16 @@ TYPED_TEST(SnapshotterContract, LayerIsUnpackedOnce) {
       return {};
     }));
   EXPECT_EQ(calls, 1);
-  auto missing_parent = this->snap->create_layer(Digest::of("child"), Digest::of("nope"),
-                                                 [](const std::string&) -> berth::Result<> { return {}; });
-  ASSERT_FALSE(missing_parent);
-  EXPECT_EQ(missing_parent.error().kind, berth::ErrorKind::NotFound);
+  // A layer may arrive before its parent, but no snapshot sits on an incomplete stack.
+  Digest child = Digest::of("child");
+  ASSERT_TRUE(this->snap->create_layer(child, Digest::of("parent"),
+                                       [](const std::string&) -> berth::Result<> { return {}; }));
+  auto incomplete = this->snap->prepare("early", child);
+  ASSERT_FALSE(incomplete);
+  EXPECT_EQ(incomplete.error().kind, berth::ErrorKind::NotFound);
+  ASSERT_TRUE(this->snap->create_layer(Digest::of("parent"), std::nullopt,
+                                       [](const std::string&) -> berth::Result<> { return {}; }));
+  EXPECT_TRUE(this->snap->prepare("early", child));
 }
 
 TYPED_TEST(SnapshotterContract, MountShowsStackWithWhiteoutsAndCapturesWrites) {
