@@ -57,7 +57,7 @@ REF=127.0.0.1:$PORT/bench/img:1
 skopeo copy -q --dest-tls-verify=false "docker-archive:$T/img.tar" "docker://$REF"
 
 hyperfine --style basic --warmup 1 --runs "$RUNS" \
-  --prepare "rm -rf $T/pull-store $T/skopeo-dir" \
+  --prepare "rm -rf $T/pull-store $T/skopeo-dir; sync" \
   --command-name "berth pull" "$BIN pull $T/pull-store $REF" \
   --command-name "skopeo copy docker:// dir:" "skopeo copy -q --src-tls-verify=false docker://$REF dir:$T/skopeo-dir" \
   --export-markdown "$OUT/image-pull.md" --export-json "$OUT/image-pull.json"
@@ -72,7 +72,7 @@ D="docker -H unix://$T/docker/sock"
 wait_for "$D version"
 
 hyperfine --style basic --warmup 1 --runs "$RUNS" \
-  --prepare "rm -rf $T/load-store; $D rmi -f bench/img:1 >/dev/null 2>&1 || true" \
+  --prepare "rm -rf $T/load-store; $D rmi -f bench/img:1 >/dev/null 2>&1 || true; sync" \
   --command-name "berth load" "$BIN load $T/load-store $T/img.tar" \
   --command-name "docker load" "$D load -q -i $T/img.tar" \
   --export-markdown "$OUT/image-load.md" --export-json "$OUT/image-load.json"
