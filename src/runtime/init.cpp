@@ -54,12 +54,14 @@ Result<> setup_console(const InitContext& ctx, const Process& p) {
   return {};
 }
 
-Result<> wait_for_start(int fifo_fd) {
+// Blocks until `start` opens the fifo. The write end stays open (close-on-exec) so that `start`
+// sees EOF exactly when we exec, and runs poststart hooks after the process is running.
+Result<UniqueFd> wait_for_start(int fifo_fd) {
   std::string path = "/proc/self/fd/" + std::to_string(fifo_fd);
   UniqueFd w(open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!w) return fail_sys("open exec fifo");
   if (write(w.get(), "0", 1) != 1) return fail_sys("write exec fifo");
-  return {};
+  return w;
 }
 
 Result<> init_steps(const InitContext& ctx, std::string& exe) {
@@ -136,10 +138,13 @@ void container_init(const InitContext& ctx) {
   prctl(PR_SET_PDEATHSIG, 0);
   if (auto r = sync_send(ctx.sync_fd, SyncType::Ready); !r) _exit(1);
   close(ctx.sync_fd);
-  if (auto r = wait_for_start(ctx.fifo_fd); !r) {
-    dprintf(2, "berth-runtime: %s\n", r.error().what().c_str());
+  auto started = wait_for_start(ctx.fifo_fd);
+  if (!started) {
+    dprintf(2, "berth-runtime: %s\n", started.error().what().c_str());
     _exit(1);
   }
+  int held = started->release();  // closed by exec
+  (void)held;
   close(ctx.fifo_fd);
   const Spec& spec = *ctx.spec;
   if (!spec.hooks.start_container.empty()) {

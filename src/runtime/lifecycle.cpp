@@ -98,6 +98,15 @@ Result<> start_container(const GlobalOptions& g, const std::string& id) {
     if (fds[0].revents & POLLHUP) return fail(ErrorKind::Internal, "container init closed the exec fifo");
   }
   unlink(store.fifo(id).c_str());
+  // The init holds the fifo open until its exec (close-on-exec): EOF means the process runs.
+  for (;;) {
+    fds[0].revents = fds[1].revents = 0;
+    int n = poll(fds, 2, 10000);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || (fds[0].revents & POLLHUP) || (fds[1].revents & POLLIN)) break;
+    char c;
+    if ((fds[0].revents & POLLIN) && read(fifo.get(), &c, 1) == 0) break;
+  }
   if (st.config.contains("hooks")) {
     if (auto hooks = parse_hooks(st.config["hooks"]); hooks && !hooks->poststart.empty()) {
       if (auto r = run_hooks(hooks->poststart, "poststart", oci_state(st, Status::Running).dump()); !r)
