@@ -121,7 +121,8 @@ Result<> CgroupV2::apply(const json& r, bool update) {
   if (cg::present(r, "memory")) BERTH_CHECK(apply_memory(r.at("memory"), update), "");
   if (cg::present(r, "cpu")) BERTH_CHECK(apply_cpu(r.at("cpu")), "");
   if (cg::present(r, "blockIO")) BERTH_CHECK(apply_io(r.at("blockIO")), "");
-  if (auto lim = cg::opt_i(cg::section(r, "pids"), "limit")) {
+  // runc: 0 leaves pids.max alone, a negative value lifts the limit.
+  if (auto lim = cg::opt_i(cg::section(r, "pids"), "limit"); lim && *lim != 0) {
     if (auto w = cg::write(dir_, "pids.max", *lim > 0 ? std::to_string(*lim) : "max"); !w)
       return fail(cg::field_error("pids.limit", w.error()));
   }
