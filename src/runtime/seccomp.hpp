@@ -32,7 +32,15 @@ class SeccompFilter {
 Result<SeccompFilter> compile_seccomp(const nlohmann::json& seccomp);
 
 // Sends the notify fd and the container state to listenerPath (SCM_RIGHTS), as runc does.
+// container_process_state is either the full OCI "container process state" ({ociVersion, fds,
+// pid, metadata, state}; fds is set to ["seccompFd"]) or just the container state, which is then
+// wrapped in one (pid taken from it, no metadata).
 Result<> send_seccomp_notify_fd(const std::string& listener_path, int notify_fd,
                                 const nlohmann::json& container_process_state);
+// Same, wrapping the container state with listenerMetadata (use filter.listener_metadata()).
+Result<> send_seccomp_notify_fd(const std::string& listener_path, int notify_fd, const nlohmann::json& state,
+                                const std::string& metadata);
+// The OCI "container process state" JSON sent to a seccomp agent.
+nlohmann::json seccomp_process_state(const nlohmann::json& state, const std::string& metadata);
 
 }  // namespace berth::runtime
