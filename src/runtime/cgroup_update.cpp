@@ -19,11 +19,13 @@ Result<> update_container(const GlobalOptions& g, const std::string& id, const j
   // Keep the config in step so a later `state`/restart sees the limits in force.
   json& saved = st.config["linux"]["resources"];
   if (!saved.is_object()) saved = json::object();
+  json before = saved;
   for (auto& [section, value] : resources.items()) {
     if (value.is_object() && saved[section].is_object()) saved[section].update(value);
     else saved[section] = value;
   }
-  BERTH_CHECK(store.save(st), "update: save state");
+  // The state write is durable (fsync); skip it when the values were already in force.
+  if (saved != before) BERTH_CHECK(store.save(st), "update: save state");
   return {};
 }
 
