@@ -35,10 +35,29 @@ Result<> stream_container_events(const GlobalOptions& g, const std::string& id, 
   auto cg = BERTH_TRY(running_cgroup(store, st), "events");
   // Without a memory controller there is nothing to watch for OOM; stats still flow.
   auto oom = cg->oom_events();
+  // v1 signals the eventfd when the cgroup goes under OOM, which can be before the kernel has
+  // counted the kill; such a signal stays pending until the counter moves or the next tick.
+  bool pending = false;
+  auto report = [&](bool tick) -> Result<bool> {
+    if (!oom) return true;
+    auto kills = oom->consume();
+    if (!kills) {
+      if (kills.error().kind == ErrorKind::NotFound) return false;  // cgroup removed
+      return fail(kills.error().wrap("events"));
+    }
+    uint64_t n = *kills;
+    if (n == 0 && pending && tick) n = 1;  // OOM without a kill (OOM killer disabled)
+    if (n == 0 && !tick) pending = true;
+    if (n > 0) pending = false;
+    for (uint64_t i = 0; i < n; ++i)
+      if (!emit(json{{"type", "oom"}, {"id", id}})) return false;
+    return true;
+  };
   auto next = std::chrono::steady_clock::now();
   for (;;) {
     auto now = std::chrono::steady_clock::now();
     if (now >= next) {
+      if (!BERTH_TRY(report(true), "")) return {};
       if (container_status(store, st) == Status::Stopped) return {};
       auto data = cg->stats();
       if (!data) {
@@ -51,16 +70,7 @@ Result<> stream_container_events(const GlobalOptions& g, const std::string& id, 
     }
     auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count();
     pollfd p{oom ? oom->fd() : -1, POLLIN, 0};
-    int n = ::poll(&p, 1, static_cast<int>(wait_ms) + 1);
-    if (n == 1 && oom) {
-      auto kills = oom->consume();
-      if (!kills) {
-        if (kills.error().kind == ErrorKind::NotFound) return {};  // cgroup removed
-        return fail(kills.error().wrap("events"));
-      }
-      for (uint64_t i = 0; i < *kills; ++i)
-        if (!emit(json{{"type", "oom"}, {"id", id}})) return {};
-    }
+    if (::poll(&p, 1, static_cast<int>(wait_ms) + 1) == 1 && !BERTH_TRY(report(false), "")) return {};
   }
 }
 
