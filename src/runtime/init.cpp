@@ -73,11 +73,25 @@ Result<> init_steps(const InitContext& ctx, std::string& exe) {
   if (ctx.unshare_flags && unshare(ctx.unshare_flags) != 0) return fail_sys("unshare namespaces");
   if (ctx.rootfs.new_userns && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0))
     return fail_sys("become root in the user namespace");
-  bool joined_cgroup = false;
+  // CgroupJoined may arrive while we wait for something else: note it and keep waiting.
+  bool cgroup_moved = false, cgroupns_done = false;
+  auto wait_for = [&](SyncType want, const char* what) -> Result<> {
+    for (;;) {
+      auto m = sync_expect_any(ctx.sync_fd);
+      if (!m) return fail(m.error().wrap(what));
+      if (m->type == SyncType::CgroupJoined) {
+        cgroup_moved = true;
+        if (want == SyncType::CgroupJoined) return {};
+        continue;
+      }
+      if (m->type == want) return {};
+      return fail(ErrorKind::Internal, std::string(what) + ": unexpected message");
+    }
+  };
   auto after_cgroup_move = [&]() -> Result<> {
-    if (joined_cgroup) return {};
-    joined_cgroup = true;
-    BERTH_CHECK(sync_expect(ctx.sync_fd, SyncType::CgroupJoined), "wait for the cgroup move");
+    if (cgroupns_done) return {};
+    cgroupns_done = true;
+    if (!cgroup_moved) BERTH_CHECK(wait_for(SyncType::CgroupJoined, "wait for the cgroup move"), "");
     if (ctx.new_cgroupns && unshare(CLONE_NEWCGROUP) != 0) return fail_sys("unshare cgroup namespace");
     return {};
   };
@@ -93,7 +107,7 @@ Result<> init_steps(const InitContext& ctx, std::string& exe) {
   if (has_mntns) BERTH_CHECK(rootfs_prepare(spec, ctx.rootfs), "prepare rootfs");
   if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty()) {
     BERTH_CHECK(sync_send(ctx.sync_fd, SyncType::Hooks), "");
-    BERTH_CHECK(sync_expect(ctx.sync_fd, SyncType::Go), "wait for createRuntime hooks");
+    BERTH_CHECK(wait_for(SyncType::Go, "wait for createRuntime hooks"), "");
   }
   BERTH_CHECK(run_hooks(spec.hooks.create_container, "createContainer", state_json), "");
   if (has_mntns) {

@@ -75,6 +75,14 @@ void sync_fail(int sock, const Error& e) {
   _exit(1);
 }
 
+Result<SyncMsg> sync_expect_any(int sock) {
+  auto m = sync_recv(sock);
+  if (!m) return m;
+  if (m->type == SyncType::Error)
+    return fail(m->errnum ? sys_error(m->payload, m->errnum) : make_error(ErrorKind::Internal, m->payload));
+  return m;
+}
+
 Result<SyncMsg> sync_expect(int sock, SyncType want) {
   auto m = sync_recv(sock);
   if (!m) return m;

@@ -38,5 +38,7 @@ Result<SyncMsg> sync_recv(int sock);
 [[noreturn]] void sync_fail(int sock, const Error& e);
 // Receives one message and requires it to be `want`; an Error message becomes the returned error.
 Result<SyncMsg> sync_expect(int sock, SyncType want);
+// Receives one message; an Error message becomes the returned error.
+Result<SyncMsg> sync_expect_any(int sock);
 
 }  // namespace berth::runtime
