@@ -25,7 +25,8 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); port_open "$p" || { echo "$p"; return; }; done; }
 wait_for() { for _ in $(seq 300); do eval "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "timeout: $1" >&2; exit 1; }
 
 # A busybox root filesystem plus LAYERS layers of MIB MiB incompressible data each.
@@ -52,7 +53,7 @@ http:
 YML
 docker-registry serve "$T/registry/config.yml" >"$T/registry/log" 2>&1 &
 REG_PID=$!
-wait_for "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\",$PORT))'"
+wait_for "port_open $PORT"
 REF=127.0.0.1:$PORT/bench/img:1
 skopeo copy -q --dest-tls-verify=false "docker-archive:$T/img.tar" "docker://$REF"
 

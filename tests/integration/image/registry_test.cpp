@@ -462,3 +462,68 @@ TEST(Registry, BearerTokenFlow) {
   EXPECT_GT(push_grants.load(), 0);
   EXPECT_EQ(remote_digest(reg.host() + "/berth/token:1", {"--creds", "bob:hunter2"}), d->str());
 }
+
+TEST(Registry, MultiPlatformIndexSelectsThePlatform) {
+  REQUIRE_PEERS();
+  Seed s;
+  auto arm = s.local->import(s.tmp / "rootfs", {.tag = "seed:arm", .message = "", .platform = *Platform::parse("linux/arm64/v8")});
+  ASSERT_TRUE(arm) << arm.error().what();
+  // An OCI layout whose index.json points at an image index of two platforms.
+  std::string tarfile = s.tmp / "both.tar", dir = s.tmp / "multi";
+  {
+    std::ofstream out(tarfile, std::ios::binary);
+    ASSERT_TRUE(save_archive(*s.local, {"seed:2", "seed:arm"}, ArchiveFormat::OciLayout, [&](std::string_view d) -> berth::Result<> {
+      out.write(d.data(), static_cast<std::streamsize>(d.size()));
+      return {};
+    }));
+  }
+  fs::create_directories(dir);
+  ASSERT_EQ(run({"tar", "-xf", tarfile, "-C", dir}).status, 0);
+  auto desc = [&](const ImageRecord& r, const char* arch, const char* variant) {
+    nlohmann::json d = {{"mediaType", r.manifest_media_type},
+                        {"digest", r.manifest_digest.str()},
+                        {"size", *s.local->content().size(r.manifest_digest)},
+                        {"platform", {{"os", "linux"}, {"architecture", arch}}}};
+    if (*variant) d["platform"]["variant"] = variant;
+    return d;
+  };
+  nlohmann::json idx = {{"schemaVersion", 2},
+                        {"mediaType", media::oci_index},
+                        {"manifests", {desc(s.image, "amd64", ""), desc(*arm, "arm64", "v8")}}};
+  std::string idx_bytes = idx.dump();
+  Digest idx_digest = Digest::of(idx_bytes);
+  berth::test::write_text(dir + "/blobs/sha256/" + idx_digest.hex(), idx_bytes);
+  nlohmann::json top = {{"schemaVersion", 2},
+                        {"manifests", {{{"mediaType", media::oci_index}, {"digest", idx_digest.str()},
+                                        {"size", idx_bytes.size()}}}}};
+  berth::test::write_text(dir + "/index.json", top.dump());
+  fs::remove(dir + "/manifest.json");
+
+  Registry reg(s.tmp / "registry");
+  ASSERT_TRUE(reg.ready()) << reg.log();
+  std::string ref = reg.host() + "/seed/multi:1";
+  auto cp = skopeo({"copy", "--all", "--dest-tls-verify=false", "oci:" + dir, "docker://" + ref});
+  ASSERT_EQ(cp.status, 0) << cp.err;
+
+  auto svc = s.fresh("pull");
+  auto amd = pull_image(*svc, ref);
+  ASSERT_TRUE(amd) << amd.error().what();
+  EXPECT_EQ(amd->id, s.image.id);
+  // The repo digest is the index's (as the registry stores it), and the index is kept.
+  auto raw = skopeo({"inspect", "--raw", "--tls-verify=false", "docker://" + ref});
+  ASSERT_EQ(raw.status, 0) << raw.err;
+  Digest remote_idx = Digest::of(raw.out);
+  EXPECT_EQ(amd->repo_digests, std::vector<std::string>{reg.host() + "/seed/multi@" + remote_idx.str()});
+  EXPECT_TRUE(svc->content().has(remote_idx));
+  PullOptions po;
+  po.platform = *Platform::parse("linux/arm64");
+  auto a = pull_image(*svc, ref, po);
+  ASSERT_TRUE(a) << a.error().what();
+  EXPECT_EQ(a->id, arm->id);
+  EXPECT_EQ(a->architecture, "arm64");
+  po.platform = *Platform::parse("linux/s390x");
+  auto none = pull_image(*svc, ref, po);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().kind, berth::ErrorKind::NotFound);
+  EXPECT_NE(none.error().message.find("linux/arm64/v8"), std::string::npos) << none.error().message;
+}
