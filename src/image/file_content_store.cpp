@@ -27,20 +27,17 @@ class FileWriter final : public ContentWriter {
     if (!tmp_.empty()) unlink(tmp_.c_str());
   }
 
+  // Small network reads are gathered into one larger write.
   Result<> write(std::string_view data) override {
-    const char* p = data.data();
-    size_t left = data.size();
-    while (left > 0) {
-      ssize_t n = ::write(fd_.get(), p, left);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return fail_sys("write " + tmp_);
-      }
-      p += n;
-      left -= static_cast<size_t>(n);
-    }
     hash_.update(data);
     written_ += data.size();
+    if (buf_.size() + data.size() < kBuffer) {
+      buf_.append(data);
+      return {};
+    }
+    BERTH_CHECK(flush_buffer(), "");
+    if (data.size() >= kBuffer) return write_all(data);
+    buf_.append(data);
     return {};
   }
 
@@ -54,6 +51,7 @@ class FileWriter final : public ContentWriter {
                                           std::to_string(written_));
     Digest got = hash_.finish();
     if (expected && *expected != got) return fail(digest_mismatch(*expected, got));
+    BERTH_CHECK(flush_buffer(), "");
     if (fsync(fd_.get()) != 0) return fail_sys("fsync " + tmp_);
     fchmod(fd_.get(), 0444);
     fd_.reset();
@@ -65,11 +63,45 @@ class FileWriter final : public ContentWriter {
   }
 
  private:
+  Result<> flush_buffer() {
+    if (buf_.empty()) return {};
+    BERTH_CHECK(write_all(buf_), "");
+    buf_.clear();
+    return {};
+  }
+
+  Result<> write_all(std::string_view data) {
+    const char* p = data.data();
+    size_t left = data.size();
+    while (left > 0) {
+      ssize_t n = ::write(fd_.get(), p, left);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return fail_sys("write " + tmp_);
+      }
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+    on_disk_ += data.size();
+    // Start writeback as data arrives, so the fsync at commit has little left to wait for.
+    if (on_disk_ - flushed_ >= kFlushStep) {
+      sync_file_range(fd_.get(), static_cast<off_t>(flushed_), static_cast<off_t>(on_disk_ - flushed_),
+                      SYNC_FILE_RANGE_WRITE);
+      flushed_ = on_disk_;
+    }
+    return {};
+  }
+
   std::string tmp_;
   UniqueFd fd_;
   std::string blobs_;
   Sha256 hash_;
   uint64_t written_ = 0;
+  uint64_t on_disk_ = 0;
+  uint64_t flushed_ = 0;
+  std::string buf_;
+  static constexpr size_t kBuffer = 1u << 20;
+  static constexpr uint64_t kFlushStep = 4u << 20;
 };
 
 // Ingest files are named "<pid>-<n>"; remove those whose writer process is gone.
