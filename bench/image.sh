@@ -77,4 +77,7 @@ hyperfine --style basic --warmup 1 --runs "$RUNS" \
   --command-name "berth load" "$BIN load $T/load-store $T/img.tar" \
   --command-name "docker load" "$D load -q -i $T/img.tar" \
   --export-markdown "$OUT/image-load.md" --export-json "$OUT/image-load.json"
-echo "results in $OUT/image-pull.md and $OUT/image-load.md"
+echo "medians (for BENCHMARKS.md):"
+for f in "$OUT/image-pull.json" "$OUT/image-load.json"; do
+  jq -r '.results[] | "  \(.command): median \(.median*1000|floor) ms (mean \(.mean*1000|floor) ± \(.stddev*1000|floor), \(.times|length) runs)"' "$f"
+done
