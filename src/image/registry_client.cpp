@@ -18,7 +18,7 @@ std::string registry_host(const std::string& domain) {
 
 bool registry_is_insecure(const std::string& domain, const std::vector<std::string>& insecure) {
   std::string host = domain.substr(0, domain.rfind(':') == std::string::npos ? domain.size() : domain.rfind(':'));
-  if (host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host.rfind("127.", 0) == 0) return true;
+  if (host == "localhost" || host == "127.0.0.1" || host == "[::1]") return true;
   for (auto& i : insecure)
     if (i == domain || i == host) return true;
   return false;

@@ -34,12 +34,12 @@ inline int free_port() {
   return ntohs(a.sin_port);
 }
 
-inline bool port_open(int port) {
+inline bool port_open(int port, const char* ip = "127.0.0.1") {
   int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  inet_pton(AF_INET, ip, &a.sin_addr);
   bool ok = connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   close(s);
   return ok;
@@ -48,10 +48,14 @@ inline bool port_open(int port) {
 // docker-registry serving <dir>/data on 127.0.0.1:<port>; auth_yaml is the "auth:" section body.
 class Registry {
  public:
-  Registry(const std::string& dir, const std::string& auth_yaml = "") : dir_(dir), port_(free_port()) {
+  // tls_yaml: the "tls:" lines under http (served on ip, e.g. 127.0.0.2, so clients use HTTPS).
+  Registry(const std::string& dir, const std::string& auth_yaml = "", const std::string& tls_yaml = "",
+           const std::string& ip = "127.0.0.1")
+      : dir_(dir), ip_(ip), port_(free_port()) {
     std::filesystem::create_directories(dir + "/data");
     std::string cfg = "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: " + dir +
-                      "/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:" + std::to_string(port_) + "\n";
+                      "/data\n  delete:\n    enabled: true\nhttp:\n  addr: " + ip + ":" + std::to_string(port_) + "\n" +
+                      tls_yaml;
     if (!auth_yaml.empty()) cfg += "auth:\n" + auth_yaml;
     berth::test::write_text(dir + "/config.yml", cfg);
     pid_ = fork();
@@ -63,7 +67,7 @@ class Registry {
       execlp("docker-registry", "docker-registry", "serve", (dir + "/config.yml").c_str(), nullptr);
       _exit(127);
     }
-    ready_ = berth::test::wait_until([&] { return port_open(port_); }, std::chrono::seconds(30));
+    ready_ = berth::test::wait_until([&] { return port_open(port_, ip_.c_str()); }, std::chrono::seconds(30));
   }
   ~Registry() {
     kill(pid_, SIGTERM);
@@ -73,12 +77,12 @@ class Registry {
     }
   }
   bool ready() const { return ready_; }
-  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string host() const { return ip_ + ":" + std::to_string(port_); }
   std::string data() const { return dir_ + "/data"; }
   std::string log() const { return berth::test::read_text(dir_ + "/registry.log"); }
 
  private:
-  std::string dir_;
+  std::string dir_, ip_;
   int port_;
   pid_t pid_ = -1;
   bool ready_ = false;

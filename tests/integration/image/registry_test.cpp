@@ -527,3 +527,39 @@ TEST(Registry, MultiPlatformIndexSelectsThePlatform) {
   EXPECT_EQ(none.error().kind, berth::ErrorKind::NotFound);
   EXPECT_NE(none.error().message.find("linux/arm64/v8"), std::string::npos) << none.error().message;
 }
+
+// Anything but localhost/127.0.0.1 (and hosts listed as insecure) is HTTPS: a registry on
+// 127.0.0.2 with a self-signed certificate is reachable only when its CA is given.
+TEST(Registry, HttpsWithCustomCa) {
+  REQUIRE_PEERS();
+  Seed s;
+  std::string key = s.tmp / "tls.key", cert = s.tmp / "tls.crt";
+  auto gen = run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days",
+                  "2", "-subj", "/CN=127.0.0.2", "-addext", "subjectAltName=IP:127.0.0.2"});
+  ASSERT_EQ(gen.status, 0) << gen.err;
+  Registry reg(s.tmp / "registry", "", "  tls:\n    certificate: " + cert + "\n    key: " + key + "\n", "127.0.0.2");
+  ASSERT_TRUE(reg.ready()) << reg.log();
+  std::string ref = reg.host() + "/seed/busybox:1";
+  seed_registry(s, ref);
+  EXPECT_EQ(RegistryClient(reg.host(), {}).base_url(), "https://" + reg.host());
+
+  auto svc = s.fresh("pull");
+  auto untrusted = pull_image(*svc, ref);
+  ASSERT_FALSE(untrusted);
+  EXPECT_EQ(untrusted.error().kind, berth::ErrorKind::Unavailable);
+  EXPECT_NE(untrusted.error().message.find("https://" + reg.host()), std::string::npos) << untrusted.error().message;
+  PullOptions po;
+  po.registry.ca_file = cert;
+  auto img = pull_image(*svc, ref, po);
+  ASSERT_TRUE(img) << img.error().what();
+  expect_files(*svc, *img);
+  PushOptions pu;
+  pu.registry.ca_file = cert;
+  auto d = push_image(*s.local, "seed:2", reg.host() + "/berth/tls:1", pu);
+  ASSERT_TRUE(d) << d.error().what();
+  EXPECT_EQ(remote_digest(reg.host() + "/berth/tls:1"), d->str());
+  // Listed as insecure: plain HTTP, which this TLS-only registry refuses.
+  PullOptions insecure;
+  insecure.registry.insecure = {reg.host()};
+  EXPECT_FALSE(pull_image(*s.fresh("pull2"), ref, insecure));
+}

@@ -72,6 +72,7 @@ TEST(RegistryClient, SchemeFollowsInsecureList) {
   EXPECT_TRUE(registry_is_insecure("127.0.0.1:5000", {}));
   EXPECT_TRUE(registry_is_insecure("localhost", {}));
   EXPECT_FALSE(registry_is_insecure("registry.example", {}));
+  EXPECT_FALSE(registry_is_insecure("127.0.0.2:5000", {}));
   EXPECT_TRUE(registry_is_insecure("registry.example:5000", {"registry.example:5000"}));
   EXPECT_EQ(RegistryClient("docker.io", {}).base_url(), "https://registry-1.docker.io");
   EXPECT_EQ(RegistryClient("localhost:5000", {}).base_url(), "http://localhost:5000");
