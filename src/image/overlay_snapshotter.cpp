@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -48,7 +49,7 @@ int move_mount_(int from, const char* fp, int to, const char* tp, unsigned flags
 // The new mount API takes each lower layer as its own parameter, so the stack depth is not
 // limited by the one-page option string of mount(2).
 Result<> mount_with_fsconfig(const std::vector<std::string>& lowers, const std::string& upper,
-                             const std::string& work, const std::string& target) {
+                             const std::string& work, const std::string& target, unsigned long flags) {
   UniqueFd fs(fsopen_("overlay", FSOPEN_CLOEXEC));
   if (!fs) return fail_sys("fsopen overlay");
   auto set = [&](const char* k, const std::string& v) -> Result<> {
@@ -62,7 +63,7 @@ Result<> mount_with_fsconfig(const std::vector<std::string>& lowers, const std::
     BERTH_CHECK(set("workdir", work), "mount overlay");
   }
   if (fsconfig_(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) return fail_sys("mount overlay: create");
-  UniqueFd mnt(fsmount_(fs.get(), FSMOUNT_CLOEXEC, 0));
+  UniqueFd mnt(fsmount_(fs.get(), FSMOUNT_CLOEXEC, (flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0));
   if (!mnt) return fail_sys("mount overlay: fsmount");
   if (move_mount_(mnt.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
     return fail_sys("mount overlay on " + target);
@@ -71,7 +72,7 @@ Result<> mount_with_fsconfig(const std::vector<std::string>& lowers, const std::
 
 }  // namespace
 
-Result<std::unique_ptr<OverlaySnapshotter>> OverlaySnapshotter::open(const std::string& root) {
+Result<std::unique_ptr<OverlaySnapshotter>> OverlaySnapshotter::open(const std::string& root, Options opts) {
   for (auto d : {"layers", "l", "active", "staging"}) BERTH_CHECK(mkdir_p(root + "/" + d, 0700), "open snapshotter");
   // Staging directories belong to fills that never finished: a crash mid-unpack.
   DIR* dir = opendir((root + "/staging").c_str());
@@ -86,7 +87,7 @@ Result<std::unique_ptr<OverlaySnapshotter>> OverlaySnapshotter::open(const std::
     }
     closedir(dir);
   }
-  return std::unique_ptr<OverlaySnapshotter>(new OverlaySnapshotter(root));
+  return std::unique_ptr<OverlaySnapshotter>(new OverlaySnapshotter(root, opts));
 }
 
 bool OverlaySnapshotter::has_layer(const Digest& chain) const {
@@ -199,7 +200,6 @@ Result<std::optional<Digest>> OverlaySnapshotter::parent_of(const std::string& k
 
 Result<> OverlaySnapshotter::mount(const std::string& key, const std::string& target) {
   std::string upper = BERTH_TRY(upper_dir(key), "mount snapshot");
-  std::string work = root_ + "/active/" + key + "/work";
   auto parent = BERTH_TRY(parent_of(key), "mount snapshot " + key);
   std::vector<std::string> lowers;
   if (parent) lowers = BERTH_TRY(lower_stack(*parent), "mount snapshot " + key);
@@ -209,15 +209,63 @@ Result<> OverlaySnapshotter::mount(const std::string& key, const std::string& ta
       return fail_sys("mount snapshot " + key + " on " + target);
     return {};
   }
-  std::string opts = "lowerdir=";
-  for (size_t i = 0; i < lowers.size(); ++i) opts += (i ? ":" : "") + lowers[i];
-  opts += ",upperdir=" + upper + ",workdir=" + work;
-  if (opts.size() < static_cast<size_t>(getpagesize()) - 1) {
-    if (::mount("overlay", target.c_str(), "overlay", 0, opts.c_str()) != 0)
-      return fail_sys("mount overlay for " + key + " on " + target);
-    return {};
+  BERTH_CHECK(mount_stack(lowers, "active/" + key, target, 0), "mount snapshot " + key);
+  return {};
+}
+
+// Three ways to name the lower stack, tried in order: absolute short links in one mount(2)
+// option string (up to one page); fsconfig("lowerdir+") one layer per call (kernel 6.8+); and,
+// for older kernels, mount(2) from a child that chdir()s into l/ so each layer costs ~21 bytes.
+Result<> OverlaySnapshotter::mount_stack(const std::vector<std::string>& lowers, const std::string& active,
+                                         const std::string& target, unsigned long flags) {
+  std::string upper = active.empty() ? "" : root_ + "/" + active + "/upper";
+  std::string work = active.empty() ? "" : root_ + "/" + active + "/work";
+  auto options = [&](const std::vector<std::string>& ls, const std::string& u, const std::string& w) {
+    std::string o = "lowerdir=";
+    for (size_t i = 0; i < ls.size(); ++i) o += (i ? ":" : "") + ls[i];
+    if (!u.empty()) o += ",upperdir=" + u + ",workdir=" + w;
+    return o;
+  };
+  size_t page = static_cast<size_t>(getpagesize());
+  if (opts_.deep_stack == DeepStack::Auto) {
+    std::string o = options(lowers, upper, work);
+    if (o.size() < page - 1) {
+      if (::mount("overlay", target.c_str(), "overlay", flags, o.c_str()) != 0)
+        return fail_sys("mount overlay on " + target);
+      return {};
+    }
   }
-  return mount_with_fsconfig(lowers, upper, work, target);
+  if (opts_.deep_stack != DeepStack::RelativeChdir) {
+    auto r = mount_with_fsconfig(lowers, upper, work, target, flags);
+    if (r || opts_.deep_stack == DeepStack::Fsconfig || r.error().errnum != EINVAL) return r;
+  }
+  // Relative to <root>/l: "abc...:def...", upper as "../active/<key>/upper".
+  std::string ldir = root_ + "/l/";
+  std::vector<std::string> rel;
+  for (auto& l : lowers) rel.push_back(l.rfind(ldir, 0) == 0 ? l.substr(ldir.size()) : "../" + l.substr(root_.size() + 1));
+  std::string o = options(rel, active.empty() ? "" : "../" + active + "/upper", active.empty() ? "" : "../" + active + "/work");
+  if (o.size() >= page - 1)
+    return fail(ErrorKind::Invalid, "mount overlay: " + std::to_string(lowers.size()) + " layers do not fit one mount");
+  std::string abs_target = target;
+  if (abs_target.empty() || abs_target[0] != '/') {
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd)) return fail_sys("getcwd");
+    abs_target = std::string(cwd) + "/" + target;
+  }
+  // Only chdir, mount and _exit run in the child: safe after fork in a threaded process.
+  pid_t pid = fork();
+  if (pid < 0) return fail_sys("fork for overlay mount");
+  if (pid == 0) {
+    if (chdir(ldir.c_str()) != 0) _exit(errno);
+    if (::mount("overlay", abs_target.c_str(), "overlay", flags, o.c_str()) != 0) _exit(errno);
+    _exit(0);
+  }
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(st)) return fail(ErrorKind::Internal, "overlay mount helper died");
+  if (WEXITSTATUS(st) != 0) return fail(sys_error("mount overlay on " + target, WEXITSTATUS(st)));
+  return {};
 }
 
 Result<> OverlaySnapshotter::mount_view(const std::string& key, const std::string& target) {
@@ -234,15 +282,9 @@ Result<> OverlaySnapshotter::mount_view(const std::string& key, const std::strin
     ::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr);
     return {};
   }
-  // Overlay needs two lowers at least without an upper dir; we always have them here.
-  std::string opts = "lowerdir=";
-  for (size_t i = 0; i < lowers.size(); ++i) opts += (i ? ":" : "") + lowers[i];
-  if (opts.size() < static_cast<size_t>(getpagesize()) - 1) {
-    if (::mount("overlay", target.c_str(), "overlay", MS_RDONLY, opts.c_str()) != 0)
-      return fail_sys("mount overlay view for " + key + " on " + target);
-    return {};
-  }
-  return mount_with_fsconfig(lowers, "", "", target);
+  // Without an upper dir overlay is read-only by construction (it needs two lowers: we have them).
+  BERTH_CHECK(mount_stack(lowers, "", target, MS_RDONLY), "mount snapshot view " + key);
+  return {};
 }
 
 Result<> OverlaySnapshotter::unmount(const std::string& target) {

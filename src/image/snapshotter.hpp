@@ -43,7 +43,15 @@ class Snapshotter {
 // through fsconfig("lowerdir+") one layer at a time.
 class OverlaySnapshotter final : public Snapshotter {
  public:
-  static Result<std::unique_ptr<OverlaySnapshotter>> open(const std::string& root);
+  // How a stack too long for one mount(2) option string is mounted. Auto: fsconfig("lowerdir+"),
+  // falling back to relative names from a chdir()ed child on kernels without it. The others force
+  // one way (tests run the contract with each).
+  enum class DeepStack { Auto, Fsconfig, RelativeChdir };
+  struct Options {
+    DeepStack deep_stack = DeepStack::Auto;
+  };
+  static Result<std::unique_ptr<OverlaySnapshotter>> open(const std::string& root, Options opts);
+  static Result<std::unique_ptr<OverlaySnapshotter>> open(const std::string& root) { return open(root, Options{}); }
   bool has_layer(const Digest& chain) const override;
   Result<> create_layer(const Digest& chain, const std::optional<Digest>& parent, const Fill& fill) override;
   Result<> remove_layer(const Digest& chain) override;
@@ -64,8 +72,12 @@ class OverlaySnapshotter final : public Snapshotter {
   Result<std::vector<std::string>> lower_stack(const Digest& top) const;
 
  private:
-  explicit OverlaySnapshotter(std::string root) : root_(std::move(root)) {}
+  OverlaySnapshotter(std::string root, Options opts) : root_(std::move(root)), opts_(opts) {}
+  // lowers: absolute, top first; active: "active/<key>" for a writable mount, "" for read-only.
+  Result<> mount_stack(const std::vector<std::string>& lowers, const std::string& active, const std::string& target,
+                       unsigned long flags);
   std::string root_;
+  Options opts_;
 };
 
 }  // namespace berth::image

@@ -21,6 +21,12 @@ namespace {
 struct OverlayFactory {
   std::unique_ptr<Snapshotter> make(const std::string& root) { return std::move(*OverlaySnapshotter::open(root)); }
 };
+// The same overlay snapshotter, mounting deep stacks the way older kernels need.
+struct OverlayRelativeFactory {
+  std::unique_ptr<Snapshotter> make(const std::string& root) {
+    return std::move(*OverlaySnapshotter::open(root, {OverlaySnapshotter::DeepStack::RelativeChdir}));
+  }
+};
 
 template <class F>
 class SnapshotterContract : public ::testing::Test {
@@ -42,7 +48,7 @@ class SnapshotterContract : public ::testing::Test {
   }
 };
 
-using Impls = ::testing::Types<OverlayFactory>;
+using Impls = ::testing::Types<OverlayFactory, OverlayRelativeFactory>;
 TYPED_TEST_SUITE(SnapshotterContract, Impls);
 
 void write(const std::string& p, const std::string& s) {
