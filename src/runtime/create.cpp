@@ -15,6 +15,7 @@
 #include "common/log.hpp"
 #include "common/process.hpp"
 #include "runtime/cgroup.hpp"
+#include "runtime/cgroup_join.hpp"
 #include "runtime/console.hpp"
 #include "runtime/container.hpp"
 #include "runtime/device_rules.hpp"
@@ -102,21 +103,6 @@ struct ChildNsScope {
   }
 };
 
-// Every host directory the manager uses, whatever its layout.
-void collect_cgroup_dirs(const json& saved, std::vector<std::string>& out) {
-  if (!saved.is_object()) return;
-  std::string layout = saved.value("layout", "");
-  if (layout == "v1" && saved.contains("dirs")) {
-    for (auto& [k, v] : saved["dirs"].items())
-      if (v.is_string()) out.push_back(v);
-  } else if (layout == "v2") {
-    out.push_back(saved.value("root", "") + saved.value("path", ""));
-  } else if (layout == "hybrid") {
-    collect_cgroup_dirs(saved.value("v1", json()), out);
-    collect_cgroup_dirs(saved.value("v2", json()), out);
-  }
-}
-
 struct Launched {
   pid_t pid = 0;
 };
@@ -160,12 +146,12 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   }
 
   auto idmapped = BERTH_TRY(prepare_idmapped_mounts(spec, bundle), "config.json");
-  std::vector<std::string> ctx_cgroup_dirs;
+  auto join = BERTH_TRY(plan_cgroup_join(cg->save()), "");
   auto sp = BERTH_TRY(sync_pair(), "");
-  collect_cgroup_dirs(cg->save(), ctx_cgroup_dirs);
 
   InitContext ctx;
-  ctx.rootfs.cgroup_dirs = std::move(ctx_cgroup_dirs);
+  ctx.rootfs.cgroup_dirs = all_dirs(join);
+  ctx.cgroup_join = &join;
   ctx.rootfs.idmapped = &idmapped;
   ctx.unified_host = cg->layout() == CgroupLayout::V2;
   ctx.spec = &spec;
@@ -198,13 +184,16 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
     flags &= CLONE_NEWPID;
   }
 
+  // Without a new user namespace the child can join its cgroups itself, cheaply (cgroup_join.hpp).
+  ctx.self_join_cgroup = !user;
+
   ChildNsScope scope;
   if (auto r = scope.enter(spec); !r) {
     scope.leave();
     return fail(r.error());
   }
-  // Plain clone without CLONE_VM: a fork straight into the new namespaces.
-  pid_t pid = static_cast<pid_t>(syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
+  // clone3 without CLONE_VM: a fork straight into the new namespaces (and the v2 cgroup).
+  pid_t pid = clone_into(static_cast<unsigned long>(flags), ctx.self_join_cgroup ? &join : nullptr);
   if (pid == 0) {
     sp.parent.reset();
     container_init(ctx);
@@ -237,10 +226,12 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   st.config = nlohmann::json::parse(read_file(bundle + "/config.json").value_or("{}"), nullptr, false);
   std::string state_json = oci_state(st, Status::Creating).dump();
   BERTH_CHECK(sync_send(sp.parent.get(), SyncType::Go, state_json), "");
-  // Moving a task between cgroups waits for an RCU grace period (~15 ms on v1): let it overlap
-  // the child's namespace and rootfs work. The child waits for CgroupJoined before it needs it.
-  BERTH_CHECK(cg->add_process(pid), "join cgroup");
-  (void)sync_send(sp.parent.get(), SyncType::CgroupJoined);  // a dead child reports below
+  if (!ctx.self_join_cgroup) {
+    // Moving a task by pid waits for an RCU grace period (~15 ms): let it overlap the child's
+    // namespace and rootfs work. The child waits for CgroupJoined before it needs it.
+    BERTH_CHECK(cg->add_process(pid), "join cgroup");
+    (void)sync_send(sp.parent.get(), SyncType::CgroupJoined);  // a dead child reports below
+  }
 
   for (;;) {
     auto m = sync_recv(sp.parent.get());

@@ -67,6 +67,8 @@ Result<UniqueFd> wait_for_start(int fifo_fd) {
 Result<> init_steps(const InitContext& ctx, std::string& exe) {
   const Spec& spec = *ctx.spec;
   const Process& proc = *spec.process;
+  // Before any namespace is joined: the host's cgroup files are still ours to write.
+  if (ctx.self_join_cgroup) BERTH_CHECK(join_v1_self(*ctx.cgroup_join), "");
   auto go = BERTH_TRY(sync_expect(ctx.sync_fd, SyncType::Go), "wait for parent");
   const std::string& state_json = go.payload;
   BERTH_CHECK(join_namespaces(spec), "");
@@ -74,7 +76,7 @@ Result<> init_steps(const InitContext& ctx, std::string& exe) {
   if (ctx.rootfs.new_userns && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0))
     return fail_sys("become root in the user namespace");
   // CgroupJoined may arrive while we wait for something else: note it and keep waiting.
-  bool cgroup_moved = false, cgroupns_done = false;
+  bool cgroup_moved = ctx.self_join_cgroup, cgroupns_done = false;
   auto wait_for = [&](SyncType want, const char* what) -> Result<> {
     for (;;) {
       auto m = sync_expect_any(ctx.sync_fd);

@@ -2,6 +2,7 @@
 #pragma once
 #include <string>
 
+#include "runtime/cgroup_join.hpp"
 #include "runtime/process_setup.hpp"
 #include "runtime/rootfs.hpp"
 #include "runtime/spec.hpp"
@@ -18,6 +19,8 @@ struct InitContext {
   int preserve_fds = 0;
   int unshare_flags = 0;  // namespaces created after joining a user namespace by path
   bool new_cgroupns = false;
+  bool self_join_cgroup = false;          // child writes "0" to the v1 tasks files itself
+  const CgroupJoin* cgroup_join = nullptr;
   bool unified_host = false;  // pure cgroup v2: a new cgroupns must exist before /sys/fs/cgroup is mounted
   bool no_pivot = false;
   bool no_new_keyring = false;
