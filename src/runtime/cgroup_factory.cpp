@@ -2,6 +2,7 @@
 // directories.
 #include "common/fs.hpp"
 #include "runtime/cgroup.hpp"
+#include "runtime/cgroup_fs.hpp"
 #include "runtime/cgroup_hybrid.hpp"
 #include "runtime/cgroup_v1.hpp"
 #include "runtime/cgroup_v2.hpp"
@@ -42,6 +43,21 @@ Result<std::string> str(const json& j, const char* k) {
   return j.at(k).get<std::string>();
 }
 
+// Saved parents must lie above the cgroup's own directories (a tampered state file cannot point
+// destroy() elsewhere; rmdir only ever removes empty directories anyway).
+Result<std::vector<std::string>> load_parents(const json& j, const std::vector<std::string>& leaves) {
+  std::vector<std::string> out;
+  if (!j.contains("parents")) return out;
+  if (!j.at("parents").is_array()) return fail(ErrorKind::Invalid, "saved cgroup state: parents is not an array");
+  for (auto& p : j.at("parents")) {
+    if (!p.is_string() || p.get<std::string>().find("/..") != std::string::npos ||
+        cg::ancestors_of({p.get<std::string>()}, leaves).empty())
+      return fail(ErrorKind::Invalid, "saved cgroup state: parent " + p.dump() + " is not above the cgroup");
+    out.push_back(p.get<std::string>());
+  }
+  return out;
+}
+
 Result<CgroupV1> load_v1(const json& j) {
   auto path = BERTH_TRY(str(j, "path"), "");
   if (!j.contains("dirs") || !j.at("dirs").is_object()) return fail(ErrorKind::Invalid, "saved cgroup state: missing \"dirs\"");
@@ -49,9 +65,16 @@ Result<CgroupV1> load_v1(const json& j) {
   for (auto& [c, d] : j.at("dirs").items()) {
     if (!d.is_string() || !d.get<std::string>().starts_with("/"))
       return fail(ErrorKind::Invalid, "saved cgroup state: dirs." + c + " is not an absolute path");
+    if (d.get<std::string>().find("/..") != std::string::npos)
+      return fail(ErrorKind::Invalid, "saved cgroup state: dirs." + c + " contains ..");
     dirs[c] = d.get<std::string>();
   }
-  return CgroupV1(path, std::move(dirs));
+  std::vector<std::string> leaves;
+  for (auto& [c, d] : dirs) leaves.push_back(d);
+  auto parents = BERTH_TRY(load_parents(j, leaves), "");
+  CgroupV1 m(path, std::move(dirs));
+  m.set_parents(std::move(parents));
+  return m;
 }
 
 Result<CgroupV2> load_v2(const json& j) {
@@ -59,7 +82,9 @@ Result<CgroupV2> load_v2(const json& j) {
   auto path = BERTH_TRY(str(j, "path"), "");
   if (!root.starts_with("/") || !path.starts_with("/") || path.find("/..") != std::string::npos)
     return fail(ErrorKind::Invalid, "saved cgroup state: root and path must be absolute");
-  return CgroupV2(root, path);
+  CgroupV2 m(root, path);
+  m.set_parents(BERTH_TRY(load_parents(j, {m.dir()}), ""));
+  return m;
 }
 
 }  // namespace

@@ -104,6 +104,21 @@ void remove_created(const std::vector<std::string>& created) {
   for (auto it = created.rbegin(); it != created.rend(); ++it) (void)remove_tree(*it);
 }
 
+std::vector<std::string> ancestors_of(const std::vector<std::string>& created, const std::vector<std::string>& leaves) {
+  std::vector<std::string> out;
+  for (auto& c : created)
+    for (auto& l : leaves)
+      if (l.starts_with(c + "/")) {
+        out.push_back(c);
+        break;
+      }
+  return out;
+}
+
+void remove_empty_parents(const std::vector<std::string>& parents) {
+  for (auto it = parents.rbegin(); it != parents.rend(); ++it) (void)::rmdir(it->c_str());
+}
+
 static std::vector<std::string> subdirs(const std::string& dir) {
   std::vector<std::string> out;
   DIR* d = ::opendir(dir.c_str());

@@ -30,6 +30,11 @@ std::vector<uint64_t> parse_list(std::string_view text);
 
 // Creates dir and its missing parents; returns what it created, outermost first.
 Result<std::vector<std::string>> make_dirs(const std::string& dir);
+// The directories in created that are strict ancestors of one of leaves: what a container's
+// creation added above its own cgroup (systemd slices, a /docker parent), removed with it.
+std::vector<std::string> ancestors_of(const std::vector<std::string>& created, const std::vector<std::string>& leaves);
+// rmdir of each, innermost first, while empty: a parent shared with another cgroup stays.
+void remove_empty_parents(const std::vector<std::string>& parents);
 // Removes directories created by make_dirs, innermost first; errors are ignored (best effort rollback).
 void remove_created(const std::vector<std::string>& created);
 // Removes dir and every cgroup below it, deepest first, retrying EBUSY a bounded number of times.

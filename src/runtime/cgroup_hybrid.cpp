@@ -43,6 +43,8 @@ Result<> CgroupHybrid::create(const json& resources) {
     cg::remove_created(created);
     return r;
   }
+  v1_.note_created(created);
+  v2_.note_created(created);
   return {};
 }
 

@@ -33,7 +33,15 @@ std::vector<std::string> CgroupV1::unique_dirs() const {
   return out;
 }
 
-json CgroupV1::save() const { return {{"layout", "v1"}, {"path", path_}, {"dirs", dirs_}}; }
+json CgroupV1::save() const {
+  json j = {{"layout", "v1"}, {"path", path_}, {"dirs", dirs_}};
+  if (!parents_.empty()) j["parents"] = parents_;
+  return j;
+}
+
+void CgroupV1::note_created(const std::vector<std::string>& created) {
+  for (auto& p : cg::ancestors_of(created, unique_dirs())) parents_.push_back(p);
+}
 
 Result<> CgroupV1::check_supported(const json& r, bool allow_unified) const {
   auto need = [&](const char* field, const char* ctrl) -> Result<> {
@@ -99,6 +107,7 @@ Result<> CgroupV1::create(const json& resources) {
     cg::remove_created(created);
     return r;
   }
+  note_created(created);
   return {};
 }
 
@@ -330,6 +339,7 @@ Result<> CgroupV1::destroy() {
   for (auto& d : unique_dirs())
     if (auto r = cg::remove_tree(d); !r && !first) first = r.error();
   if (first) return fail(first->wrap("destroy cgroup"));
+  cg::remove_empty_parents(parents_);
   return {};
 }
 

@@ -32,6 +32,9 @@ class CgroupV1 : public CgroupManager {
   Result<> apply(const nlohmann::json& r, bool update);
   Result<std::vector<std::string>> make_dirs();  // returns what it created
   const std::map<std::string, std::string>& dirs() const { return dirs_; }
+  // Records the parents that create() added, so destroy() removes them too.
+  void note_created(const std::vector<std::string>& created);
+  void set_parents(std::vector<std::string> p) { parents_ = std::move(p); }
 
  private:
   const std::string* dir(const std::string& controller) const;
@@ -44,6 +47,7 @@ class CgroupV1 : public CgroupManager {
 
   std::string path_;
   std::map<std::string, std::string> dirs_;
+  std::vector<std::string> parents_;
 };
 
 }  // namespace berth::runtime

@@ -23,7 +23,15 @@ using nlohmann::json;
 CgroupV2::CgroupV2(std::string root, std::string path)
     : root_(std::move(root)), path_(std::move(path)), dir_(root_ + (path_ == "/" ? "" : path_)) {}
 
-json CgroupV2::save() const { return {{"layout", "v2"}, {"path", path_}, {"root", root_}}; }
+json CgroupV2::save() const {
+  json j = {{"layout", "v2"}, {"path", path_}, {"root", root_}};
+  if (!parents_.empty()) j["parents"] = parents_;
+  return j;
+}
+
+void CgroupV2::note_created(const std::vector<std::string>& created) {
+  for (auto& p : cg::ancestors_of(created, {dir_})) parents_.push_back(p);
+}
 
 static std::set<std::string> words(const std::string& s) {
   std::set<std::string> out;
@@ -104,6 +112,7 @@ Result<> CgroupV2::create(const json& resources) {
     cg::remove_created(created);
     return r;
   }
+  note_created(created);
   return {};
 }
 
@@ -293,6 +302,7 @@ Result<> CgroupV2::destroy() {
   if (!procs.empty())
     return fail(ErrorKind::Conflict, "destroy cgroup " + path_ + ": " + std::to_string(procs.size()) + " processes still in it");
   BERTH_CHECK(cg::remove_tree(dir_), "destroy cgroup");
+  cg::remove_empty_parents(parents_);
   return {};
 }
 

@@ -35,6 +35,8 @@ class CgroupV2 : public CgroupManager {
   // Creates the directory and enables the controllers in every ancestor; returns what it created.
   Result<std::vector<std::string>> make_dirs(const std::set<std::string>& controllers);
   Result<> apply(const nlohmann::json& r, bool update);
+  void note_created(const std::vector<std::string>& created);
+  void set_parents(std::vector<std::string> p) { parents_ = std::move(p); }
 
  private:
   Result<> apply_memory(const nlohmann::json& m, bool update);
@@ -43,6 +45,7 @@ class CgroupV2 : public CgroupManager {
   Result<> wait_frozen(bool want);
 
   std::string root_, path_, dir_;
+  std::vector<std::string> parents_;
 };
 
 }  // namespace berth::runtime

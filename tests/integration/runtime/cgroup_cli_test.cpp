@@ -211,6 +211,26 @@ TEST_F(CgroupCli, EventsStreamReportsOomAndEndsWithTheContainer) {
   EXPECT_EQ(ev.wait(std::chrono::seconds(10)), 0) << "events did not end with the container";
 }
 
+TEST_F(CgroupCli, SystemdCgroupPathsMapToSlicesAndAreRemovedWithTheContainer) {
+  std::string slice = "berthtest-" + std::to_string(::getpid()) + ".slice";
+  std::string id = unique_id("sd");
+  bundle->config["linux"]["cgroupsPath"] = slice + ":berth:" + id;
+  bundle->config["process"]["args"] = {"sleep", "1000"};
+  bundle->write();
+  created.push_back(id);
+  auto c = run({bin("berth-runtime"), "--root", root, "--systemd-cgroup", "create", "--bundle", bundle->dir, id});
+  ASSERT_EQ(c.status, 0) << c.err;
+  std::string rel = "/berthtest.slice/" + slice + "/berth-" + id + ".scope";
+  std::string proc = read_text("/proc/" + std::to_string(pid_of(id)) + "/cgroup");
+  EXPECT_NE(proc.find(":memory:" + rel), std::string::npos) << proc;
+  EXPECT_TRUE(is_dir("/sys/fs/cgroup/pids" + rel));
+  auto d = rt({"delete", "--force", id});
+  ASSERT_EQ(d.status, 0) << d.err;
+  // The slices were made for this container: nothing of them is left.
+  EXPECT_FALSE(is_dir("/sys/fs/cgroup/pids/berthtest.slice")) << "slice left behind";
+  EXPECT_FALSE(is_dir("/sys/fs/cgroup/memory/berthtest.slice")) << "slice left behind";
+}
+
 TEST_F(CgroupCli, EventsRefusesBadIntervalAndUnknownContainer) {
   std::string id = start_sleeper();
   auto bad = rt({"events", "--interval", "soon", id});

@@ -108,6 +108,32 @@ TYPED_TEST(CgroupContract, DestroyRemovesNestedCgroupsDeepestFirst) {
   for (auto& d : this->dirs(this->path)) EXPECT_FALSE(this->path_exists(d)) << d;
 }
 
+TYPED_TEST(CgroupContract, DestroyRemovesTheParentsItCreatedAndNoOthers) {
+  // The test parent exists before; <path> and <path>/x are created for the container.
+  for (auto& d : this->dirs(this->parent)) ASSERT_TRUE(mkdir_p(d)) << d;
+  auto m = runtime::make_cgroup_manager(this->roots, this->path + "/x/c", "c", false);
+  ASSERT_TRUE(m) << m.error().what();
+  ASSERT_TRUE((*m)->create(json::object()));
+  // The saved form carries them, so a later `delete` (another process) removes them too.
+  auto loaded = runtime::load_cgroup_manager((*m)->save());
+  ASSERT_TRUE(loaded) << loaded.error().what();
+  auto r = (*loaded)->destroy();
+  ASSERT_TRUE(r) << r.error().what();
+  for (auto& d : this->dirs(this->path)) EXPECT_FALSE(this->path_exists(d)) << d;
+  for (auto& d : this->dirs(this->parent)) EXPECT_TRUE(is_dir(d)) << d << " existed before and must stay";
+}
+
+TYPED_TEST(CgroupContract, SharedParentsStayWhileInUse) {
+  auto a = runtime::make_cgroup_manager(this->roots, this->path + "/a", "a", false);
+  auto b = runtime::make_cgroup_manager(this->roots, this->path + "/b", "b", false);
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE((*a)->create(json::object()));
+  ASSERT_TRUE((*b)->create(json::object()));
+  ASSERT_TRUE((*a)->destroy());  // created <path>, but b still lives there
+  for (auto& d : this->dirs(this->path + "/b")) EXPECT_TRUE(is_dir(d)) << d;
+  ASSERT_TRUE((*b)->destroy());
+}
+
 TYPED_TEST(CgroupContract, SavedStateRebuildsAnEquivalentManager) {
   ASSERT_TRUE(this->mgr->create(json::object()));
   Child child(idle_child);
