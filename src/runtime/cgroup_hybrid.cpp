@@ -1,4 +1,4 @@
-// Hybrid layout (systemd's "hybrid" mode): the v1 hierarchies carry every limit, the cgroup2
+// Hybrid layout (systemd's "hybrid" mode): the v1 hierarchies carry the limits, the cgroup2
 // mount (/sys/fs/cgroup/unified) tracks the processes; the init joins both.
 #include "runtime/cgroup_hybrid.hpp"
 
@@ -12,33 +12,34 @@ CgroupHybrid::CgroupHybrid(CgroupV1 v1, CgroupV2 v2) : v1_(std::move(v1)), v2_(s
 
 json CgroupHybrid::save() const { return {{"layout", "hybrid"}, {"v1", v1_.save()}, {"v2", v2_.save()}}; }
 
-// Only the unified key-values go to the cgroup2 side (for controllers that live only there).
-static json unified_part(const json& r) {
-  json u = json::object();
-  if (r.is_object() && !cg::section(r, "unified").is_null()) u["unified"] = r.at("unified");
-  return u;
-}
-static json v1_part(const json& r) {
-  if (!r.is_object()) return r;
-  json c = r;
-  c.erase("unified");
-  return c;
+// The cgroup2 side gets the unified key-values, and the limits of controllers that this host
+// offers only there (hugetlb on a typical systemd hybrid host); v1 gets everything else.
+std::pair<json, json> CgroupHybrid::split(const json& r) const {
+  json v1 = r, v2 = json::object();
+  if (!r.is_object()) return {v1, v2};
+  if (!cg::section(r, "unified").is_null()) v2["unified"] = r.at("unified");
+  v1.erase("unified");
+  if (!cg::section(r, "hugepageLimits").is_null() && !v1_.has_controller("hugetlb") && v2_.controller_available("hugetlb")) {
+    v2["hugepageLimits"] = r.at("hugepageLimits");
+    v1.erase("hugepageLimits");
+  }
+  return {v1, v2};
 }
 
 Result<> CgroupHybrid::create(const json& resources) {
   BERTH_CHECK(validate_resources(resources), "");
-  BERTH_CHECK(v1_.check_supported(resources, true), "");
-  json u = unified_part(resources);
-  BERTH_CHECK(v2_.check_supported(u), "");
+  auto [r1, r2] = split(resources);
+  BERTH_CHECK(v1_.check_supported(r1, false), "");
+  BERTH_CHECK(v2_.check_supported(r2), "");
   auto created = BERTH_TRY(v1_.make_dirs(), "create cgroup");
-  auto c2 = v2_.make_dirs(CgroupV2::needed_controllers(u));
+  auto c2 = v2_.make_dirs(CgroupV2::needed_controllers(r2));
   if (!c2) {
     cg::remove_created(created);
     return fail(c2.error());
   }
   created.insert(created.end(), c2->begin(), c2->end());
-  auto r = v1_.apply(v1_part(resources), false);
-  if (r) r = v2_.apply(u, false);
+  auto r = v1_.apply(r1, false);
+  if (r) r = v2_.apply(r2, false);
   if (!r) {
     cg::remove_created(created);
     return r;
@@ -50,11 +51,22 @@ Result<> CgroupHybrid::create(const json& resources) {
 
 Result<> CgroupHybrid::update(const json& resources) {
   BERTH_CHECK(validate_resources(resources), "");
-  BERTH_CHECK(v1_.check_supported(resources, true), "");
-  json u = unified_part(resources);
-  BERTH_CHECK(v2_.check_supported(u), "");
-  BERTH_CHECK(v1_.apply(v1_part(resources), true), "");
-  return v2_.apply(u, true);
+  auto [r1, r2] = split(resources);
+  BERTH_CHECK(v1_.check_supported(r1, false), "");
+  BERTH_CHECK(v2_.check_supported(r2), "");
+  BERTH_CHECK(v1_.apply(r1, true), "");
+  // A controller the cgroup did not use before must be delegated down to it first.
+  if (!r2.empty()) BERTH_CHECK(v2_.make_dirs(CgroupV2::needed_controllers(r2)), "update cgroup");
+  return v2_.apply(r2, true);
+}
+
+Result<json> CgroupHybrid::stats() {
+  auto s = BERTH_TRY(v1_.stats(), "");
+  if (!v1_.has_controller("hugetlb")) {
+    auto s2 = v2_.stats();
+    if (s2 && s2->contains("hugetlb")) s["hugetlb"] = (*s2)["hugetlb"];
+  }
+  return s;
 }
 
 Result<> CgroupHybrid::add_process(pid_t pid) {

@@ -15,7 +15,7 @@ class CgroupHybrid : public CgroupManager {
   Result<> thaw() override { return v1_.thaw(); }
   Result<bool> frozen() override { return v1_.frozen(); }
   Result<std::vector<pid_t>> pids() override;
-  Result<nlohmann::json> stats() override { return v1_.stats(); }
+  Result<nlohmann::json> stats() override;
   Result<> destroy() override;
   std::string path() const override { return v2_.path(); }
   nlohmann::json save() const override;
@@ -23,6 +23,7 @@ class CgroupHybrid : public CgroupManager {
   Result<uint64_t> oom_kill_count() override { return v1_.oom_kill_count(); }
 
  private:
+  std::pair<nlohmann::json, nlohmann::json> split(const nlohmann::json& r) const;
   CgroupV1 v1_;
   CgroupV2 v2_;
 };

@@ -32,6 +32,7 @@ class CgroupV1 : public CgroupManager {
   Result<> apply(const nlohmann::json& r, bool update);
   Result<std::vector<std::string>> make_dirs();  // returns what it created
   const std::map<std::string, std::string>& dirs() const { return dirs_; }
+  bool has_controller(const std::string& c) const { return dirs_.count(c) != 0; }
   // Records the parents that create() added, so destroy() removes them too.
   void note_created(const std::vector<std::string>& created);
   void set_parents(std::vector<std::string> p) { parents_ = std::move(p); }

@@ -63,6 +63,10 @@ std::set<std::string> CgroupV2::needed_controllers(const json& r) {
   return out;
 }
 
+bool CgroupV2::controller_available(const std::string& c) const {
+  return words(cg::read(root_, "cgroup.controllers").value_or("")).count(c) != 0;
+}
+
 Result<> CgroupV2::check_supported(const json& r) const {
   if (!r.is_object()) return {};
   const json& c = cg::section(r, "cpu");

@@ -29,6 +29,8 @@ class CgroupV2 : public CgroupManager {
   Result<uint64_t> oom_kill_count() override;
 
   const std::string& dir() const { return dir_; }
+  // Listed in the root's cgroup.controllers.
+  bool controller_available(const std::string& c) const;
   // Controllers linux.resources needs ("memory", "cpu", "io", ...), unified keys included.
   static std::set<std::string> needed_controllers(const nlohmann::json& r);
   Result<> check_supported(const nlohmann::json& r) const;
