@@ -129,13 +129,32 @@ Result<uint32_t> parse_action(const std::string& name, std::optional<uint64_t> r
   return *act;
 }
 
+constexpr std::pair<const char*, scmp_compare> kOps[] = {
+    {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+};
+
+constexpr std::pair<const char*, unsigned long> kFlags[] = {
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
+};
+
+constexpr const char* kActions[] = {"SCMP_ACT_ALLOW",        "SCMP_ACT_ERRNO",       "SCMP_ACT_KILL",
+                                    "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
+                                    "SCMP_ACT_NOTIFY",       "SCMP_ACT_TRACE",       "SCMP_ACT_TRAP"};
+
+// The OCI names; each resolves through libseccomp's own table (see parse_arch).
+constexpr const char* kArchs[] = {
+    "SCMP_ARCH_X86",      "SCMP_ARCH_X86_64",  "SCMP_ARCH_X32",         "SCMP_ARCH_ARM",      "SCMP_ARCH_AARCH64",
+    "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",  "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",   "SCMP_ARCH_MIPSEL64",
+    "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",  "SCMP_ARCH_PPC64",       "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",
+    "SCMP_ARCH_S390X",    "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64",    "SCMP_ARCH_RISCV64"};
+
 Result<scmp_compare> parse_op(const std::string& op, std::string_view path) {
-  static constexpr std::pair<const char*, scmp_compare> ops[] = {
-      {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
-      {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
-      {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
-  };
-  for (auto& [n, v] : ops)
+  for (auto& [n, v] : kOps)
     if (op == n) return v;
   return invalid(path, "unknown operator \"" + op + "\"");
 }
@@ -159,18 +178,15 @@ bool kernel_knows_flag(unsigned long flag) {
   return rc < 0 && errno == EFAULT;
 }
 
+bool flag_supported(unsigned long v) {
+  // The kernel accepts WAIT_KILLABLE_RECV only together with NEW_LISTENER.
+  return kernel_knows_flag(v == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ? v | SECCOMP_FILTER_FLAG_NEW_LISTENER : v);
+}
+
 Result<unsigned long> parse_flag(const std::string& name, std::string_view path) {
-  static constexpr std::pair<const char*, unsigned long> flags[] = {
-      {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
-      {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
-      {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
-      {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
-  };
-  for (auto& [n, v] : flags) {
+  for (auto& [n, v] : kFlags) {
     if (name != n) continue;
-    // The kernel accepts WAIT_KILLABLE_RECV only together with NEW_LISTENER.
-    unsigned long probe = v == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ? v | SECCOMP_FILTER_FLAG_NEW_LISTENER : v;
-    if (!kernel_knows_flag(probe)) return invalid(path, name + " is not supported by this kernel");
+    if (!flag_supported(v)) return invalid(path, name + " is not supported by this kernel");
     return v;
   }
   return invalid(path, "unknown flag \"" + name + "\"");
@@ -267,6 +283,7 @@ Result<SeccompFilter> compile_seccomp(const json& j) {
       if (!a.is_string()) return fail(json_type_error(p, "string", a));
       uint32_t tok = BERTH_TRY(parse_arch(a.get<std::string>(), p), "");
       int rc = seccomp_arch_add(ctx.get(), tok);
+      if (rc == -EDOM) return invalid(p, a.get<std::string>() + " has another byte order than this host");
       if (rc < 0 && rc != -EEXIST) return invalid(p, "add architecture: " + rc_text(rc));
     }
   }
@@ -329,6 +346,29 @@ Result<SeccompFilter> compile_seccomp(const json& j) {
     return invalid(root + ".listenerPath", "required when a rule uses SCMP_ACT_NOTIFY");
   impl->program = BERTH_TRY(export_bpf(ctx.get()), root);
   return SeccompFilter(std::move(impl));
+}
+
+nlohmann::json seccomp_features() {
+  json archs = json::array(), known = json::array(), supported = json::array(), ops = json::array();
+  // Only what a filter on this host can hold: libseccomp refuses to mix byte orders.
+  Ctx probe(seccomp_init(SCMP_ACT_ALLOW));
+  for (const char* a : kArchs) {
+    auto tok = parse_arch(a, "");
+    if (!tok || !probe) continue;
+    int rc = seccomp_arch_add(probe.get(), *tok);
+    if (rc == 0 || rc == -EEXIST) archs.push_back(a);
+  }
+  for (auto& [n, v] : kFlags) {
+    known.push_back(n);
+    if (flag_supported(v)) supported.push_back(n);
+  }
+  for (auto& [n, v] : kOps) ops.push_back(n);
+  return json{{"enabled", true},
+              {"actions", kActions},
+              {"operators", ops},
+              {"archs", archs},
+              {"knownFlags", known},
+              {"supportedFlags", supported}};
 }
 
 }  // namespace berth::runtime

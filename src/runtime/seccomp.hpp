@@ -31,6 +31,10 @@ class SeccompFilter {
 // Validates and compiles; errors name the field ("linux.seccomp.syscalls[3].action: ...").
 Result<SeccompFilter> compile_seccomp(const nlohmann::json& seccomp);
 
+// The "linux.seccomp" object of `features` (OCI features.md): actions, operators, archs,
+// knownFlags and supportedFlags (probed on this kernel).
+nlohmann::json seccomp_features();
+
 // Sends the notify fd and the container state to listenerPath (SCM_RIGHTS), as runc does.
 // container_process_state is either the full OCI "container process state" ({ociVersion, fds,
 // pid, metadata, state}; fds is set to ["seccompFd"]) or just the container state, which is then

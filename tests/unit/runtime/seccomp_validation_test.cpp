@@ -2,6 +2,7 @@
 // Compiling touches no kernel state (the filter is only built, never loaded here).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "runtime/seccomp.hpp"
@@ -129,6 +130,8 @@ TEST(SeccompValidation, ArchitecturesChecked) {
   EXPECT_TRUE(r) << r.error().what();
   p["architectures"] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_Z80"};
   EXPECT_EQ(error_of(p), "linux.seccomp.architectures[1]: unknown architecture \"SCMP_ARCH_Z80\"");
+  p["architectures"] = {"SCMP_ARCH_S390X"};
+  EXPECT_EQ(error_of(p), "linux.seccomp.architectures[0]: SCMP_ARCH_S390X has another byte order than this host");
   p["architectures"] = {"x86_64"};
   EXPECT_EQ(error_of(p), "linux.seccomp.architectures[0]: unknown architecture \"x86_64\"");
 }
@@ -191,4 +194,30 @@ TEST(SeccompValidation, AllActionsAccepted) {
     auto r = compile_seccomp(with_rule({{"names", {"mkdir"}}, {"action", a}}));
     EXPECT_TRUE(r) << a << ": " << r.error().what();
   }
+}
+
+TEST(SeccompValidation, FeaturesListWhatCompileAccepts) {
+  json f = berth::runtime::seccomp_features();
+  EXPECT_EQ(f["enabled"], true);
+  EXPECT_EQ(f["actions"].size(), 9u);
+  EXPECT_EQ(f["operators"].size(), 7u);
+  EXPECT_EQ(f["knownFlags"].size(), 4u);
+  // Every advertised name compiles.
+  for (auto& a : f["archs"]) {
+    json p = base();
+    p["architectures"] = {a};
+    EXPECT_TRUE(compile_seccomp(p)) << a;
+  }
+  for (auto& fl : f["supportedFlags"]) {
+    json p = base();
+    p["flags"] = {fl};
+    EXPECT_TRUE(compile_seccomp(p)) << fl;
+  }
+  for (auto& op : f["operators"]) {
+    auto r = compile_seccomp(with_rule({{"names", {"umask"}},
+                                        {"action", "SCMP_ACT_ERRNO"},
+                                        {"args", {{{"index", 0}, {"value", 1}, {"op", op}}}}}));
+    EXPECT_TRUE(r) << op;
+  }
+  EXPECT_NE(std::find(f["archs"].begin(), f["archs"].end(), "SCMP_ARCH_AARCH64"), f["archs"].end());
 }
