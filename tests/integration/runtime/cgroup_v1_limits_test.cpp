@@ -36,9 +36,9 @@ TYPED_TEST_SUITE(CgroupV1Limits, V1Layouts);
 TYPED_TEST(CgroupV1Limits, LimitsLandInTheKernelFiles) {
   auto r = this->mgr->create(json::parse(R"({
     "memory": {"limit": 67108864, "swap": 134217728, "reservation": 33554432, "swappiness": 10, "kernel": 67108864},
-    "cpu": {"shares": 512, "quota": 20000, "period": 100000, "cpus": "0", "mems": "0"},
+    "cpu": {"shares": 512, "quota": 20000, "period": 100000, "burst": 10000, "cpus": "0", "mems": "0"},
     "pids": {"limit": 32},
-    "blockIO": {"throttleReadBpsDevice": [{"major": 254, "minor": 0, "rate": 1048576}]}
+    "blockIO": {"weight": 500, "throttleReadBpsDevice": [{"major": 254, "minor": 0, "rate": 1048576}]}
   })"));
   ASSERT_TRUE(r) << r.error().what();
   EXPECT_EQ(this->file("memory", "memory.limit_in_bytes"), "67108864");
@@ -48,7 +48,11 @@ TYPED_TEST(CgroupV1Limits, LimitsLandInTheKernelFiles) {
   EXPECT_EQ(this->file("cpu", "cpu.shares"), "512");
   EXPECT_EQ(this->file("cpu", "cpu.cfs_quota_us"), "20000");
   EXPECT_EQ(this->file("cpu", "cpu.cfs_period_us"), "100000");
+  EXPECT_EQ(this->file("cpu", "cpu.cfs_burst_us"), "10000");
   EXPECT_EQ(this->file("cpuset", "cpuset.cpus"), "0");
+  // CFQ's blkio.weight is gone from current kernels; BFQ's file takes the same range.
+  auto weight = this->file("blkio", runtime::cg::has(this->v1_dir("blkio"), "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight");
+  EXPECT_NE(weight.find("500"), std::string::npos) << weight;
   EXPECT_EQ(this->file("pids", "pids.max"), "32");
   EXPECT_EQ(this->file("blkio", "blkio.throttle.read_bps_device"), "254:0 1048576");
   // The name=systemd hierarchy gets the directory too.
@@ -183,6 +187,12 @@ TYPED_TEST(CgroupV1Limits, StatsReportMemoryAndPids) {
   EXPECT_EQ(j["pids"]["limit"], 10);
   EXPECT_TRUE(j["cpu"]["usage"]["percpu"].is_array());
   EXPECT_TRUE(j["blkio"]["ioServiceBytesRecursive"].is_array());
+  // checkBeforeUpdate refuses a limit below what the container already uses.
+  auto below = this->mgr->update(json::parse(R"({"memory": {"limit": 4194304, "checkBeforeUpdate": true}})"));
+  ASSERT_FALSE(below);
+  EXPECT_NE(below.error().message.find("linux.resources.memory.limit: rejecting memory limit 4194304 below current usage"),
+            std::string::npos) << below.error().what();
+  EXPECT_EQ(this->file("memory", "memory.limit_in_bytes"), "134217728");
 }
 
 TYPED_TEST(CgroupV1Limits, MissingBlockDeviceCreatesNothing) {
