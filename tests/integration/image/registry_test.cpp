@@ -563,3 +563,56 @@ TEST(Registry, HttpsWithCustomCa) {
   insecure.registry.insecure = {reg.host()};
   EXPECT_FALSE(pull_image(*s.fresh("pull2"), ref, insecure));
 }
+
+// A registry that serves a hostile layer (path traversal) next to a good one: the pull fails
+// naming the entry, nothing lands outside the store, and no layer or image is left registered.
+TEST(Registry, HostileLayerFromRegistryIsRefusedAndRolledBack) {
+  REQUIRE_PEERS();
+  Seed s;
+  std::string dir = s.tmp / "evil-oci";
+  fs::create_directories(dir + "/blobs/sha256");
+  auto put_blob = [&](const std::string& bytes) {
+    Digest d = Digest::of(bytes);
+    berth::test::write_text(dir + "/blobs/sha256/" + d.hex(), bytes);
+    return d;
+  };
+  // Layer 0: the busybox root filesystem; layer 1: an entry that climbs out of the root.
+  std::string good = s.tmp / "good.tar", evil = s.tmp / "evil.tar";
+  ASSERT_EQ(run({"tar", "-C", s.tmp / "rootfs", "-cf", good, "."}).status, 0);
+  berth::test::write_text(s.tmp / "payload", "pwned");
+  ASSERT_EQ(berth::test::sh("cd " + s.tmp.path() + " && tar --transform='s,^payload,../../berth-escaped,' -cf " +
+                            evil + " payload").status, 0);
+  Digest g = put_blob(berth::test::read_text(good)), e = put_blob(berth::test::read_text(evil));
+  nlohmann::json cfg = {{"architecture", "amd64"}, {"os", "linux"}, {"config", nlohmann::json::object()},
+                        {"rootfs", {{"type", "layers"}, {"diff_ids", {g.str(), e.str()}}}}};
+  std::string cfg_bytes = cfg.dump();
+  Digest c = put_blob(cfg_bytes);
+  auto desc = [&](const char* mt, const Digest& d) {
+    return nlohmann::json{{"mediaType", mt}, {"digest", d.str()}, {"size", fs::file_size(dir + "/blobs/sha256/" + d.hex())}};
+  };
+  nlohmann::json man = {{"schemaVersion", 2}, {"mediaType", media::oci_manifest}, {"config", desc(media::oci_config, c)},
+                        {"layers", {desc(media::oci_layer, g), desc(media::oci_layer, e)}}};
+  Digest m = put_blob(man.dump());
+  berth::test::write_text(dir + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+  berth::test::write_text(dir + "/index.json",
+                          nlohmann::json{{"schemaVersion", 2}, {"manifests", {desc(media::oci_manifest, m)}}}.dump());
+
+  Registry reg(s.tmp / "registry");
+  ASSERT_TRUE(reg.ready()) << reg.log();
+  std::string ref = reg.host() + "/evil/image:1";
+  auto cp = skopeo({"copy", "--dest-tls-verify=false", "oci:" + dir, "docker://" + ref});
+  ASSERT_EQ(cp.status, 0) << cp.err;
+
+  auto svc = s.fresh("pull");
+  auto r = pull_image(*svc, ref);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().what().find("escapes the root"), std::string::npos) << r.error().what();
+  EXPECT_NE(r.error().what().find("berth-escaped"), std::string::npos) << r.error().what();
+  EXPECT_FALSE(fs::exists(s.tmp / "berth-escaped"));
+  EXPECT_FALSE(fs::exists(svc->root() + "/berth-escaped"));
+  EXPECT_FALSE(fs::exists(svc->root() + "/overlay/berth-escaped"));
+  EXPECT_TRUE(svc->snapshotter().layers()->empty()) << "the good layer unpacked alongside stayed behind";
+  EXPECT_TRUE(svc->store().list()->empty());
+  EXPECT_TRUE(std::filesystem::is_empty(svc->root() + "/overlay/staging"));
+  EXPECT_EQ(ingest_files(*svc), 0u);
+}
