@@ -23,6 +23,7 @@ struct Ctx {
   uint64_t total = 0;
   bool first_body = true;
   bool to_sink = false;
+  uint64_t body_left = 0;  // request body bytes still to send from body_fd
 };
 
 size_t on_header(char* buf, size_t size, size_t n, void* ud) {
@@ -74,8 +75,15 @@ size_t on_body(char* buf, size_t size, size_t n, void* ud) {
 
 size_t on_read(char* buf, size_t size, size_t n, void* ud) {
   auto* c = static_cast<Ctx*>(ud);
-  ssize_t k = ::read(c->req->body_fd, buf, size * n);
+  // Never read past this request's part of the file: chunked uploads share one fd.
+  size_t want = static_cast<size_t>(std::min<uint64_t>(size * n, c->body_left));
+  if (want == 0) return 0;
+  ssize_t k;
+  do {
+    k = ::read(c->req->body_fd, buf, want);
+  } while (k < 0 && errno == EINTR);
   if (k < 0) return CURL_READFUNC_ABORT;
+  c->body_left -= static_cast<uint64_t>(k);
   return static_cast<size_t>(k);
 }
 
@@ -86,7 +94,7 @@ Result<Response> perform(const Request& req) {
   CURL* curl = curl_easy_init();
   if (!curl) return fail(ErrorKind::Internal, "curl_easy_init failed");
   Response resp;
-  Ctx ctx{&req, &resp, curl, {}, false, 0, 0, true, false};
+  Ctx ctx{&req, &resp, curl, {}, false, 0, 0, true, false, req.body_size};
   curl_slist* hdrs = nullptr;
   for (auto& h : req.headers) hdrs = curl_slist_append(hdrs, h.c_str());
   curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
