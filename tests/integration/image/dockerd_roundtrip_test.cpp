@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@ class Dockerd {
       int log = open((dir + "/dockerd.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       dup2(log, 1);
       dup2(log, 2);
+      prctl(PR_SET_PDEATHSIG, SIGTERM);  // a crashed test takes its peer with it
       execlp("dockerd", "dockerd", "--data-root", (dir + "/data").c_str(), "--exec-root", (dir + "/exec").c_str(),
              "--pidfile", (dir + "/dockerd.pid").c_str(), "-H", sock_.c_str(), "--iptables=false",
              "--ip6tables=false", "--bridge=none", "--storage-driver=vfs", nullptr);

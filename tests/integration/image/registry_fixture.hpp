@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -64,6 +65,7 @@ class Registry {
       int log = open((dir + "/registry.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
       dup2(log, 1);
       dup2(log, 2);
+      prctl(PR_SET_PDEATHSIG, SIGTERM);  // a crashed test takes its peer with it
       execlp("docker-registry", "docker-registry", "serve", (dir + "/config.yml").c_str(), nullptr);
       _exit(127);
     }
