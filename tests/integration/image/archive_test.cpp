@@ -45,6 +45,7 @@ struct Fixture {
     EXPECT_TRUE(r) << r.error().what();
     return file;
   }
+  std::unique_ptr<ImageService> fresh(const std::string& name) { return std::move(*ImageService::open(tmp / name)); }
   berth::Result<LoadResult> load(ImageService& svc, const std::string& file) {
     berth::UniqueFd fd(open(file.c_str(), O_RDONLY | O_CLOEXEC));
     return load_archive(svc, fd.get());
@@ -71,6 +72,11 @@ TEST(Archive, DockerArchiveRoundTrip) {
   // Loading twice is idempotent, and leaves no stray blobs (VERSION files and the like).
   ASSERT_TRUE(f.load(*f.b, file));
   EXPECT_EQ(f.b->content().list()->size(), 4u);  // 2 layers, config, manifest
+  // `docker save | gzip` archives load too.
+  ASSERT_EQ(run({"gzip", "-k", file}).status, 0);
+  auto gz = f.load(*f.fresh("gz"), file + ".gz");
+  ASSERT_TRUE(gz) << gz.error().what();
+  EXPECT_EQ(gz->images[0].id, f.img.id);
   // skopeo, an independent reader, understands it too.
   if (berth::test::have_program("skopeo")) {
     auto ins = run({"skopeo", "inspect", "--config", "docker-archive:" + file});

@@ -114,6 +114,30 @@ TEST(DockerdRoundTrip, DockerSaveLoadsIntoBerthAndBack) {
   auto layer = *svc->snapshotter().layer_dir(loaded->images[0].layers[0].chain_id);
   EXPECT_TRUE(fs::exists(layer + "/bin/busybox"));
 
+  // Two images that share a layer, saved together (docker links the shared layer.tar).
+  fs::create_directories(tmp / "ctx");
+  berth::test::write_text(tmp / "ctx/Dockerfile", "FROM berthtest/busybox:1\nCOPY hello /hello\n");
+  berth::test::write_text(tmp / "ctx/hello", "from docker build\n");
+  auto build = run({"env", "DOCKER_BUILDKIT=0", "docker", "-H", "unix://" + (tmp / "docker") + "/docker.sock", "build",
+                    "-q", "-t", "berthtest/child:1", tmp / "ctx"},
+                   "", std::chrono::seconds(120));
+  ASSERT_EQ(build.status, 0) << build.err;
+  std::string child_id = d.image_id("berthtest/child:1");
+  ASSERT_EQ(d.docker({"save", "-o", tmp / "both.tar", "berthtest/busybox:1", "berthtest/child:1"}).status, 0);
+  auto svc2 = *ImageService::open(tmp / "berth2");
+  auto both = load_file(*svc2, tmp / "both.tar");
+  ASSERT_TRUE(both) << both.error().what();
+  ASSERT_EQ(both->images.size(), 2u);
+  auto child = svc2->inspect("berthtest/child:1");
+  ASSERT_TRUE(child);
+  EXPECT_EQ(child->id.str(), child_id);
+  ASSERT_EQ(child->layers.size(), 2u);
+  EXPECT_EQ(child->layers[0].chain_id, loaded->images[0].layers[0].chain_id);
+  EXPECT_EQ(svc2->snapshotter().layers()->size(), 2u);  // the shared base is unpacked once
+  EXPECT_EQ(berth::test::read_text(*svc2->snapshotter().layer_dir(child->layers[1].chain_id) + "/hello"),
+            "from docker build\n");
+  ASSERT_EQ(d.docker({"rmi", "berthtest/child:1"}).status, 0);
+
   // berth save -> docker load, after docker forgot the image: same ID again.
   ASSERT_TRUE(svc->tag("berthtest/busybox:1", "berthtest/back:2"));
   save_file(*svc, {"berthtest/back:2"}, ArchiveFormat::DockerArchive, tmp / "berth.tar");
