@@ -73,7 +73,17 @@ TEST(ImageService, ImportDirectoryMountCommitExport) {
   EXPECT_EQ(slurp(s.mnt + "/etc/motd"), "committed");
   EXPECT_FALSE(fs::exists(s.mnt + "/etc/group"));
   EXPECT_TRUE(fs::exists(s.mnt + "/etc/passwd"));
+  std::ofstream(s.mnt + "/live") << "written while running";
+  // Export works while the container's root filesystem is mounted (a running container).
+  std::string live;
+  auto lex = s.svc->export_rootfs("ctr2", [&](std::string_view b) -> berth::Result<> {
+    live.append(b);
+    return {};
+  });
+  ASSERT_TRUE(lex) << lex.error().what();
+  EXPECT_NE(live.find("written while running"), std::string::npos);
   ASSERT_TRUE(s.svc->unmount_rootfs(s.mnt));
+  fs::remove(*s.svc->snapshotter().upper_dir("ctr2") + "/live");
 
   // Export: the merged tree, whiteouts applied, as a plain tar that imports again.
   std::string tar;
