@@ -51,6 +51,46 @@ json memory_entry_v1(const std::string& d, const std::string& prefix) {
           {"limit", num(d, prefix + ".limit_in_bytes")}};
 }
 
+// "0-2,5" -> [0,1,2,5]
+json expand_list(const std::string& s) {
+  json out = json::array();
+  std::istringstream in(s);
+  std::string part;
+  while (std::getline(in, part, ',')) {
+    auto dash = part.find('-');
+    try {
+      uint64_t a = std::stoull(part.substr(0, dash)), b = dash == std::string::npos ? a : std::stoull(part.substr(dash + 1));
+      for (uint64_t i = a; i <= b && i - a < 65536; ++i) out.push_back(i);
+    } catch (...) {
+      continue;
+    }
+  }
+  return out;
+}
+
+json cpuset_stats(const std::string& d, const char* cpus_file, const char* mems_file, bool v1) {
+  json c = {{"cpus", expand_list(cg::read(d, cpus_file).value_or(""))}, {"mems", expand_list(cg::read(d, mems_file).value_or(""))}};
+  if (v1) {
+    for (auto* k : {"cpu_exclusive", "mem_hardwall", "mem_exclusive", "memory_migrate", "memory_spread_page", "memory_spread_slab",
+                    "memory_pressure", "sched_load_balance"})
+      c[k] = num(d, std::string("cpuset.") + k);
+    auto relax = cg::read(d, "cpuset.sched_relax_domain_level");
+    try {
+      c["sched_relax_domain_level"] = relax ? std::stoll(*relax) : 0;
+    } catch (...) {
+      c["sched_relax_domain_level"] = 0;
+    }
+  }
+  return c;
+}
+
+// Keys runc always prints, so consumers see the same shape.
+void runc_shape(json& s) {
+  if (!s.contains("hugetlb")) s["hugetlb"] = json::object();
+  s["intel_rdt"] = json::object();
+  s["network_interfaces"] = nullptr;
+}
+
 }  // namespace
 
 Result<json> cgroup_v1_stats(const std::map<std::string, std::string>& dirs) {
@@ -85,8 +125,7 @@ Result<json> cgroup_v1_stats(const std::map<std::string, std::string>& dirs) {
     auto raw = keyed(*d, "memory.stat");
     json m = {{"cache", raw.count("total_cache") ? raw["total_cache"] : get(raw, "cache")},
               {"usage", memory_entry_v1(*d, "memory")},
-              {"raw", raw},
-              {"use_hierarchy", num(*d, "memory.use_hierarchy") == 1}};
+              {"raw", raw}};
     if (cg::has(*d, "memory.memsw.usage_in_bytes")) m["swap"] = memory_entry_v1(*d, "memory.memsw");
     if (cg::has(*d, "memory.kmem.usage_in_bytes")) m["kernel"] = memory_entry_v1(*d, "memory.kmem");
     if (cg::has(*d, "memory.kmem.tcp.usage_in_bytes")) m["kernelTCP"] = memory_entry_v1(*d, "memory.kmem.tcp");
@@ -112,6 +151,8 @@ Result<json> cgroup_v1_stats(const std::map<std::string, std::string>& dirs) {
                {"failcnt", num(*d, "hugetlb." + ps + ".failcnt")}};
     s["hugetlb"] = h;
   }
+  if (auto* d = dir("cpuset")) s["cpuset"] = cpuset_stats(*d, "cpuset.cpus", "cpuset.mems", true);
+  runc_shape(s);
   return s;
 }
 
@@ -179,6 +220,8 @@ Result<json> cgroup_v2_stats(const std::string& d) {
              {"failcnt", get(keyed(d, "hugetlb." + ps + ".events"), "max")}};
   }
   if (!h.empty()) s["hugetlb"] = h;
+  if (cg::has(d, "cpuset.cpus.effective")) s["cpuset"] = cpuset_stats(d, "cpuset.cpus.effective", "cpuset.mems.effective", false);
+  runc_shape(s);
   return s;
 }
 

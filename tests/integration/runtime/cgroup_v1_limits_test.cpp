@@ -187,6 +187,8 @@ TYPED_TEST(CgroupV1Limits, StatsReportMemoryAndPids) {
   EXPECT_EQ(j["pids"]["limit"], 10);
   EXPECT_TRUE(j["cpu"]["usage"]["percpu"].is_array());
   EXPECT_TRUE(j["blkio"]["ioServiceBytesRecursive"].is_array());
+  EXPECT_FALSE(j["cpuset"]["cpus"].empty()) << j["cpuset"].dump();
+  EXPECT_TRUE(j["hugetlb"].is_object());
   // checkBeforeUpdate refuses a limit below what the container already uses.
   auto below = this->mgr->update(json::parse(R"({"memory": {"limit": 4194304, "checkBeforeUpdate": true}})"));
   ASSERT_FALSE(below);

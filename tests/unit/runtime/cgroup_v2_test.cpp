@@ -47,7 +47,7 @@ class CgroupV2Tree : public ::testing::Test {
              {"memory.events", "low 0\nhigh 0\nmax 2\noom 1\noom_kill 1\n"}, {"memory.stat", "anon 100\nfile 200\n"},
              {"cpu.weight", "100"}, {"cpu.max", "max 100000"}, {"cpu.max.burst", "0"}, {"cpu.idle", "0"},
              {"cpu.stat", "usage_usec 10\nuser_usec 6\nsystem_usec 4\nnr_periods 3\nnr_throttled 1\nthrottled_usec 7\n"},
-             {"cpuset.cpus", ""}, {"cpuset.mems", ""}, {"io.weight", "default 100"}, {"io.max", ""},
+             {"cpuset.cpus", ""}, {"cpuset.mems", ""}, {"cpuset.cpus.effective", "0-1,3"}, {"cpuset.mems.effective", "0"}, {"io.weight", "default 100"}, {"io.max", ""},
              {"io.stat", "254:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n"}, {"pids.max", "max"},
              {"pids.current", "1"}, {"hugetlb.2MB.max", "max"}, {"hugetlb.2MB.current", "0"},
              {"hugetlb.2MB.events", "max 0\n"}})
@@ -190,6 +190,9 @@ TEST_F(CgroupV2Tree, StatsReadTheKernelFilesInRuncShape) {
   EXPECT_EQ(j["blkio"]["ioServiceBytesRecursive"][0], read);
   EXPECT_EQ(j["blkio"]["ioServicedRecursive"][1]["value"], 2);
   EXPECT_EQ(j["hugetlb"]["2MB"]["usage"], 0);
+  EXPECT_EQ(j["cpuset"]["cpus"], json({0, 1, 3}));
+  EXPECT_EQ(j["cpuset"]["mems"], json({0}));
+  EXPECT_TRUE(j.contains("intel_rdt") && j.contains("network_interfaces"));  // runc prints them always
 }
 
 TEST_F(CgroupV2Tree, OomEventsFollowMemoryEvents) {
