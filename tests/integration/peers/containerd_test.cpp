@@ -103,6 +103,17 @@ TEST_F(ContainerdPeer, RunPrintsOutput) {
   EXPECT_FALSE(cgroups_->any_left_below("echo1"));
 }
 
+TEST_F(ContainerdPeer, DefaultSeccompProfileIsEnforced) {
+  // ctr --seccomp puts containerd's default profile into config.json.
+  auto args = run_args("sec1");
+  args.insert(args.end(), {"--rm", "--seccomp", ref_, "sec1", "sh", "-c",
+                           "grep Seccomp: /proc/self/status; unshare -U true && echo unshare-allowed || echo unshare-denied"});
+  auto r = ctr(args);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("Seccomp:\t2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("unshare-denied"), std::string::npos) << r.out;
+}
+
 TEST_F(ContainerdPeer, ExitStatusIsReported) {
   auto args = run_args("exit7");
   args.insert(args.end(), {"--rm", ref_, "exit7", "sh", "-c", "exit 7"});

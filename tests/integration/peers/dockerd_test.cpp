@@ -95,6 +95,18 @@ TEST_F(DockerdPeer, DefaultSeccompProfileIsEnforced) {
   EXPECT_NE(r.out.find("unshare-denied"), std::string::npos) << r.out;
 }
 
+TEST_F(DockerdPeer, CustomSeccompProfileWithErrnoRet) {
+  test::write_text(tmp_ / "profile.json", R"({
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28}]
+  })");
+  auto r = docker({"run", "--rm", "--runtime", "berth", "--network", "none", "--security-opt",
+                   "seccomp=" + (tmp_ / "profile.json"), "berthbox", "sh", "-c", "mkdir /newdir || echo refused"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "refused\n");
+  EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;  // errno 28
+}
+
 TEST_F(DockerdPeer, TerminalGivesAPty) {
   auto r = docker({"run", "--rm", "-t", "--runtime", "berth", "--network", "none", "berthbox", "sh", "-c",
                    "tty; stty size"});

@@ -74,6 +74,16 @@ TEST_F(PodmanPeer, RunPrintsOutput) {
   EXPECT_EQ(podman({"ps", "-aq"}).out, "");
 }
 
+TEST_F(PodmanPeer, DefaultSeccompProfileIsEnforced) {
+  // podman's default profile (containers-common seccomp.json) arrives in config.json.
+  auto args = run_args();
+  // (It allows unshare, unlike Docker's, so only the filter's presence is checked here.)
+  args.insert(args.end(), {"--rm", image_, "grep", "Seccomp", "/proc/self/status"});
+  auto r = podman(args);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "Seccomp:\t2\nSeccomp_filters:\t1\n");
+}
+
 TEST_F(PodmanPeer, ExitCodeIsReported) {
   auto args = run_args();
   args.insert(args.end(), {"--rm", image_, "sh", "-c", "exit 5"});
