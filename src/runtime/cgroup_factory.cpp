@@ -58,8 +58,14 @@ Result<std::vector<std::string>> load_parents(const json& j, const std::vector<s
   return out;
 }
 
+// destroy() removes the cgroup and everything below it: a state that names a hierarchy root
+// (or a directory other than the container's own) must never get that far.
+std::string last_component(const std::string& p) { return p.substr(p.find_last_of('/') + 1); }
+
 Result<CgroupV1> load_v1(const json& j) {
   auto path = BERTH_TRY(str(j, "path"), "");
+  if (!path.starts_with("/") || last_component(path).empty() || path.find("/..") != std::string::npos)
+    return fail(ErrorKind::Invalid, "saved cgroup state: path \"" + path + "\" does not name a cgroup below a root");
   if (!j.contains("dirs") || !j.at("dirs").is_object()) return fail(ErrorKind::Invalid, "saved cgroup state: missing \"dirs\"");
   std::map<std::string, std::string> dirs;
   for (auto& [c, d] : j.at("dirs").items()) {
@@ -67,6 +73,8 @@ Result<CgroupV1> load_v1(const json& j) {
       return fail(ErrorKind::Invalid, "saved cgroup state: dirs." + c + " is not an absolute path");
     if (d.get<std::string>().find("/..") != std::string::npos)
       return fail(ErrorKind::Invalid, "saved cgroup state: dirs." + c + " contains ..");
+    if (last_component(d.get<std::string>()) != last_component(path))
+      return fail(ErrorKind::Invalid, "saved cgroup state: dirs." + c + " is not the cgroup " + path);
     dirs[c] = d.get<std::string>();
   }
   std::vector<std::string> leaves;
@@ -82,6 +90,8 @@ Result<CgroupV2> load_v2(const json& j) {
   auto path = BERTH_TRY(str(j, "path"), "");
   if (!root.starts_with("/") || !path.starts_with("/") || path.find("/..") != std::string::npos)
     return fail(ErrorKind::Invalid, "saved cgroup state: root and path must be absolute");
+  if (last_component(path).empty())
+    return fail(ErrorKind::Invalid, "saved cgroup state: path \"" + path + "\" names the root cgroup");
   CgroupV2 m(root, path);
   m.set_parents(BERTH_TRY(load_parents(j, {m.dir()}), ""));
   return m;

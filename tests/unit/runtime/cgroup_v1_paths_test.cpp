@@ -63,3 +63,15 @@ TEST(CgroupV1Paths, SeparateCpuAndCpuacctMountsAndSystemdPaths) {
   EXPECT_EQ((*l)->save(), s);
   EXPECT_FALSE(load_cgroup_manager({{"layout", "v1"}, {"path", "/x"}, {"dirs", {{"cpu", "relative/dir"}}}}));
 }
+
+TEST(CgroupV1Paths, SavedStateNamingARootOrAnotherCgroupIsRefused) {
+  // destroy() removes everything below the directory: a bad state must never reach it.
+  EXPECT_FALSE(load_cgroup_manager({{"layout", "v1"}, {"path", "/"}, {"dirs", {{"memory", "/sys/fs/cgroup/memory"}}}}));
+  EXPECT_FALSE(load_cgroup_manager({{"layout", "v1"}, {"path", "/c1"}, {"dirs", {{"memory", "/sys/fs/cgroup/memory"}}}}));
+  EXPECT_FALSE(load_cgroup_manager({{"layout", "v1"}, {"path", "/c1"}, {"dirs", {{"memory", "/sys/fs/cgroup/memory/c1/.."}}}}));
+  EXPECT_FALSE(load_cgroup_manager({{"layout", "v2"}, {"root", "/sys/fs/cgroup"}, {"path", "/"}}));
+  EXPECT_FALSE(load_cgroup_manager({{"layout", "v1"}, {"path", "/c1"}, {"dirs", {{"memory", "/sys/fs/cgroup/memory/c1"}}},
+                                    {"parents", {"/etc"}}}));
+  EXPECT_TRUE(load_cgroup_manager({{"layout", "v1"}, {"path", "/a/c1"}, {"dirs", {{"memory", "/sys/fs/cgroup/memory/a/c1"}}},
+                                   {"parents", {"/sys/fs/cgroup/memory/a"}}}));
+}
