@@ -19,6 +19,7 @@
 #include "common/fd.hpp"
 #include "common/json_util.hpp"
 #include "common/log.hpp"
+#include "runtime/seccomp_cache.hpp"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
@@ -35,6 +36,7 @@ struct SeccompFilter::Impl {
   std::vector<sock_filter> program;
   unsigned long flags = 0;  // SECCOMP_FILTER_FLAG_* from linux.seccomp.flags
   bool notify = false;
+  bool from_cache = false;
   std::string listener_path, listener_metadata;
 };
 
@@ -44,6 +46,7 @@ SeccompFilter::SeccompFilter(SeccompFilter&&) noexcept = default;
 SeccompFilter& SeccompFilter::operator=(SeccompFilter&&) noexcept = default;
 
 bool SeccompFilter::uses_notify() const { return impl_->notify; }
+bool SeccompFilter::from_cache() const { return impl_->from_cache; }
 const std::string& SeccompFilter::listener_path() const { return impl_->listener_path; }
 const std::string& SeccompFilter::listener_metadata() const { return impl_->listener_metadata; }
 
@@ -270,21 +273,18 @@ Result<SeccompFilter> compile_seccomp(const json& j) {
   if (!impl->listener_path.empty() && impl->listener_path[0] != '/')
     return invalid(root + ".listenerPath", "must be an absolute path");
 
-  Ctx ctx(seccomp_init(default_act));
-  if (!ctx) return invalid(root + ".defaultAction", "libseccomp rejected \"" + default_name + "\"");
-  // no_new_privs is the runtime's decision (process.noNewPrivileges), not the filter's.
-  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0); rc < 0)
-    return fail(sys_error("seccomp_attr_set(CTL_NNP)", -rc));
-
-  if (auto archs = BERTH_TRY(get_arr(j, "architectures", root), "")) {
-    for (size_t i = 0; i < archs->size(); ++i) {
+  // Parse everything first; libseccomp only runs when the cache has no program for it.
+  struct ArchReq {
+    uint32_t token;
+    std::string name, path;
+  };
+  std::vector<ArchReq> archs;
+  if (auto list = BERTH_TRY(get_arr(j, "architectures", root), "")) {
+    for (size_t i = 0; i < list->size(); ++i) {
       std::string p = at(root + ".architectures", i);
-      const json& a = (*archs)[i];
+      const json& a = (*list)[i];
       if (!a.is_string()) return fail(json_type_error(p, "string", a));
-      uint32_t tok = BERTH_TRY(parse_arch(a.get<std::string>(), p), "");
-      int rc = seccomp_arch_add(ctx.get(), tok);
-      if (rc == -EDOM) return invalid(p, a.get<std::string>() + " has another byte order than this host");
-      if (rc < 0 && rc != -EEXIST) return invalid(p, "add architecture: " + rc_text(rc));
+      archs.push_back({BERTH_TRY(parse_arch(a.get<std::string>(), p), ""), a.get<std::string>(), p});
     }
   }
 
@@ -297,6 +297,13 @@ Result<SeccompFilter> compile_seccomp(const json& j) {
     }
   }
 
+  struct Rule {
+    uint32_t act;
+    int nr;
+    std::vector<scmp_arg_cmp> conds;
+    std::string name, path;
+  };
+  std::vector<Rule> rules;
   if (auto calls = BERTH_TRY(get_arr(j, "syscalls", root), "")) {
     for (size_t i = 0; i < calls->size(); ++i) {
       std::string p = at(root + ".syscalls", i);
@@ -328,23 +335,54 @@ Result<SeccompFilter> compile_seccomp(const json& j) {
           log::debug("seccomp: skipping unknown syscall \"" + name + "\" (" + p + ")");
           continue;
         }
-        auto add = [&](unsigned n, const scmp_arg_cmp* a) -> Result<> {
-          if (int rc = seccomp_rule_add_array(ctx.get(), act, nr, n, a); rc < 0)
-            return invalid(p, "add rule for \"" + name + "\": " + rc_text(rc));
-          return {};
-        };
-        if (same_arg_twice(conds)) {
-          for (auto& cond : conds) BERTH_CHECK(add(1, &cond), "");
-        } else {
-          BERTH_CHECK(add(static_cast<unsigned>(conds.size()), conds.data()), "");
-        }
+        rules.push_back({act, nr, conds, name, p});
       }
     }
   }
-
   if (impl->notify && impl->listener_path.empty())
     return invalid(root + ".listenerPath", "required when a rule uses SCMP_ACT_NOTIFY");
+
+  // Everything the program depends on, in order: the cache entry must match it exactly.
+  std::string key = "libseccomp " + std::to_string(SCMP_VER_MAJOR) + "." + std::to_string(SCMP_VER_MINOR) + "." +
+                    std::to_string(SCMP_VER_MICRO) + " api " + std::to_string(seccomp_api_get()) + "\ndefault " +
+                    std::to_string(default_act) + "\narchs";
+  for (auto& a : archs) key += " " + std::to_string(a.token);
+  for (auto& r : rules) {
+    key += "\n" + std::to_string(r.act) + " " + std::to_string(r.nr);
+    for (auto& c : r.conds)
+      key += " " + std::to_string(c.arg) + ":" + std::to_string(c.op) + ":" + std::to_string(c.datum_a) + ":" +
+             std::to_string(c.datum_b);
+  }
+  if (auto cached = seccomp_cache_load(key)) {
+    impl->program = std::move(*cached);
+    impl->from_cache = true;
+    return SeccompFilter(std::move(impl));
+  }
+
+  Ctx ctx(seccomp_init(default_act));
+  if (!ctx) return invalid(root + ".defaultAction", "libseccomp rejected \"" + default_name + "\"");
+  // no_new_privs is the runtime's decision (process.noNewPrivileges), not the filter's.
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0); rc < 0)
+    return fail(sys_error("seccomp_attr_set(CTL_NNP)", -rc));
+  for (auto& a : archs) {
+    int rc = seccomp_arch_add(ctx.get(), a.token);
+    if (rc == -EDOM) return invalid(a.path, a.name + " has another byte order than this host");
+    if (rc < 0 && rc != -EEXIST) return invalid(a.path, "add architecture: " + rc_text(rc));
+  }
+  for (auto& r : rules) {
+    auto add = [&](unsigned n, const scmp_arg_cmp* a) -> Result<> {
+      if (int rc = seccomp_rule_add_array(ctx.get(), r.act, r.nr, n, a); rc < 0)
+        return invalid(r.path, "add rule for \"" + r.name + "\": " + rc_text(rc));
+      return {};
+    };
+    if (same_arg_twice(r.conds)) {
+      for (auto& cond : r.conds) BERTH_CHECK(add(1, &cond), "");
+    } else {
+      BERTH_CHECK(add(static_cast<unsigned>(r.conds.size()), r.conds.data()), "");
+    }
+  }
   impl->program = BERTH_TRY(export_bpf(ctx.get()), root);
+  seccomp_cache_store(key, impl->program);
   return SeccompFilter(std::move(impl));
 }
 

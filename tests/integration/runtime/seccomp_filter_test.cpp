@@ -35,6 +35,9 @@ using nlohmann::json;
 
 namespace {
 
+// These tests compile many throwaway profiles: keep them out of the shared program cache.
+const bool kNoCache = (berth::runtime::set_seccomp_cache_dir(""), true);
+
 constexpr int kLoadFailed = 250;
 
 // Waits at most `timeout` for pid; kills it and fails the test on timeout. Returns the wait status.
@@ -522,4 +525,20 @@ TEST(SeccompFilter, NotifySendFailsClearlyWithoutListener) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().what().find("absent.sock"), std::string::npos) << r.error().what();
   EXPECT_EQ(r.error().errnum, ENOENT);
+}
+
+TEST(SeccompFilter, CachedProgramEnforcesTheSameRules) {
+  berth::test::TempDir tmp;
+  berth::runtime::set_seccomp_cache_dir(tmp / "cache");
+  json p = allow_with({{{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 42}}});
+  auto first = compile_seccomp(p);
+  auto second = compile_seccomp(p);
+  berth::runtime::set_seccomp_cache_dir("");
+  ASSERT_TRUE(first && second);
+  EXPECT_FALSE(first->from_cache());
+  ASSERT_TRUE(second->from_cache());
+  std::string dir = tmp / "d";
+  int st = run_filtered(*second, [&] { return errno_of(mkdir(dir.c_str(), 0755)); });
+  EXPECT_EQ(exit_code(st), 42);
+  EXPECT_NE(access(dir.c_str(), F_OK), 0);
 }
