@@ -83,6 +83,8 @@ struct CgroupRoots {
   std::string unified_self = "/";   // the caller's cgroup2 path
 };
 Result<CgroupRoots> probe_cgroup_roots();
+// The same from the texts of /proc/self/mountinfo and /proc/self/cgroup and a detected layout.
+Result<CgroupRoots> parse_cgroup_roots(const std::string& mountinfo, const std::string& self_cgroup, CgroupLayout layout);
 
 // cgroups_path as in the OCI spec: absolute ("/a/b") below the hierarchy roots, relative ("a/b")
 // below the runtime's own cgroup, or systemd style "slice:prefix:name" when systemd is set

@@ -88,9 +88,13 @@ bool contains(const std::vector<std::string>& v, const std::string& x) {
 Result<CgroupRoots> probe_cgroup_roots() {
   auto mountinfo = BERTH_TRY(berth::read_file("/proc/self/mountinfo"), "cgroup probe");
   auto self = BERTH_TRY(berth::read_file("/proc/self/cgroup"), "cgroup probe");
+  return parse_cgroup_roots(mountinfo, self, detect_cgroup_layout());
+}
+
+Result<CgroupRoots> parse_cgroup_roots(const std::string& mountinfo, const std::string& self, CgroupLayout layout) {
   auto mounts = cgroup_mounts(mountinfo);
   CgroupRoots roots;
-  roots.layout = detect_cgroup_layout();
+  roots.layout = layout;
 
   std::istringstream in(self);
   std::string line;
