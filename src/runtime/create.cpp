@@ -8,7 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
 #include <csignal>
+#include <thread>
 
 #include "common/fd.hpp"
 #include "common/fs.hpp"
@@ -22,6 +25,7 @@
 #include "runtime/hooks.hpp"
 #include "runtime/idmap_mount.hpp"
 #include "runtime/init.hpp"
+#include "runtime/pty_proxy.hpp"
 #include "runtime/seccomp.hpp"
 #include "runtime/state.hpp"
 #include "runtime/sync.hpp"
@@ -116,7 +120,7 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   auto spec = BERTH_TRY(load_spec(bundle), "");
   if (!spec.process) return fail(ErrorKind::Invalid, "config.json: process: required to create a container");
   if (!is_dir(spec.root_path)) return fail(ErrorKind::NotFound, "config.json: root.path: " + spec.root_path + " does not exist");
-  if (spec.process->terminal && o.console_socket.empty())
+  if (spec.process->terminal && o.console_socket.empty() && o.console_fd < 0)
     return fail(ErrorKind::Invalid, "cannot allocate tty if runtime is not given --console-socket");
   if (!spec.process->terminal && !o.console_socket.empty())
     return fail(ErrorKind::Invalid, "--console-socket is given but process.terminal is false");
@@ -137,6 +141,7 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
 
   UniqueFd console;
   if (!o.console_socket.empty()) console = BERTH_TRY(connect_unix(o.console_socket), "connect --console-socket");
+  int console_fd = o.console_fd >= 0 ? o.console_fd : console.get();
 
   guard.cgroup = BERTH_TRY(make_cgroup_manager(spec.linux.cgroups_path, o.id, g.systemd_cgroup), "cgroup");
   CgroupManager* cg = guard.cgroup.get();
@@ -159,7 +164,7 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   ctx.rootfs.bundle = bundle;
   ctx.sync_fd = sp.child.get();
   ctx.fifo_fd = fifo_fd.get();
-  ctx.console_fd = console.get();
+  ctx.console_fd = console_fd;
   ctx.preserve_fds = o.preserve_fds;
   ctx.no_pivot = o.no_pivot;
   ctx.no_new_keyring = o.no_new_keyring;
@@ -272,9 +277,22 @@ Result<> create_container(const GlobalOptions& g, const CreateOptions& o) {
   return {};
 }
 
-Result<int> run_container(const GlobalOptions& g, const CreateOptions& o, bool detach) {
+Result<int> run_container(const GlobalOptions& g, const CreateOptions& opts, bool detach) {
   StateStore store(g.root);
   CreateGuard guard;
+  CreateOptions o = opts;
+  // A terminal without --console-socket in the foreground: the pty master comes to us.
+  UniqueFd proxy_end, child_end;
+  if (!detach && o.console_socket.empty()) {
+    auto spec = load_spec(o.bundle.empty() ? "." : o.bundle);
+    if (spec && spec->process && spec->process->terminal) {
+      int sv[2];
+      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail_sys("socketpair");
+      proxy_end = UniqueFd(sv[0]);
+      child_end = UniqueFd(sv[1]);
+      o.console_fd = child_end.get();
+    }
+  }
   // Signals arriving before the init exists would kill us and orphan a half-made container.
   sigset_t all, old;
   sigfillset(&all);
@@ -289,7 +307,17 @@ Result<int> run_container(const GlobalOptions& g, const CreateOptions& o, bool d
     return fail(r.error());
   }
   if (detach) return 0;
+  std::thread proxy;
+  if (proxy_end) {
+    child_end.reset();
+    if (auto master = recv_fd(proxy_end.get()))
+      proxy = std::thread([fd = master->release()] {
+        proxy_pty(fd);
+        close(fd);
+      });
+  }
   int status = wait_forwarding_signals(launched->pid);
+  if (proxy.joinable()) proxy.join();
   sigprocmask(SIG_SETMASK, &old, nullptr);
   (void)delete_container(g, o.id, true);
   return status;

@@ -21,6 +21,7 @@
 #include "runtime/console.hpp"
 #include "runtime/container.hpp"
 #include "runtime/process_setup.hpp"
+#include "runtime/pty_proxy.hpp"
 #include "runtime/state.hpp"
 #include "runtime/sync.hpp"
 
@@ -91,36 +92,6 @@ Result<Process> build_process(const ExecOptions& o, const ContainerState& st) {
   for (auto& c : o.caps)
     for (const char* set : {"bounding", "effective", "permitted", "ambient"}) base["capabilities"][set].push_back(c);
   return parse_process(base, "process");
-}
-
-// Copies between our stdio and the pty master until the process side closes.
-void proxy_pty(int master) {
-  struct termios saved;
-  bool raw = isatty(0) && tcgetattr(0, &saved) == 0;
-  if (raw) {
-    struct termios t = saved;
-    cfmakeraw(&t);
-    tcsetattr(0, TCSANOW, &t);
-  }
-  pollfd fds[2] = {{0, POLLIN, 0}, {master, POLLIN, 0}};
-  char buf[8192];
-  for (;;) {
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-      ssize_t n = read(master, buf, sizeof buf);
-      if (n <= 0) break;
-      (void)!write(1, buf, static_cast<size_t>(n));
-    }
-    if (fds[0].revents & (POLLIN | POLLHUP)) {
-      ssize_t n = read(0, buf, sizeof buf);
-      if (n <= 0) fds[0].fd = -1;
-      else (void)!write(master, buf, static_cast<size_t>(n));
-    }
-  }
-  if (raw) tcsetattr(0, TCSANOW, &saved);
 }
 
 }  // namespace
@@ -221,12 +192,19 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   if (o.detach) return 0;
   if (proxy) {
     console.reset();
-    auto master = recv_fd(proxy_recv.get());
-    if (master) {
-      std::thread([fd = master->get()] { proxy_pty(fd); }).detach();
-      int rc = wait_forwarding_signals(pid);
-      return rc;
-    }
+    // Block signals before the copier thread exists, so they all reach the forwarder.
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, nullptr);
+    std::thread copier;
+    if (auto master = recv_fd(proxy_recv.get()))
+      copier = std::thread([fd = master->release()] {
+        proxy_pty(fd);
+        close(fd);
+      });
+    int rc = wait_forwarding_signals(pid);
+    if (copier.joinable()) copier.join();
+    return rc;
   }
   return wait_forwarding_signals(pid);
 }

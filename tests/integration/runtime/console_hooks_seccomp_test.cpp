@@ -135,3 +135,23 @@ TEST_F(RuntimeTest, BadSeccompProfileIsRefusedBeforeAnythingExists) {
 }
 
 }  // namespace berth::test
+
+namespace berth::test {
+
+TEST_F(RuntimeTest, ForegroundRunWithTerminalProxiesThePty) {
+  bundle->config["process"]["terminal"] = true;
+  auto r = sh_in("tty; echo through-the-pty");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("/dev/pts/0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("through-the-pty"), std::string::npos) << r.out;
+}
+
+TEST_F(RuntimeTest, ExecWithTtyProxiesThePty) {
+  std::string id = create_sleeper();
+  ASSERT_EQ(rt({"start", id}).status, 0);
+  auto r = rt({"exec", "-t", id, "sh", "-c", "tty"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("/dev/pts/0"), std::string::npos) << r.out;
+}
+
+}  // namespace berth::test
