@@ -125,6 +125,9 @@ TEST_F(DockerdPeer, DetachedContainerIsKilledAndRemoved) {
   auto ex = docker({"exec", id, "sh", "-c", "echo exec-ok; cat /proc/1/comm"});
   EXPECT_EQ(ex.status, 0) << ex.err;
   EXPECT_EQ(ex.out, "exec-ok\nsleep\n");
+  auto ext = docker({"exec", "-t", id, "tty"});  // exec with --console-socket
+  EXPECT_EQ(ext.status, 0) << ext.err;
+  EXPECT_EQ(ext.out.rfind("/dev/pts/", 0), 0u) << ext.out;
 
   auto k = docker({"kill", id});
   EXPECT_EQ(k.status, 0) << k.err;
