@@ -114,6 +114,20 @@ TEST_F(ContainerdPeer, DefaultSeccompProfileIsEnforced) {
   EXPECT_NE(r.out.find("unshare-denied"), std::string::npos) << r.out;
 }
 
+TEST_F(ContainerdPeer, TerminalGivesAPty) {
+  // ctr -t wants a terminal of its own: script(1) gives it one. The shim then passes
+  // --console-socket and berth sends the pty master over it.
+  if (!test::have_program("script")) GTEST_SKIP() << "script(1) is not installed";
+  auto args = run_args("tty1");
+  args.insert(args.end(), {"--rm", "-t", ref_, "tty1", "tty"});
+  std::string line = "ctr -a " + sock_ + " -n " + ns_;
+  for (auto& a : args) line += " '" + a + "'";
+  auto r = test::run({"script", "-qec", line, "/dev/null"});
+  EXPECT_EQ(r.status, 0) << r.out << r.err << "\n" << daemon_->log_tail(1500);
+  EXPECT_NE(r.out.find("/dev/pts/"), std::string::npos) << r.out;
+  EXPECT_EQ(ctr({"containers", "ls", "-q"}).out, "");
+}
+
 TEST_F(ContainerdPeer, ExitStatusIsReported) {
   auto args = run_args("exit7");
   args.insert(args.end(), {"--rm", ref_, "exit7", "sh", "-c", "exit 7"});
