@@ -151,6 +151,29 @@ TYPED_TEST(CgroupV1Limits, MemoryHogIsOomKilledAndTheEventIsSeen) {
   EXPECT_EQ(j["memory"]["usage"]["limit"], 33554432);
 }
 
+TYPED_TEST(CgroupV1Limits, DisabledOomKillerLeavesTheHogWaitingAndStillNotifies) {
+  ASSERT_TRUE(this->mgr->create(json::parse(R"({"memory": {"limit": 33554432, "swap": 33554432, "disableOOMKiller": true}})")));
+  EXPECT_NE(this->file("memory", "memory.oom_control").find("oom_kill_disable 1"), std::string::npos);
+  auto events = this->mgr->oom_events();
+  ASSERT_TRUE(events) << events.error().what();
+  Child hog([](int, int) {
+    for (int i = 0; i < 64; ++i)
+      if (!touch(8 << 20)) return 3;
+    return 0;
+  });
+  ASSERT_TRUE(this->mgr->add_process(hog.pid()));
+  hog.go();
+  pollfd p{events->fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 10000), 1) << "no OOM notification within 10s";
+  EXPECT_TRUE(wait_until([&] { return this->file("memory", "memory.oom_control").find("under_oom 1") != std::string::npos; },
+                         std::chrono::seconds(10)));
+  auto kills = events->consume();
+  ASSERT_TRUE(kills) << kills.error().what();
+  EXPECT_EQ(*kills, 0u) << "the OOM killer is disabled";
+  EXPECT_EQ(hog.wait(std::chrono::milliseconds(200)), -1) << "the hog should wait, not die";
+  // The fixture's cleanup kills it: a fatal signal ends an OOM wait.
+}
+
 TYPED_TEST(CgroupV1Limits, FreezerStateFollowsFreezeAndThaw) {
   ASSERT_TRUE(this->mgr->create(json::object()));
   Child child([](int in, int) {
