@@ -5,8 +5,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,7 +36,35 @@ void append_capped(std::string& s, const char* data, size_t n) {
   if (s.size() > kCap) s.erase(0, s.size() - kCap);
 }
 
+// While a hook's stdin is written, SIGPIPE is blocked in this thread so that a hook which exits
+// without reading gives EPIPE instead of killing the runtime; a SIGPIPE we caused is then taken
+// back so it is not delivered later. (The hook's child unblocks all signals before exec.)
+class SigpipeBlock {
+ public:
+  SigpipeBlock() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE);
+  }
+  ~SigpipeBlock() {
+    if (!was_pending_) {
+      timespec zero{};
+      while (sigtimedwait(&set_, nullptr, &zero) == SIGPIPE) {
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+
+ private:
+  sigset_t set_, old_;
+  bool was_pending_ = false;
+};
+
 Result<Outcome> run_one(const Hook& h, const std::string& state_json) {
+  SigpipeBlock no_sigpipe;
   // argv/envp are built before fork: the child only calls async-signal-safe functions.
   std::vector<std::string> args = h.args.empty() ? std::vector<std::string>{h.path} : h.args;
   std::vector<char*> argv, envp;
@@ -45,9 +73,9 @@ Result<Outcome> run_one(const Hook& h, const std::string& state_json) {
   for (auto& e : h.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
 
-  // stdin is a socket so writing to a hook that exits early gives EPIPE, not SIGPIPE.
+  // stdin is a pipe, not a socket: hooks may open /dev/stdin, which a socket does not allow.
   int in[2], out[2], err[2], exec_err[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0) return fail_sys("socketpair");
+  if (pipe2(in, O_CLOEXEC) != 0) return fail_sys("pipe");
   UniqueFd in_r(in[0]), in_w(in[1]);
   if (pipe2(out, O_CLOEXEC) != 0) return fail_sys("pipe");
   UniqueFd out_r(out[0]), out_w(out[1]);
@@ -55,7 +83,6 @@ Result<Outcome> run_one(const Hook& h, const std::string& state_json) {
   UniqueFd err_r(err[0]), err_w(err[1]);
   if (pipe2(exec_err, O_CLOEXEC) != 0) return fail_sys("pipe");
   UniqueFd exec_r(exec_err[0]), exec_w(exec_err[1]);
-  shutdown(in_r.get(), SHUT_WR);
 
   pid_t pid = fork();
   if (pid < 0) return fail_sys("fork");
@@ -123,7 +150,7 @@ Result<Outcome> run_one(const Hook& h, const std::string& state_json) {
       else if (k == 0 || errno != EINTR) (i == 1 ? out_r : err_r).reset();
     }
     if (fds[3].fd >= 0 && (fds[3].revents & (POLLOUT | POLLHUP | POLLERR))) {
-      ssize_t k = send(in_w.get(), state_json.data() + written, state_json.size() - written, MSG_NOSIGNAL);
+      ssize_t k = write(in_w.get(), state_json.data() + written, state_json.size() - written);
       if (k > 0) written += static_cast<size_t>(k);
       // A hook may exit without reading its stdin; that is its business, not an error.
       if ((k < 0 && errno != EAGAIN && errno != EINTR) || written == state_json.size()) in_w.reset();

@@ -38,6 +38,24 @@ TEST(Hooks, StateArrivesOnStdin) {
   EXPECT_EQ(berth::test::read_text(out), kState);
 }
 
+TEST(Hooks, StdinCanBeOpenedByPath) {
+  // Scripts often read the state with `cat /dev/stdin` or `jq . /dev/stdin`.
+  berth::test::TempDir tmp;
+  std::string out = tmp / "state";
+  auto r = run_hooks({sh_hook("cat /dev/stdin > \"$OUT\"", {"OUT=" + out})}, "prestart", kState);
+  ASSERT_TRUE(r) << r.error().what();
+  EXPECT_EQ(berth::test::read_text(out), kState);
+}
+
+TEST(Hooks, HookExitingWithoutReadingDoesNotRaiseSigpipe) {
+  std::string big(1 << 20, 'x');
+  auto r = run_hooks({sh_hook("exec 0<&-; exit 0", {}, 10)}, "prestart", big);
+  EXPECT_TRUE(r) << r.error().what();
+  sigset_t pending;
+  sigpending(&pending);
+  EXPECT_FALSE(sigismember(&pending, SIGPIPE)) << "a SIGPIPE from the hook's stdin is left pending";
+}
+
 TEST(Hooks, EnvironmentIsExactlyTheGivenOne) {
   berth::test::TempDir tmp;
   std::string out = tmp / "env";
