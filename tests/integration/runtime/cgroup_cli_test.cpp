@@ -147,6 +147,12 @@ TEST_F(CgroupCli, UpdateReadsResourcesFromAFileOrStdin) {
   ASSERT_EQ(s.status, 0) << s.err;
   EXPECT_EQ(kernel(pid, "pids", "pids.max"), "40");
   EXPECT_EQ(kernel(pid, "cpu", "cpu.cfs_quota_us"), "30000");
+  // The limits in force are recorded with the container, merged into what was there.
+  json saved = json::parse(read_text(root + "/" + id + "/state.json"))["config"]["linux"]["resources"];
+  EXPECT_EQ(saved["pids"]["limit"], 40);
+  EXPECT_EQ(saved["memory"]["limit"], 100663296);
+  EXPECT_EQ(saved["cpu"]["quota"], 30000);
+  EXPECT_TRUE(saved["devices"].is_array()) << "update dropped the device rules: " << saved.dump();
 }
 
 TEST_F(CgroupCli, BadUpdatesAreRefusedAndChangeNothing) {
@@ -229,6 +235,18 @@ TEST_F(CgroupCli, SystemdCgroupPathsMapToSlicesAndAreRemovedWithTheContainer) {
   // The slices were made for this container: nothing of them is left.
   EXPECT_FALSE(is_dir("/sys/fs/cgroup/pids/berthtest.slice")) << "slice left behind";
   EXPECT_FALSE(is_dir("/sys/fs/cgroup/memory/berthtest.slice")) << "slice left behind";
+}
+
+TEST_F(CgroupCli, StoppedContainersRefuseUpdateAndStats) {
+  std::string id = start_sleeper();
+  ASSERT_EQ(rt({"kill", id, "KILL"}).status, 0);
+  ASSERT_TRUE(wait_until([&] { return status_of(id) == "stopped"; }, std::chrono::seconds(10)));
+  auto u = rt({"update", "--pids-limit", "5", id});
+  EXPECT_NE(u.status, 0);
+  EXPECT_NE(u.err.find("not running"), std::string::npos) << u.err;
+  auto s = rt({"events", "--stats", id});
+  EXPECT_NE(s.status, 0);
+  EXPECT_NE(s.err.find("not running"), std::string::npos) << s.err;
 }
 
 TEST_F(CgroupCli, EventsRefusesBadIntervalAndUnknownContainer) {
