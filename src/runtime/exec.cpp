@@ -11,6 +11,7 @@
 #include <linux/close_range.h>
 
 #include <csignal>
+#include <optional>
 #include <thread>
 
 #include "common/fd.hpp"
@@ -18,6 +19,7 @@
 #include "common/json_util.hpp"
 #include "common/log.hpp"
 #include "runtime/cgroup.hpp"
+#include "runtime/cgroup_join.hpp"
 #include "runtime/console.hpp"
 #include "runtime/container.hpp"
 #include "runtime/process_setup.hpp"
@@ -130,13 +132,17 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     if (n.type == NsType::Pid && setns(n.fd.get(), CLONE_NEWPID) != 0) return fail_sys("join pid namespace");
     if (n.type == NsType::Time && setns(n.fd.get(), CLONE_NEWTIME) != 0) return fail_sys("join time namespace");
   }
-  pid_t pid = fork();
+  // As for create: without a user namespace the child joins the cgroup itself (cgroup_join.hpp).
+  std::optional<CgroupJoin> join;
+  if (!joins_user && !st.cgroup.is_null()) join = BERTH_TRY(plan_cgroup_join(st.cgroup), "");
+  pid_t pid = clone_into(0, join ? &*join : nullptr);
   if (pid == 0) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     int sync_fd = sp.child.get();
     auto steps = [&]() -> Result<std::string> {
+      if (join) BERTH_CHECK(join_v1_self(*join), "");
       BERTH_CHECK(sync_expect(sync_fd, SyncType::Go), "wait for parent");
       for (auto& n : nss) {
         if (n.type == NsType::Pid || n.type == NsType::Time) continue;
@@ -173,7 +179,7 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     waitpid(pid, nullptr, 0);
     return fail(std::move(e));
   };
-  if (!st.cgroup.is_null()) {
+  if (!join && !st.cgroup.is_null()) {
     auto cg = load_cgroup_manager(st.cgroup);
     if (!cg) return abort_child(cg.error());
     if (auto r = (*cg)->add_process(pid); !r) return abort_child(r.error().wrap("join container cgroup"));
