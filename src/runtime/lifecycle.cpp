@@ -81,20 +81,23 @@ Result<> start_container(const GlobalOptions& g, const std::string& id) {
     if (status == Status::Stopped) return fail(ErrorKind::Conflict, "cannot start a container that has stopped");
     return fail(ErrorKind::Conflict, "cannot start an already running container");
   }
+  // The pidfd first: once the fifo is open the init may exec and exit at once (think /bin/true).
+  UniqueFd pfd = pidfd_open(st.pid);
+  if (!pfd) return fail(ErrorKind::Conflict, "cannot start a container that has stopped");
   UniqueFd fifo(open(store.fifo(id).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fifo) return fail_sys("open exec fifo");
-  UniqueFd pfd = pidfd_open(st.pid);
-  if (!pfd) return fail_sys("pidfd_open");
   pollfd fds[2] = {{fifo.get(), POLLIN, 0}, {pfd.get(), POLLIN, 0}};
   for (;;) {
     int n = poll(fds, 2, -1);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return fail_sys("wait for container init");
-    if (fds[0].revents & POLLIN) {
-      char c;
+    char c;
+    // The byte counts even when the init has already gone on and exited.
+    if ((fds[0].revents & POLLIN) && read(fifo.get(), &c, 1) == 1) break;
+    if (fds[1].revents & POLLIN) {
       if (read(fifo.get(), &c, 1) == 1) break;
+      return fail(ErrorKind::Internal, "container init exited before start");
     }
-    if (fds[1].revents & POLLIN) return fail(ErrorKind::Internal, "container init exited before start");
     if (fds[0].revents & POLLHUP) return fail(ErrorKind::Internal, "container init closed the exec fifo");
   }
   unlink(store.fifo(id).c_str());
