@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "runtime/capabilities.hpp"
+#include "runtime/seccomp.hpp"
 #include "runtime/spec.hpp"
 #include "verbs.hpp"
 
@@ -24,15 +25,7 @@ void add_features(CLI::App& app, Globals& g) {
          {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"}},
           {"capabilities", runtime::all_cap_names()},
           {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}}},
-          {"seccomp",
-           {{"enabled", true},
-            {"actions",
-             {"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-              "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"}},
-            {"operators",
-             {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ",
-              "SCMP_CMP_NE"}},
-            {"archs", {"SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32"}}}},
+          {"seccomp", runtime::seccomp_features()},
           {"apparmor", {{"enabled", false}}},
           {"selinux", {{"enabled", false}}}}},
         {"annotations", {{"org.opencontainers.runtime-spec.features.version", "1.2.0"}}}};

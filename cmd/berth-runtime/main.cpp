@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "common/log.hpp"
+#include "runtime/seccomp.hpp"
 #include "verbs.hpp"
 
 namespace berth::cli {
@@ -87,6 +88,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "berth-runtime: cannot open log file %s\n", g.log_path.c_str());
     return 1;
   }
+  // Compiled seccomp programs live with the state, so each --root has (and removes) its own.
+  runtime::set_seccomp_cache_dir(g.opts.root + "/.seccomp-cache");
   if (!cli::g_action) {
     std::fputs(app.help().c_str(), stdout);
     return 0;

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "common/log.hpp"
 #include "common/fs.hpp"
 #include "runtime/cgroup.hpp"
 #include "runtime/cgroup_fs.hpp"
@@ -26,7 +27,8 @@ Result<> object_with(const json& obj, const std::string& field, std::initializer
   for (auto& [k, v] : obj.items()) {
     bool known = false;
     for (auto* key : keys) known = known || k == key;
-    if (!known) return fail(bad(field + "." + k, "unknown field"));
+    // The OCI spec: implementations MUST ignore unknown properties (newer clients add fields).
+    if (!known) log::debug(field + "." + k + ": unknown field ignored");
   }
   return {};
 }

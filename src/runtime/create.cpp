@@ -256,7 +256,8 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
     }
     if (m->type == SyncType::SeccompFd) {
       UniqueFd nfd(m->fd);
-      BERTH_CHECK(send_seccomp_notify_fd(plan.seccomp->listener_path(), nfd.get(), oci_state(st, Status::Creating)),
+      BERTH_CHECK(send_seccomp_notify_fd(plan.seccomp->listener_path(), nfd.get(), oci_state(st, Status::Creating),
+                                         plan.seccomp->listener_metadata()),
                   "send seccomp notify fd to " + plan.seccomp->listener_path());
       continue;
     }

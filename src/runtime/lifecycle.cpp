@@ -155,7 +155,11 @@ Result<> delete_container(const GlobalOptions& g, const std::string& id, bool fo
   auto st = store.load(id);
   if (!st) {
     // A state dir without state.json is a create that died midway: clean it up.
-    if (st.error().kind == ErrorKind::NotFound && is_dir(store.dir(id)) && force) return store.remove(id);
+    if (st.error().kind == ErrorKind::NotFound && force) {
+      // As runc: --force of a container that is gone succeeds (shims call delete after exit).
+      if (is_dir(store.dir(id))) return store.remove(id);
+      return {};
+    }
     return fail(st.error());
   }
   Status status = container_status(store, *st);

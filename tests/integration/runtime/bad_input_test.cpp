@@ -90,6 +90,11 @@ TEST_F(BadInputTest, JsonLogFormatWritesOneJsonErrorEntry) {
   EXPECT_TRUE(j.contains("time"));
 }
 
+TEST_F(BadInputTest, ForceDeleteOfMissingContainerSucceedsAsInRunc) {
+  auto r = rt({"delete", "--force", "never-existed"});
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
 TEST_F(BadInputTest, OperationsOnMissingContainer) {
   for (auto verb : {"start", "state", "kill", "delete", "pause", "resume", "ps"}) {
     auto r = rt({verb, "does-not-exist"});
