@@ -163,3 +163,29 @@ TEST_F(RuntimeTest, FeaturesAndVersion) {
 }
 
 }  // namespace berth::test
+
+namespace berth::test {
+
+TEST_F(RuntimeTest, PreserveFdsPassesExtraDescriptors) {
+  bundle->config["process"]["args"] = {"sh", "-c", "cat <&3; ls /proc/self/fd | wc -l"};
+  bundle->write();
+  std::string id = unique_id("pf");
+  created.push_back(id);
+  write_text(tmp->path() + "/passed", "through fd 3\n");
+  // fd 3 of berth-runtime becomes fd 3 of the container; nothing else beyond stdio leaks in.
+  auto r = sh("exec 3<" + tmp->path() + "/passed; " + bin("berth-runtime") + " --root " + root +
+              " run --preserve-fds 1 --bundle " + bundle->dir + " " + id);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "through fd 3\n5\n");  // 0, 1, 2, 3 and the fd ls itself opened
+}
+
+TEST_F(RuntimeTest, NoNewKeyringKeepsTheCallersSessionKeyring) {
+  bundle->config["process"]["args"] = {"true"};
+  bundle->write();
+  std::string id = unique_id("kr");
+  created.push_back(id);
+  auto r = rt({"run", "--no-new-keyring", "--bundle", bundle->dir, id});
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+}  // namespace berth::test
