@@ -19,7 +19,9 @@ cd "$work/bundle"
 jq '.process.terminal = false | .process.args = ["/bin/true"]' config.json > c && mv c config.json
 
 out="$work/result.md"
-hyperfine -N --warmup 5 --runs "$runs" --export-markdown "$out" \
+hyperfine -N --warmup 5 --runs "$runs" --export-markdown "$out" --export-json "$work/result.json" \
   -n berth-runtime "$berth --root $state/berth run bench-true" \
   -n runc "$runc --root $state/runc run bench-true"
 cat "$out"
+echo "medians (ms):"
+jq -r '.results[] | "  \(.command): \(.median * 1000 | . * 10 | round / 10)"' "$work/result.json"
