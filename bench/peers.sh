@@ -9,13 +9,23 @@ runs=${2:-20}
 berth="$(cd "$build" && pwd)/bin/berth-runtime"
 runc=$(command -v runc)
 work=$(mktemp -d /tmp/berth-bench-peers-XXXXXX)
+# Directories the daemons create under /run when absent: removed again at the end.
+strays=()
+for d in /run/containerd /run/containerd/fifo /run/containerd/s /run/containerd/runc /run/docker /run/docker/plugins \
+         /run/containers /run/containers/networks /run/berth-runtime /run/berth-runtime/.seccomp-cache /run/runc /run/mount; do
+  [ -e "$d" ] || strays+=("$d")
+done
 pids=()
 cleanup() {
+  set +e  # best effort: one failure must not stop the rest of the cleanup
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   grep " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   for h in /sys/fs/cgroup/*/berth-bench-peers; do [ -d "$h" ] && find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null; done
   rm -rf "$work"
+  for ((i = ${#strays[@]} - 1; i >= 0; i--)); do
+    case "${strays[$i]}" in */.seccomp-cache) rm -rf "${strays[$i]}" ;; */mount) rm -f "${strays[$i]}"/utab* ; rmdir "${strays[$i]}" 2>/dev/null ;; *) rm -rf "${strays[$i]}"/bench 2>/dev/null; rmdir "${strays[$i]}" 2>/dev/null ;; esac
+  done
 }
 trap cleanup EXIT
 
@@ -50,6 +60,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
 TOML
 containerd --config "$c/config.toml" > "$c/log" 2>&1 & pids+=($!)
 ctr="ctr -a $c/c.sock -n bench"
+ctr_root="--runc-root $c/runc"
 wait_for $ctr version
 $ctr images import "$work/image.tar" > /dev/null
 
@@ -78,8 +89,8 @@ fi
 
 out="$work/result.md"
 hyperfine --warmup 2 --runs "$runs" --export-markdown "$out" --export-json "$work/result.json" \
-  -n "ctr run (runc)" "$ctr run --rm --cgroup /berth-bench-peers/b1 --runc-binary $runc docker.io/library/berthbench:latest b1 true" \
-  -n "ctr run (berth-runtime)" "$ctr run --rm --cgroup /berth-bench-peers/b2 --runc-binary $berth docker.io/library/berthbench:latest b2 true" \
+  -n "ctr run (runc)" "$ctr run --rm $ctr_root --cgroup /berth-bench-peers/b1 --runc-binary $runc docker.io/library/berthbench:latest b1 true" \
+  -n "ctr run (berth-runtime)" "$ctr run --rm $ctr_root --cgroup /berth-bench-peers/b2 --runc-binary $berth docker.io/library/berthbench:latest b2 true" \
   -n "docker run (runc)" "$docker run --rm --network none --runtime runc berthbench true" \
   -n "docker run (berth-runtime)" "$docker run --rm --network none --runtime berth berthbench true" \
   "${podman_runc[@]}" \

@@ -31,7 +31,7 @@ class SeccompFilter {
 };
 
 // Compiled programs are cached by their exact inputs (libseccomp version, actions, syscall numbers,
-// arguments) in a root-only directory, default /run/berth-seccomp-cache: generating the BPF for
+// arguments) in a root-only directory (berth-runtime uses <--root>/.seccomp-cache; off by default): generating the BPF for
 // Docker's default profile takes libseccomp ~12 ms per container. Empty disables the cache.
 void set_seccomp_cache_dir(std::string dir);
 

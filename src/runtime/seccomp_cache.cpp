@@ -22,7 +22,7 @@ namespace {
 
 // Function-local so that setting it from another file's static initializer is safe.
 std::string& cache_dir() {
-  static std::string dir = "/run/berth-seccomp-cache";
+  static std::string dir;  // off until the CLI points it below its --root
   return dir;
 }
 constexpr std::string_view kMagic = "berth-seccomp-bpf 1\n";

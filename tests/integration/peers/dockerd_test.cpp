@@ -20,7 +20,8 @@ class DockerdPeer : public ::testing::Test {
     cgroups_ = std::make_unique<peers::CgroupParentCleanup>("berth-peers-docker-" + std::to_string(getpid()));
     // dockerd's containerd shims keep their sockets below /run/containerd/s.
     strays_ = std::make_unique<peers::StrayDirs>(
-        std::vector<std::string>{"/run/docker", "/run/docker/plugins", "/run/containerd", "/run/containerd/s"});
+        std::vector<std::string>{"/run/docker", "/run/docker/plugins", "/run/containerd", "/run/containerd/s",
+                                 "/run/berth-runtime", "/run/berth-runtime/.seccomp-cache"});
     host_ = "unix://" + (tmp_ / "d.sock");
     test::write_text(tmp_ / "daemon.json", "{}");
     daemon_ = std::make_unique<peers::Daemon>(

@@ -159,7 +159,14 @@ StrayDirs::StrayDirs(std::vector<std::string> paths) {
 
 StrayDirs::~StrayDirs() {
   // Deepest first so a parent we created goes after its children.
-  for (auto it = created_.rbegin(); it != created_.rend(); ++it) rmdir(it->c_str());
+  for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
+    // berth-runtime's compiled seccomp programs under its default --root are ours to remove.
+    if (it->ends_with("/.seccomp-cache")) {
+      std::error_code ec;
+      fs::remove_all(*it, ec);
+    }
+    rmdir(it->c_str());
+  }
 }
 
 std::vector<pid_t> processes_mentioning(const std::string& needle) {

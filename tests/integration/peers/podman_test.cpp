@@ -19,7 +19,8 @@ class PodmanPeer : public ::testing::Test {
     cgroups_ = std::make_unique<peers::CgroupParentCleanup>("berth-peers-podman-" + std::to_string(getpid()));
     // Created by podman even with --network none.
     strays_ = std::make_unique<peers::StrayDirs>(
-        std::vector<std::string>{"/run/containers", "/run/containers/networks"});
+        std::vector<std::string>{"/run/containers", "/run/containers/networks",
+                                 "/run/berth-runtime", "/run/berth-runtime/.seccomp-cache"});
     auto load = podman({"load", "-i", peers::make_busybox_archive(tmp_ / "image", "berthbox:latest")});
     ASSERT_EQ(load.status, 0) << load.out << load.err;
   }
