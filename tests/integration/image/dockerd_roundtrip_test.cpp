@@ -25,6 +25,10 @@ namespace {
 class Dockerd {
  public:
   explicit Dockerd(const std::string& dir) : dir_(dir), sock_("unix://" + dir + "/docker.sock") {
+    // dockerd makes these under /run whatever its exec root; remove them again if we caused them.
+    for (const char* d : {"/run/docker", "/run/docker/plugins", "/run/containerd", "/run/containerd/s",
+                          "/run/containerd/fifo"})
+      if (access(d, F_OK) != 0) strays_.push_back(d);
     fs::create_directories(dir + "/data");
     fs::create_directories(dir + "/exec");
     pid_ = fork();
@@ -53,6 +57,7 @@ class Dockerd {
     }
     // Its managed containerd, if still there, is in our process group.
     kill(-pid_, SIGKILL);
+    for (auto it = strays_.rbegin(); it != strays_.rend(); ++it) rmdir(it->c_str());
   }
   bool ready() const { return ready_; }
   std::string log() const { return berth::test::read_text(dir_ + "/dockerd.log"); }
@@ -67,6 +72,7 @@ class Dockerd {
 
  private:
   std::string dir_, sock_;
+  std::vector<std::string> strays_;
   pid_t pid_ = -1;
   bool ready_ = false;
 };
