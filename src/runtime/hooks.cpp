@@ -72,6 +72,7 @@ Result<Outcome> run_one(const Hook& h, const std::string& state_json) {
   argv.push_back(nullptr);
   for (auto& e : h.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
+  char** env = h.has_env ? envp.data() : environ;
 
   // stdin is a pipe, not a socket: hooks may open /dev/stdin, which a socket does not allow.
   int in[2], out[2], err[2], exec_err[2];
@@ -98,7 +99,7 @@ Result<Outcome> run_one(const Hook& h, const std::string& state_json) {
     }
     // Nothing of the runtime's (exec fifo, sync sockets, state locks) crosses into the hook.
     syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-    execve(h.path.c_str(), argv.data(), envp.data());
+    execve(h.path.c_str(), argv.data(), env);
     int e = errno;
     (void)!write(exec_w.get(), &e, sizeof e);
     _exit(127);

@@ -63,6 +63,7 @@ struct Mount {
 struct Hook {
   std::string path;
   std::vector<std::string> args, env;
+  bool has_env = false;  // "env" absent: the hook inherits the runtime's environment (as runc)
   std::optional<int> timeout;
 };
 

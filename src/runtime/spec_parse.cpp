@@ -148,6 +148,7 @@ Result<Hook> parse_hook(const json& e, const std::string& p) {
   if (h.path.empty() || h.path[0] != '/') return invalid(p + ".path", "must be an absolute path");
   h.args = BERTH_TRY(get_strs(e, "args", p), "");
   h.env = BERTH_TRY(get_strs(e, "env", p), "");
+  h.has_env = e.contains("env") && !e["env"].is_null();
   h.timeout = BERTH_TRY(get_int<int>(e, "timeout", p), "");
   if (h.timeout && *h.timeout <= 0) return invalid(p + ".timeout", "must be greater than 0");
   return h;

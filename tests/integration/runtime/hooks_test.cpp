@@ -21,6 +21,7 @@ Hook sh_hook(const std::string& script, std::vector<std::string> env = {}, std::
   Hook h;
   h.path = "/bin/sh";
   h.args = {"sh", "-c", script};
+  h.has_env = true;
   h.env = std::move(env);
   h.timeout = timeout;
   return h;
@@ -74,12 +75,25 @@ TEST(Hooks, EmptyEnvStaysEmpty) {
   EXPECT_EQ(berth::trim(berth::test::read_text(out)), "0");
 }
 
+TEST(Hooks, AbsentEnvInheritsTheRuntimesEnvironment) {
+  berth::test::TempDir tmp;
+  std::string out = tmp / "env";
+  Hook h = sh_hook("tr '\\0' '\\n' < /proc/$$/environ > " + out);
+  h.has_env = false;  // config.json without "env", as runc treats it
+  setenv("BERTH_HOOK_PROBE", "inherited", 1);
+  auto r = run_hooks({h}, "poststart", kState);
+  unsetenv("BERTH_HOOK_PROBE");
+  ASSERT_TRUE(r) << r.error().what();
+  EXPECT_NE(berth::test::read_text(out).find("BERTH_HOOK_PROBE=inherited\n"), std::string::npos);
+}
+
 TEST(Hooks, ArgsZeroIsArgvZero) {
   berth::test::TempDir tmp;
   std::string out = tmp / "argv";
   Hook h;
   h.path = "/bin/sh";
   h.args = {"my-hook-name", "-c", "tr '\\0' '|' < /proc/$$/cmdline > \"$OUT\"", "zero", "one"};
+  h.has_env = true;
   h.env = {"OUT=" + out};
   auto r = run_hooks({h}, "prestart", kState);
   ASSERT_TRUE(r) << r.error().what();
