@@ -96,7 +96,15 @@ Result<> send_fd(int sock, int fd, std::string_view name) {
   do n = sendmsg(sock, &msg, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
   if (n < 0) return fail_sys("sendmsg (SCM_RIGHTS)");
-  if (static_cast<size_t>(n) != payload.size()) return fail(ErrorKind::Internal, "sendmsg (SCM_RIGHTS): short write");
+  // A long payload (the seccomp agent's state JSON) may go out in pieces; the fd rode the first.
+  for (size_t off = static_cast<size_t>(n); off < payload.size(); off += static_cast<size_t>(n)) {
+    n = send(sock, payload.data() + off, payload.size() - off, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) {
+      n = 0;
+      continue;
+    }
+    if (n < 0) return fail_sys("send");
+  }
   return {};
 }
 

@@ -20,38 +20,6 @@ nlohmann::json seccomp_process_state(const nlohmann::json& state, const std::str
   return s;
 }
 
-namespace {
-
-Result<> send_all(int sock, const std::string& payload, int fd) {
-  size_t off = 0;
-  bool fd_sent = false;
-  while (off < payload.size()) {
-    iovec iov{const_cast<char*>(payload.data() + off), payload.size() - off};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    if (!fd_sent) {  // the fd goes with the first chunk only
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      cmsghdr* c = CMSG_FIRSTHDR(&msg);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int));
-      std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    }
-    ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail_sys("sendmsg");
-    }
-    fd_sent = true;
-    off += static_cast<size_t>(n);
-  }
-  return {};
-}
-
-}  // namespace
 
 Result<> send_seccomp_notify_fd(const std::string& listener_path, int notify_fd,
                                 const nlohmann::json& container_process_state) {
@@ -64,7 +32,7 @@ Result<> send_seccomp_notify_fd(const std::string& listener_path, int notify_fd,
                            : seccomp_process_state(container_process_state, "");
   msg["fds"] = nlohmann::json::array({"seccompFd"});
   auto sock = BERTH_TRY(connect_unix(listener_path), "connect to seccomp listener");
-  BERTH_CHECK(send_all(sock.get(), msg.dump(), notify_fd), "send to seccomp listener " + listener_path);
+  BERTH_CHECK(send_fd(sock.get(), notify_fd, msg.dump()), "send to seccomp listener " + listener_path);
   return {};
 }
 
