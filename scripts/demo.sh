@@ -14,6 +14,7 @@ for applet in $(/bin/busybox --list); do
 done
 mkdir -p "$work/bundle/rootfs/"{proc,sys,dev,etc,tmp}
 echo 'root:x:0:0:root:/root:/bin/sh' > "$work/bundle/rootfs/etc/passwd"
+echo 'root:x:0:' > "$work/bundle/rootfs/etc/group"
 
 cd "$work/bundle"
 "$rt" spec
