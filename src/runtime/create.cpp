@@ -149,6 +149,8 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
     guard.cgroup.reset();  // create() removes what it made on failure
     return fail(r.error().wrap("create cgroup"));
   }
+  // If this process dies from here on (kill -9), `delete --force` finds the cgroup to remove.
+  BERTH_CHECK(write_file_atomic(store.dir(o.id) + "/creating.json", cg->save().dump(), 0600), "save state");
 
   auto idmapped = BERTH_TRY(prepare_idmapped_mounts(spec, bundle), "config.json");
   auto join = BERTH_TRY(plan_cgroup_join(cg->save()), "");

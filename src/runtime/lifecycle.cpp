@@ -154,8 +154,21 @@ Result<> delete_container(const GlobalOptions& g, const std::string& id, bool fo
   StateStore store(g.root);
   auto st = store.load(id);
   if (!st) {
-    // A state dir without state.json is a create that died midway: clean it up.
     if (st.error().kind == ErrorKind::NotFound && force) {
+      // A state dir without state.json is a create that died midway: its init died with it
+      // (parent-death signal); remove its cgroup and the dir.
+      if (auto saved = read_file(store.dir(id) + "/creating.json")) {
+        auto j = nlohmann::json::parse(*saved, nullptr, false);
+        if (auto cg = load_cgroup_manager(j)) {
+          for (int i = 0; i < 500; ++i) {
+            auto pids = (*cg)->pids();
+            if (!pids || pids->empty()) break;
+            for (pid_t p : *pids) kill(p, SIGKILL);
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          }
+          if (auto r = (*cg)->destroy(); !r) log::warn("remove cgroup: " + r.error().what());
+        }
+      }
       // As runc: --force of a container that is gone succeeds (shims call delete after exit).
       if (is_dir(store.dir(id))) return store.remove(id);
       return {};

@@ -73,3 +73,34 @@ TEST_F(CgroupLifecycleTest, ForkBombIsContainedByPidsLimit) {
 }
 
 }  // namespace berth::test
+
+namespace berth::test {
+
+TEST_F(CgroupLifecycleTest, ForceDeleteCleansUpAfterACreateKilledMidway) {
+  // The createRuntime hook holds create in the middle; we kill -9 create there.
+  std::string marker = tmp->path() + "/in-hook";
+  bundle->config["hooks"]["createRuntime"] = {
+      {{"path", "/bin/sh"}, {"args", {"sh", "-c", "touch " + marker + "; exec sleep 60"}}}};
+  bundle->config["process"]["args"] = {"true"};
+  bundle->write();
+  std::string id = unique_id("crash");
+  std::string cmd = bin("berth-runtime") + " --root " + root + " create --bundle " + bundle->dir + " " + id;
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >/dev/null 2>&1").c_str(), nullptr);
+    _exit(127);
+  }
+  ASSERT_TRUE(wait_until([&] { return access(marker.c_str(), F_OK) == 0; }, std::chrono::seconds(10)))
+      << "create never reached its createRuntime hook";
+  ASSERT_NE(leftovers(id), "");
+  kill(-pid, SIGKILL);  // create and its hook
+  waitpid(pid, nullptr, 0);
+  EXPECT_TRUE(state_dir_exists(id));
+  auto r = rt({"delete", "--force", id});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_FALSE(state_dir_exists(id));
+  EXPECT_TRUE(wait_until([&] { return leftovers(id).empty(); }, std::chrono::seconds(5))) << leftovers(id);
+}
+
+}  // namespace berth::test
