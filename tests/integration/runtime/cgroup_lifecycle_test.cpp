@@ -80,7 +80,7 @@ TEST_F(CgroupLifecycleTest, ForceDeleteCleansUpAfterACreateKilledMidway) {
   // The createRuntime hook holds create in the middle; we kill -9 create there.
   std::string marker = tmp->path() + "/in-hook";
   bundle->config["hooks"]["createRuntime"] = {
-      {{"path", "/bin/sh"}, {"args", {"sh", "-c", "touch " + marker + "; exec sleep 60"}}}};
+      {{"path", "/bin/sh"}, {"args", {"sh", "-c", "echo $$ > " + marker + ".tmp; mv " + marker + ".tmp " + marker + "; exec sleep 60"}}}};
   bundle->config["process"]["args"] = {"true"};
   bundle->write();
   std::string id = unique_id("crash");
@@ -94,8 +94,9 @@ TEST_F(CgroupLifecycleTest, ForceDeleteCleansUpAfterACreateKilledMidway) {
   ASSERT_TRUE(wait_until([&] { return access(marker.c_str(), F_OK) == 0; }, std::chrono::seconds(10)))
       << "create never reached its createRuntime hook";
   ASSERT_NE(leftovers(id), "");
-  kill(-pid, SIGKILL);  // create and its hook
+  kill(-pid, SIGKILL);  // create
   waitpid(pid, nullptr, 0);
+  kill(std::stoi(read_text(marker)), SIGKILL);  // the hook runs in a process group of its own
   EXPECT_TRUE(state_dir_exists(id));
   auto r = rt({"delete", "--force", id});
   EXPECT_EQ(r.status, 0) << r.err;
