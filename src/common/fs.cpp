@@ -62,6 +62,12 @@ Result<> write_file_atomic(const std::string& path, std::string_view data, mode_
   return {};
 }
 
+Result<> create_file(const std::string& path, std::string_view data, mode_t mode) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (!fd) return fail_sys("create " + path);
+  return write_all(fd.get(), data, path);
+}
+
 Result<> write_file(const std::string& path, std::string_view data) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd) return fail_sys("open " + path);

@@ -10,6 +10,9 @@ namespace berth {
 Result<std::string> read_file(const std::string& path);
 // Writes path.tmp, fsyncs, renames over path: readers see the old or the new content.
 Result<> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// Creates a new file (O_EXCL) without fsync: for records that only need to outlive a killed
+// process, not a machine crash.
+Result<> create_file(const std::string& path, std::string_view data, mode_t mode = 0644);
 // Plain write (for procfs/cgroupfs files that must not be replaced).
 Result<> write_file(const std::string& path, std::string_view data);
 Result<> mkdir_p(const std::string& path, mode_t mode = 0755);

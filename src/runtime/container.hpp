@@ -19,7 +19,7 @@ struct CreateOptions {
   std::string id, bundle, pid_file, console_socket;
   bool no_pivot = false, no_new_keyring = false;
   int preserve_fds = 0;
-  int console_fd = -1;  // internal: an already connected console socket (foreground run with a tty)
+  bool relay_tty = false;  // internal: a foreground run relays a terminal itself (no --console-socket)
 };
 
 Result<> create_container(const GlobalOptions& g, const CreateOptions& o);

@@ -55,18 +55,6 @@ struct CreateGuard {
   }
 };
 
-Result<> write_id_maps(pid_t pid, const Linux& lx) {
-  auto fmt = [](const std::vector<IdMapping>& m) {
-    std::string s;
-    for (auto& e : m) s += std::to_string(e.container_id) + " " + std::to_string(e.host_id) + " " + std::to_string(e.size) + "\n";
-    return s;
-  };
-  std::string base = "/proc/" + std::to_string(pid);
-  BERTH_CHECK(write_file(base + "/uid_map", fmt(lx.uid_mappings)), "write uid mappings");
-  BERTH_CHECK(write_file(base + "/gid_map", fmt(lx.gid_mappings)), "write gid mappings");
-  return {};
-}
-
 Result<> write_time_offsets(const json& offsets) {
   std::string text;
   for (auto& [clock, v] : offsets.items()) {
@@ -109,6 +97,7 @@ struct ChildNsScope {
 
 struct Launched {
   pid_t pid = 0;
+  UniqueFd tty_relay;  // our end of the console socket when relay_tty applies
 };
 
 Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateStore& store, CreateGuard& guard) {
@@ -120,7 +109,8 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   auto spec = BERTH_TRY(load_spec(bundle), "");
   if (!spec.process) return fail(ErrorKind::Invalid, "config.json: process: required to create a container");
   if (!is_dir(spec.root_path)) return fail(ErrorKind::NotFound, "config.json: root.path: " + spec.root_path + " does not exist");
-  if (spec.process->terminal && o.console_socket.empty() && o.console_fd < 0)
+  bool relay = spec.process->terminal && o.console_socket.empty() && o.relay_tty;
+  if (spec.process->terminal && o.console_socket.empty() && !relay)
     return fail(ErrorKind::Invalid, "cannot allocate tty if runtime is not given --console-socket");
   if (!spec.process->terminal && !o.console_socket.empty())
     return fail(ErrorKind::Invalid, "--console-socket is given but process.terminal is false");
@@ -139,9 +129,14 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   UniqueFd fifo_fd(open(fifo.c_str(), O_PATH | O_CLOEXEC));
   if (!fifo_fd) return fail_sys("open exec fifo");
 
-  UniqueFd console;
+  UniqueFd console, relay_end;
   if (!o.console_socket.empty()) console = BERTH_TRY(connect_unix(o.console_socket), "connect --console-socket");
-  int console_fd = o.console_fd >= 0 ? o.console_fd : console.get();
+  if (relay) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail_sys("socketpair");
+    relay_end = UniqueFd(sv[0]);
+    console = UniqueFd(sv[1]);
+  }
 
   guard.cgroup = BERTH_TRY(make_cgroup_manager(spec.linux.cgroups_path, o.id, g.systemd_cgroup), "cgroup");
   CgroupManager* cg = guard.cgroup.get();
@@ -150,7 +145,8 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
     return fail(r.error().wrap("create cgroup"));
   }
   // If this process dies from here on (kill -9), `delete --force` finds the cgroup to remove.
-  BERTH_CHECK(write_file_atomic(store.dir(o.id) + "/creating.json", cg->save().dump(), 0600), "save state");
+  // No fsync: a machine crash takes the cgroup with it; this only has to outlive us.
+  BERTH_CHECK(create_file(store.dir(o.id) + "/creating.json", cg->save().dump(), 0600), "save state");
 
   auto idmapped = BERTH_TRY(prepare_idmapped_mounts(spec, bundle), "config.json");
   auto join = BERTH_TRY(plan_cgroup_join(cg->save()), "");
@@ -166,7 +162,7 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   ctx.rootfs.bundle = bundle;
   ctx.sync_fd = sp.child.get();
   ctx.fifo_fd = fifo_fd.get();
-  ctx.console_fd = console_fd;
+  ctx.console_fd = console.get();
   ctx.preserve_fds = o.preserve_fds;
   ctx.no_pivot = o.no_pivot;
   ctx.no_new_keyring = o.no_new_keyring;
@@ -213,7 +209,7 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   fifo_fd.reset();
   console.reset();
 
-  if (ctx.rootfs.new_userns) BERTH_CHECK(write_id_maps(pid, spec.linux), "");
+  if (ctx.rootfs.new_userns) BERTH_CHECK(write_id_maps(pid, spec.linux.uid_mappings, spec.linux.gid_mappings), "");
   std::vector<std::string> warnings;
   BERTH_CHECK(apply_rlimits(pid, spec.process->rlimits, &warnings), "");
   for (auto& w : warnings) log::warn(w);
@@ -230,7 +226,7 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   st.annotations = spec.annotations;
   st.cgroup = cg->save();
   for (auto& w : plan.warnings) st.dropped_caps.push_back(w);
-  st.config = nlohmann::json::parse(read_file(bundle + "/config.json").value_or("{}"), nullptr, false);
+  st.config = spec.document;
   std::string state_json = oci_state(st, Status::Creating).dump();
   BERTH_CHECK(sync_send(sp.parent.get(), SyncType::Go, state_json), "");
   if (!ctx.self_join_cgroup) {
@@ -246,10 +242,7 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
       if (m.error().kind == ErrorKind::Unavailable) return fail(ErrorKind::Internal, "container init exited before it was ready");
       return fail(m.error());
     }
-    if (m->type == SyncType::Error) {
-      Error e = m->errnum ? sys_error(m->payload, m->errnum) : make_error(ErrorKind::Internal, m->payload);
-      return fail(std::move(e));
-    }
+    if (m->type == SyncType::Error) return fail(sync_error(*m));
     if (m->type == SyncType::Hooks) {
       BERTH_CHECK(run_hooks(spec.hooks.prestart, "prestart", state_json), "");
       BERTH_CHECK(run_hooks(spec.hooks.create_runtime, "createRuntime", state_json), "");
@@ -268,7 +261,7 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   BERTH_CHECK(store.save(st), "save state");
   if (!o.pid_file.empty()) BERTH_CHECK(write_file_atomic(o.pid_file, std::to_string(pid)), "write pid file");
   guard.armed = false;
-  return Launched{pid};
+  return Launched{pid, std::move(relay_end)};
 }
 
 }  // namespace
@@ -284,18 +277,7 @@ Result<int> run_container(const GlobalOptions& g, const CreateOptions& opts, boo
   StateStore store(g.root);
   CreateGuard guard;
   CreateOptions o = opts;
-  // A terminal without --console-socket in the foreground: the pty master comes to us.
-  UniqueFd proxy_end, child_end;
-  if (!detach && o.console_socket.empty()) {
-    auto spec = load_spec(o.bundle.empty() ? "." : o.bundle);
-    if (spec && spec->process && spec->process->terminal) {
-      int sv[2];
-      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail_sys("socketpair");
-      proxy_end = UniqueFd(sv[0]);
-      child_end = UniqueFd(sv[1]);
-      o.console_fd = child_end.get();
-    }
-  }
+  o.relay_tty = !detach;  // a terminal without --console-socket: the pty master comes to us
   // Signals arriving before the init exists would kill us and orphan a half-made container.
   sigset_t all, old;
   sigfillset(&all);
@@ -311,14 +293,7 @@ Result<int> run_container(const GlobalOptions& g, const CreateOptions& opts, boo
   }
   if (detach) return 0;
   std::thread proxy;
-  if (proxy_end) {
-    child_end.reset();
-    if (auto master = recv_fd(proxy_end.get()))
-      proxy = std::thread([fd = master->release()] {
-        proxy_pty(fd);
-        close(fd);
-      });
-  }
+  if (launched->tty_relay) proxy = relay_pty(std::move(launched->tty_relay));
   int status = wait_forwarding_signals(launched->pid);
   if (proxy.joinable()) proxy.join();
   sigprocmask(SIG_SETMASK, &old, nullptr);

@@ -192,7 +192,7 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   auto m = sync_recv(sp.parent.get());
   if (m && m->type == SyncType::Error) {
     waitpid(pid, nullptr, 0);
-    return fail(m->errnum ? sys_error(m->payload, m->errnum) : make_error(ErrorKind::Internal, m->payload));
+    return fail(sync_error(*m));
   }
   if (!o.pid_file.empty()) BERTH_CHECK(write_file_atomic(o.pid_file, std::to_string(pid)), "write pid file");
   if (o.detach) return 0;
@@ -202,12 +202,7 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, nullptr);
-    std::thread copier;
-    if (auto master = recv_fd(proxy_recv.get()))
-      copier = std::thread([fd = master->release()] {
-        proxy_pty(fd);
-        close(fd);
-      });
+    std::thread copier = relay_pty(std::move(proxy_recv));
     int rc = wait_forwarding_signals(pid);
     if (copier.joinable()) copier.join();
     return rc;

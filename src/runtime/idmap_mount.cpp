@@ -15,12 +15,6 @@
 namespace berth::runtime {
 namespace {
 
-std::string map_text(const std::vector<IdMapping>& m) {
-  std::string s;
-  for (auto& e : m) s += std::to_string(e.container_id) + " " + std::to_string(e.host_id) + " " + std::to_string(e.size) + "\n";
-  return s;
-}
-
 // A user namespace carrying the mappings: a short-lived child holds it while we open it.
 Result<UniqueFd> userns_with(const std::vector<IdMapping>& uids, const std::vector<IdMapping>& gids) {
   int pipefd[2];
@@ -39,14 +33,11 @@ Result<UniqueFd> userns_with(const std::vector<IdMapping>& uids, const std::vect
     wr.reset();
     waitpid(pid, nullptr, 0);
   };
-  std::string base = "/proc/" + std::to_string(pid);
-  auto r1 = write_file(base + "/uid_map", map_text(uids.empty() ? gids : uids));
-  auto r2 = write_file(base + "/gid_map", map_text(gids.empty() ? uids : gids));
-  UniqueFd ns(open((base + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC));
+  auto maps = write_id_maps(pid, uids.empty() ? gids : uids, gids.empty() ? uids : gids);
+  UniqueFd ns(open(("/proc/" + std::to_string(pid) + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC));
   int e = errno;
   cleanup();
-  if (!r1) return fail(r1.error());
-  if (!r2) return fail(r2.error());
+  if (!maps) return fail(maps.error());
   if (!ns) return fail(sys_error("open user namespace", e));
   return ns;
 }

@@ -45,6 +45,28 @@ Result<> run_poststop(const ContainerState& st) {
   return run_hooks(hooks->poststop, "poststop", oci_state(st, Status::Stopped).dump());
 }
 
+// SIGKILLs whatever is left in the cgroup until it is empty (bounded), then removes it.
+void empty_and_remove(CgroupManager& cg) {
+  for (int i = 0; i < 500; ++i) {
+    auto pids = cg.pids();
+    if (!pids || pids->empty()) break;
+    for (pid_t p : *pids) kill(p, SIGKILL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (auto r = cg.destroy(); !r) log::warn("remove cgroup: " + r.error().what());
+}
+
+// The cgroup of a container that must be in `want` state (pause, resume).
+Result<std::unique_ptr<CgroupManager>> cgroup_in_state(const GlobalOptions& g, const std::string& id, Status want,
+                                                       const char* otherwise) {
+  StateStore store(g.root);
+  auto st = BERTH_TRY(store.load(id), "");
+  if (container_status(store, st) != want) return fail(ErrorKind::Conflict, otherwise);
+  auto cg = cgroup_of(st);
+  if (!cg) return fail(ErrorKind::Internal, "container has no cgroup");
+  return cg;
+}
+
 // Kills everything in the container and removes what it owns.
 Result<> destroy(StateStore& store, const ContainerState& st, Status status) {
   auto cg = cgroup_of(st);
@@ -57,16 +79,8 @@ Result<> destroy(StateStore& store, const ContainerState& st, Status status) {
     }
     if (!wait_exit(st.pid, 10000)) return fail(ErrorKind::Internal, "container init did not exit after SIGKILL");
   }
-  if (cg) {
-    // Processes outside the init's pid namespace may outlive it; kill and wait for them too.
-    for (int i = 0; i < 500; ++i) {
-      auto pids = cg->pids();
-      if (!pids || pids->empty()) break;
-      for (pid_t p : *pids) kill(p, SIGKILL);
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    if (auto r = cg->destroy(); !r) log::warn("remove cgroup: " + r.error().what());
-  }
+  // Processes outside the init's pid namespace may outlive it; kill and wait for them too.
+  if (cg) empty_and_remove(*cg);
   if (auto r = run_poststop(st); !r) log::warn(r.error().what());
   return store.remove(st.id);
 }
@@ -159,15 +173,7 @@ Result<> delete_container(const GlobalOptions& g, const std::string& id, bool fo
       // (parent-death signal); remove its cgroup and the dir.
       if (auto saved = read_file(store.dir(id) + "/creating.json")) {
         auto j = nlohmann::json::parse(*saved, nullptr, false);
-        if (auto cg = load_cgroup_manager(j)) {
-          for (int i = 0; i < 500; ++i) {
-            auto pids = (*cg)->pids();
-            if (!pids || pids->empty()) break;
-            for (pid_t p : *pids) kill(p, SIGKILL);
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-          }
-          if (auto r = (*cg)->destroy(); !r) log::warn("remove cgroup: " + r.error().what());
-        }
+        if (auto cg = load_cgroup_manager(j)) empty_and_remove(**cg);
       }
       // As runc: --force of a container that is gone succeeds (shims call delete after exit).
       if (is_dir(store.dir(id))) return store.remove(id);
@@ -191,22 +197,12 @@ Result<std::vector<pid_t>> container_pids(const GlobalOptions& g, const std::str
 }
 
 Result<> pause_container(const GlobalOptions& g, const std::string& id) {
-  StateStore store(g.root);
-  auto st = BERTH_TRY(store.load(id), "");
-  Status status = container_status(store, st);
-  if (status != Status::Running) return fail(ErrorKind::Conflict, "container not running");
-  auto cg = cgroup_of(st);
-  if (!cg) return fail(ErrorKind::Internal, "container has no cgroup");
+  auto cg = BERTH_TRY(cgroup_in_state(g, id, Status::Running, "container not running"), "");
   return cg->freeze();
 }
 
 Result<> resume_container(const GlobalOptions& g, const std::string& id) {
-  StateStore store(g.root);
-  auto st = BERTH_TRY(store.load(id), "");
-  Status status = container_status(store, st);
-  if (status != Status::Paused) return fail(ErrorKind::Conflict, "container not paused");
-  auto cg = cgroup_of(st);
-  if (!cg) return fail(ErrorKind::Internal, "container has no cgroup");
+  auto cg = BERTH_TRY(cgroup_in_state(g, id, Status::Paused, "container not paused"), "");
   return cg->thaw();
 }
 

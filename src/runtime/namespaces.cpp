@@ -1,6 +1,7 @@
 // Namespace names as the OCI spec spells them, their clone flags and /proc/PID/ns entries.
 #include <sched.h>
 
+#include "common/fs.hpp"
 #include "runtime/spec.hpp"
 
 #ifndef CLONE_NEWTIME
@@ -36,6 +37,20 @@ Result<NsType> ns_from_name(std::string_view name) {
   for (const auto& i : kNs)
     if (name == i.name) return i.type;
   return fail(ErrorKind::Invalid, "unknown namespace type \"" + std::string(name) + "\"");
+}
+
+static std::string id_map_text(const std::vector<IdMapping>& m) {
+  std::string s;
+  for (auto& e : m)
+    s += std::to_string(e.container_id) + " " + std::to_string(e.host_id) + " " + std::to_string(e.size) + "\n";
+  return s;
+}
+
+Result<> write_id_maps(int pid, const std::vector<IdMapping>& uids, const std::vector<IdMapping>& gids) {
+  std::string base = "/proc/" + std::to_string(pid);
+  BERTH_CHECK(write_file(base + "/uid_map", id_map_text(uids)), "write uid mappings");
+  BERTH_CHECK(write_file(base + "/gid_map", id_map_text(gids)), "write gid mappings");
+  return {};
 }
 
 }  // namespace berth::runtime

@@ -1,5 +1,7 @@
 #include "runtime/pty_proxy.hpp"
 
+#include "runtime/console.hpp"
+
 #include <poll.h>
 #include <termios.h>
 #include <unistd.h>
@@ -35,6 +37,13 @@ void proxy_pty(int master) {
     }
   }
   if (raw) tcsetattr(0, TCSANOW, &saved);
+}
+
+std::thread relay_pty(UniqueFd sock) {
+  return std::thread([sock = std::move(sock)] {
+    auto master = recv_fd(sock.get());
+    if (master) proxy_pty(master->get());
+  });
 }
 
 }  // namespace berth::runtime

@@ -111,6 +111,7 @@ struct Spec {
   Hooks hooks;
   std::map<std::string, std::string> annotations;
   Linux linux;
+  json document;  // config.json as given (kept in the container's state)
 };
 
 // Parses and validates config.json text; errors name the field ("process.args: expected array").
@@ -124,6 +125,8 @@ const char* ns_name(NsType t);  // "pid", "network", ...
 Result<NsType> ns_from_name(std::string_view name);
 int ns_clone_flag(NsType t);
 const char* ns_proc_name(NsType t);  // entry under /proc/PID/ns: "pid", "net", "mnt"...
+// Writes /proc/PID/uid_map and gid_map ("containerID hostID size" lines) for a new user namespace.
+Result<> write_id_maps(int pid, const std::vector<IdMapping>& uids, const std::vector<IdMapping>& gids);
 
 // The default config.json that `spec` writes (runc's defaults); rootless adds user namespace mappings.
 json default_spec(bool rootless);

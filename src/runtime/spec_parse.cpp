@@ -386,6 +386,7 @@ Result<Spec> parse_spec(std::string_view text, const std::string& bundle) {
   }
   if ((!s.hostname.empty() || !s.domainname.empty()) && !s.linux.find(NsType::Uts))
     return wrap(make_error(ErrorKind::Invalid, "hostname: setting a hostname needs a new uts namespace"));
+  s.document = std::move(doc);
   return s;
 }
 

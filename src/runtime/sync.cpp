@@ -75,21 +75,20 @@ void sync_fail(int sock, const Error& e) {
   _exit(1);
 }
 
+Error sync_error(const SyncMsg& m) {
+  return m.errnum ? sys_error(m.payload, m.errnum) : make_error(ErrorKind::Internal, m.payload);
+}
+
 Result<SyncMsg> sync_expect_any(int sock) {
   auto m = sync_recv(sock);
   if (!m) return m;
-  if (m->type == SyncType::Error)
-    return fail(m->errnum ? sys_error(m->payload, m->errnum) : make_error(ErrorKind::Internal, m->payload));
+  if (m->type == SyncType::Error) return fail(sync_error(*m));
   return m;
 }
 
 Result<SyncMsg> sync_expect(int sock, SyncType want) {
-  auto m = sync_recv(sock);
+  auto m = sync_expect_any(sock);
   if (!m) return m;
-  if (m->type == SyncType::Error) {
-    Error e = m->errnum ? sys_error(m->payload, m->errnum) : make_error(ErrorKind::Internal, m->payload);
-    return fail(std::move(e));
-  }
   if (m->type != want)
     return fail(ErrorKind::Internal, "sync: unexpected message " + std::to_string(static_cast<uint32_t>(m->type)));
   return m;

@@ -34,6 +34,8 @@ Result<SyncPair> sync_pair();
 Result<> sync_send(int sock, SyncType type, std::string_view payload = {}, int errnum = 0, int fd = -1);
 // EOF is an error of kind Unavailable ("peer closed").
 Result<SyncMsg> sync_recv(int sock);
+// The error an Error message carries (errno + message from the child).
+Error sync_error(const SyncMsg& m);
 // Child side: report an error and exit. Never returns.
 [[noreturn]] void sync_fail(int sock, const Error& e);
 // Receives one message and requires it to be `want`; an Error message becomes the returned error.
