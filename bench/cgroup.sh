@@ -5,8 +5,8 @@
 set -euo pipefail
 build=${1:-build}
 runs=${2:-100}
-berth="$(cd "$build" && pwd)/bin/berth-runtime"
-runc=$(command -v runc)
+source "$(dirname "$0")/lib.sh"
+bench_binaries "$build"
 work=$(mktemp -d /tmp/berth-bench-XXXXXX)
 state=$(mktemp -d /run/berth-bench-XXXXXX)  # runtimes keep state on tmpfs (/run), as in production
 id=bench-cg-$$
@@ -17,12 +17,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p "$work/bundle/rootfs/bin" "$work/bundle/rootfs/"{proc,sys,dev,tmp,etc}
-cp /bin/busybox "$work/bundle/rootfs/bin/busybox"
-for a in sh true sleep; do ln -sf busybox "$work/bundle/rootfs/bin/$a"; done
+make_bundle "$work/bundle" '["/bin/sleep", "100000"]'
 cd "$work/bundle"
-"$berth" spec
-jq '.process.terminal = false | .process.args = ["/bin/sleep", "100000"]' config.json > c && mv c config.json
 
 for rt in berth runc; do
   bin=$berth; [ $rt = runc ] && bin=$runc

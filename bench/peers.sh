@@ -6,8 +6,8 @@
 set -euo pipefail
 build=${1:-build}
 runs=${2:-20}
-berth="$(cd "$build" && pwd)/bin/berth-runtime"
-runc=$(command -v runc)
+source "$(dirname "$0")/lib.sh"
+bench_binaries "$build"
 work=$(mktemp -d /tmp/berth-bench-peers-XXXXXX)
 # Directories the daemons create under /run when absent: removed again at the end.
 strays=()
@@ -31,9 +31,8 @@ trap cleanup EXIT
 
 # A one-layer busybox image as a docker-archive.
 rootfs="$work/rootfs"; stage="$work/archive"
-mkdir -p "$rootfs/bin" "$rootfs/"{proc,sys,dev,etc,tmp} "$stage"
-cp /bin/busybox "$rootfs/bin/busybox"
-for a in sh true; do ln -sf busybox "$rootfs/bin/$a"; done
+make_busybox_rootfs "$rootfs"
+mkdir -p "$stage"
 tar --numeric-owner -C "$rootfs" -cf "$work/layer.tar" .
 diff=$(sha256sum "$work/layer.tar" | cut -c1-64)
 echo '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:'"$diff"'"]}}' > "$work/config.json"
@@ -96,5 +95,4 @@ hyperfine --warmup 2 --runs "$runs" --export-markdown "$out" --export-json "$wor
   "${podman_runc[@]}" \
   -n "podman run (berth-runtime)" "$(podman_with "$berth") run --rm --network none --cgroup-parent /berth-bench-peers berthbench true"
 cat "$out"
-echo "medians (ms):"
-jq -r '.results[] | "  \(.command): \(.median * 1000 | . * 10 | round / 10)"' "$work/result.json"
+print_medians "$work/result.json"
