@@ -3,7 +3,7 @@
 #include <cctype>
 #include <cstdio>
 
-#include "runtime/cgroup_verbs.hpp"
+#include "runtime/cgroup/cgroup_verbs.hpp"
 #include "verbs.hpp"
 
 namespace berth::cli {

@@ -14,10 +14,11 @@ void add_exec(CLI::App& app, Globals& g) {
   sub->add_flag("-d,--detach", o.detach, "do not wait for the process");
   sub->add_option("--pid-file", o.pid_file, "file to write the process pid to");
   sub->add_option("--cwd", o.cwd, "working directory");
-  sub->add_option("-e,--env", o.env, "environment variable (KEY=VALUE)");
+  // One value per flag, as runc: `exec -e A=b ID cmd` must not read ID as a second -e.
+  sub->add_option("-e,--env", o.env, "environment variable (KEY=VALUE)")->allow_extra_args(false);
   sub->add_option("-u,--user", o.user, "UID[:GID]");
-  sub->add_option("-g,--additional-gids", o.additional_gids, "additional gid");
-  sub->add_option("-c,--cap", o.caps, "add a capability");
+  sub->add_option("-g,--additional-gids", o.additional_gids, "additional gid")->allow_extra_args(false);
+  sub->add_option("-c,--cap", o.caps, "add a capability")->allow_extra_args(false);
   sub->add_flag("--no-new-privs", o.no_new_privs, "set no_new_privs");
   sub->add_option("--preserve-fds", o.preserve_fds, "pass N extra fds (from 3)");
   std::string ignored;

@@ -1,8 +1,8 @@
 #include <cstdio>
 
-#include "runtime/capabilities.hpp"
-#include "runtime/seccomp.hpp"
-#include "runtime/spec.hpp"
+#include "runtime/process/capabilities.hpp"
+#include "runtime/seccomp/seccomp.hpp"
+#include "runtime/spec/spec.hpp"
 #include "verbs.hpp"
 
 namespace berth::cli {

@@ -5,7 +5,7 @@
 #include <cstdlib>
 
 #include "common/log.hpp"
-#include "runtime/seccomp.hpp"
+#include "runtime/seccomp/seccomp.hpp"
 #include "verbs.hpp"
 
 namespace berth::cli {

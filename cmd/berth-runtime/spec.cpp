@@ -1,7 +1,7 @@
 #include <unistd.h>
 
 #include "common/fs.hpp"
-#include "runtime/spec.hpp"
+#include "runtime/spec/spec.hpp"
 #include "verbs.hpp"
 
 namespace berth::cli {

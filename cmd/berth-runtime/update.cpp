@@ -6,7 +6,7 @@
 
 #include "common/fs.hpp"
 #include "common/json_util.hpp"
-#include "runtime/cgroup_verbs.hpp"
+#include "runtime/cgroup/cgroup_verbs.hpp"
 #include "verbs.hpp"
 
 namespace berth::cli {

@@ -85,10 +85,14 @@ Result<> mkdir_p(const std::string& path, mode_t mode) {
 }
 
 Result<> remove_all(const std::string& path) {
+  // Another remover may take entries from under us: what is gone is what we wanted.
   std::error_code ec;
-  std::filesystem::remove_all(path, ec);
-  if (ec) return fail(sys_error("remove " + path, ec.value()));
-  return {};
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    std::filesystem::remove_all(path, ec);
+    if (!ec || (ec.value() == ENOENT && !path_exists(path))) return {};
+    if (ec.value() != ENOENT) break;
+  }
+  return fail(sys_error("remove " + path, ec.value()));
 }
 
 bool path_exists(const std::string& path) {

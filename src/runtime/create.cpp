@@ -17,16 +17,16 @@
 #include "common/fs.hpp"
 #include "common/log.hpp"
 #include "common/process.hpp"
-#include "runtime/cgroup.hpp"
-#include "runtime/cgroup_join.hpp"
+#include "runtime/cgroup/cgroup.hpp"
+#include "runtime/cgroup/cgroup_join.hpp"
 #include "runtime/console.hpp"
 #include "runtime/container.hpp"
-#include "runtime/device_rules.hpp"
+#include "runtime/cgroup/device_rules.hpp"
 #include "runtime/hooks.hpp"
-#include "runtime/idmap_mount.hpp"
-#include "runtime/init.hpp"
+#include "runtime/process/idmap_mount.hpp"
+#include "runtime/process/init.hpp"
 #include "runtime/pty_proxy.hpp"
-#include "runtime/seccomp.hpp"
+#include "runtime/seccomp/seccomp.hpp"
 #include "runtime/state.hpp"
 #include "runtime/sync.hpp"
 
@@ -107,15 +107,27 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   if (!realpath(bundle.c_str(), real)) return fail_sys("bundle " + bundle);
   bundle = real;
   auto spec = BERTH_TRY(load_spec(bundle), "");
-  if (!spec.process) return fail(ErrorKind::Invalid, "config.json: process: required to create a container");
+  // The OCI spec: process is optional until start. Such a container is created and waits;
+  // start refuses it. The placeholder only feeds the plan.
+  static const Process kNoProcess{};
+  const bool has_process = spec.process.has_value();
+  const Process& process = has_process ? *spec.process : kNoProcess;
   if (!is_dir(spec.root_path)) return fail(ErrorKind::NotFound, "config.json: root.path: " + spec.root_path + " does not exist");
-  bool relay = spec.process->terminal && o.console_socket.empty() && o.relay_tty;
-  if (spec.process->terminal && o.console_socket.empty() && !relay)
+  // As runc: a root that is itself a symlink (to "/", say) is refused, not followed.
+  struct stat root_st;
+  if (lstat(spec.root_path.c_str(), &root_st) == 0 && S_ISLNK(root_st.st_mode))
+    return fail(ErrorKind::Invalid, "config.json: root.path: " + spec.root_path + " is a symlink");
+  // The canonical path: mounts are checked against it (path_in_root.hpp).
+  char canon[PATH_MAX];
+  if (!realpath(spec.root_path.c_str(), canon)) return fail_sys("config.json: root.path: " + spec.root_path);
+  spec.root_path = canon;
+  bool relay = process.terminal && o.console_socket.empty() && o.relay_tty;
+  if (process.terminal && o.console_socket.empty() && !relay)
     return fail(ErrorKind::Invalid, "cannot allocate tty if runtime is not given --console-socket");
-  if (!spec.process->terminal && !o.console_socket.empty())
+  if (!process.terminal && !o.console_socket.empty())
     return fail(ErrorKind::Invalid, "--console-socket is given but process.terminal is false");
   BERTH_CHECK(validate_resources(spec.linux.resources), "config.json");
-  auto plan = BERTH_TRY(plan_process(*spec.process, spec.linux.seccomp, spec.linux), "config.json");
+  auto plan = BERTH_TRY(plan_process(process, has_process ? spec.linux.seccomp : nlohmann::json(), spec.linux), "config.json");
   for (auto& w : plan.warnings) log::warn(w);
 
   if (auto r = store.reserve(o.id); !r) return fail(r.error());
@@ -211,9 +223,9 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
 
   if (ctx.rootfs.new_userns) BERTH_CHECK(write_id_maps(pid, spec.linux.uid_mappings, spec.linux.gid_mappings), "");
   std::vector<std::string> warnings;
-  BERTH_CHECK(apply_rlimits(pid, spec.process->rlimits, &warnings), "");
+  BERTH_CHECK(apply_rlimits(pid, process.rlimits, &warnings), "");
   for (auto& w : warnings) log::warn(w);
-  BERTH_CHECK(apply_oom_score(pid, spec.process->oom_score_adj), "set oom_score_adj");
+  BERTH_CHECK(apply_oom_score(pid, process.oom_score_adj), "set oom_score_adj");
 
   ContainerState st;
   st.id = o.id;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <linux/close_range.h>
 
+#include <charconv>
 #include <csignal>
 #include <optional>
 #include <thread>
@@ -18,11 +19,12 @@
 #include "common/fs.hpp"
 #include "common/json_util.hpp"
 #include "common/log.hpp"
-#include "runtime/cgroup.hpp"
-#include "runtime/cgroup_join.hpp"
+#include "runtime/cgroup/cgroup.hpp"
+#include "runtime/cgroup/cgroup_join.hpp"
 #include "runtime/console.hpp"
 #include "runtime/container.hpp"
-#include "runtime/process_setup.hpp"
+#include "runtime/process/enter.hpp"
+#include "runtime/process/process_setup.hpp"
 #include "runtime/pty_proxy.hpp"
 #include "runtime/state.hpp"
 #include "runtime/sync.hpp"
@@ -82,14 +84,24 @@ Result<Process> build_process(const ExecOptions& o, const ContainerState& st) {
   }
   if (!o.user.empty()) {
     auto colon = o.user.find(':');
-    try {
-      base["user"]["uid"] = std::stoul(o.user.substr(0, colon));
-      if (colon != std::string::npos) base["user"]["gid"] = std::stoul(o.user.substr(colon + 1));
-    } catch (...) {
+    auto id = [](std::string_view t, uint32_t& v) {
+      auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+      return ec == std::errc() && end == t.data() + t.size() && !t.empty();
+    };
+    uint32_t uid = 0, gid = 0;
+    std::string_view u(o.user);
+    if (!id(u.substr(0, colon), uid) || (colon != std::string::npos && !id(u.substr(colon + 1), gid)))
       return fail(ErrorKind::Invalid, "--user: expected UID[:GID], got \"" + o.user + "\"");
-    }
+    base["user"]["uid"] = uid;
+    if (colon != std::string::npos) base["user"]["gid"] = gid;
   }
-  for (auto& g : o.additional_gids) base["user"]["additionalGids"].push_back(std::stoul(g));
+  for (auto& g : o.additional_gids) {
+    uint32_t gid = 0;
+    auto [end, ec] = std::from_chars(g.data(), g.data() + g.size(), gid);
+    if (ec != std::errc() || end != g.data() + g.size())
+      return fail(ErrorKind::Invalid, "--additional-gids: \"" + g + "\" is not a group id");
+    base["user"]["additionalGids"].push_back(gid);
+  }
   if (o.no_new_privs) base["noNewPrivileges"] = true;
   for (auto& c : o.caps)
     for (const char* set : {"bounding", "effective", "permitted", "ambient"}) base["capabilities"][set].push_back(c);
@@ -149,25 +161,18 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
         if (setns(n.fd.get(), ns_clone_flag(n.type)) != 0) return fail_sys(std::string("join ") + ns_name(n.type) + " namespace");
       }
       if (joins_user && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)) return fail_sys("become root in the user namespace");
-      if (proc.terminal) {
-        unsigned rows = proc.console_size ? proc.console_size->height : 0;
-        unsigned cols = proc.console_size ? proc.console_size->width : 0;
-        if (setsid() < 0) return fail_sys("setsid");
-        auto pty = BERTH_TRY(open_pty(rows, cols), "set up console");
-        BERTH_CHECK(send_fd(console.get(), pty.master.get(), "/dev/ptmx"), "send console");
-        BERTH_CHECK(make_controlling_tty(pty.slave.get()), "set up console");
-      }
-      if (chdir(proc.cwd.c_str()) != 0) return fail_sys("chdir to cwd (\"" + proc.cwd + "\")");
-      auto exe = BERTH_TRY(resolve_executable(proc), "");
-      BERTH_CHECK(become_user(plan, joins_user), "");
-      syscall(SYS_close_range, 3 + o.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-      return exe;
+      EnterContext enter;
+      enter.plan = &plan;
+      enter.sync_fd = sync_fd;
+      enter.console_fd = console.get();
+      enter.preserve_fds = o.preserve_fds;
+      enter.new_session = true;
+      enter.in_new_userns = joins_user;
+      return enter_process(enter);
     };
     auto exe = steps();
     if (!exe) sync_fail(sync_fd, exe.error());
-    if (plan.seccomp && proc.no_new_privileges)
-      if (auto r = plan.seccomp->load(); !r) sync_fail(sync_fd, r.error().wrap("load seccomp filter"));
-    exec_process(*exe, proc);
+    exec_container_process(*exe, plan, sync_fd);
   }
   int fork_errno = errno;
   if (saved_pid) setns(saved_pid.get(), CLONE_NEWPID);
@@ -189,10 +194,19 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   for (auto& w : warnings) log::warn(w);
   if (auto r = sync_send(sp.parent.get(), SyncType::Go); !r) return abort_child(r.error());
   // The child either reports an error or execs, closing its end (close-on-exec): EOF = success.
-  auto m = sync_recv(sp.parent.get());
-  if (m && m->type == SyncType::Error) {
-    waitpid(pid, nullptr, 0);
-    return fail(sync_error(*m));
+  for (;;) {
+    auto m = sync_recv(sp.parent.get());
+    if (!m) break;  // EOF: the child exec'd
+    if (m->type == SyncType::Error) {
+      waitpid(pid, nullptr, 0);
+      return fail(sync_error(*m));
+    }
+    if (m->type == SyncType::SeccompFd) {
+      UniqueFd nfd(m->fd);
+      auto state = oci_state(st, Status::Running);
+      if (auto r = send_seccomp_notify_fd(plan.seccomp->listener_path(), nfd.get(), state, plan.seccomp->listener_metadata()); !r)
+        return abort_child(r.error().wrap("send seccomp notify fd to " + plan.seccomp->listener_path()));
+    }
   }
   if (!o.pid_file.empty()) BERTH_CHECK(write_file_atomic(o.pid_file, std::to_string(pid)), "write pid file");
   if (o.detach) return 0;

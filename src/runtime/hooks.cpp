@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +64,33 @@ class SigpipeBlock {
   bool was_pending_ = false;
 };
 
+// The hook and everything it starts die with us: a guard, a child of ours holding none of our
+// fds, kills the hook's process group when we die (its parent-death signal) unless we dismiss
+// it first. Only async-signal-safe calls after fork: the caller may have threads.
+pid_t spawn_group_guard(pid_t pgid) {
+  pid_t me = getpid();
+  pid_t g = fork();
+  if (g != 0) return g;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  prctl(PR_SET_PDEATHSIG, SIGUSR1);
+  syscall(SYS_close_range, 3, ~0U, 0);
+  int sig = SIGUSR1;
+  if (getppid() == me) sigwait(&set, &sig);
+  if (sig != SIGTERM) kill(-pgid, SIGKILL);
+  _exit(0);
+}
+
+void dismiss_guard(pid_t g) {
+  if (g <= 0) return;
+  kill(g, SIGTERM);
+  while (waitpid(g, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
 Result<Outcome> run_one(const Hook& h, const std::string& state_json) {
   SigpipeBlock no_sigpipe;
   // argv/envp are built before fork: the child only calls async-signal-safe functions.
@@ -104,6 +132,12 @@ Result<Outcome> run_one(const Hook& h, const std::string& state_json) {
     (void)!write(exec_w.get(), &e, sizeof e);
     _exit(127);
   }
+  setpgid(pid, pid);  // also here: the guard may act before the child ran setpgid
+  pid_t guard = spawn_group_guard(pid);
+  struct GuardScope {
+    pid_t g;
+    ~GuardScope() { dismiss_guard(g); }
+  } guard_scope{guard};
   in_r.reset();
   out_w.reset();
   err_w.reset();
@@ -182,8 +216,8 @@ Result<Outcome> run_one(const Hook& h, const std::string& state_json) {
 
 }  // namespace
 
-Result<> run_hooks(const std::vector<Hook>& hooks, std::string_view kind, const std::string& state_json) {
-  for (const Hook& h : hooks) {
+Result<> run_hook(const Hook& h, std::string_view kind, const std::string& state_json) {
+  {
     std::string what = std::string(kind) + (kind.empty() ? "" : " ") + "hook " + h.path;
     if (h.path.empty() || h.path[0] != '/') return fail(ErrorKind::Invalid, what + ": path must be absolute");
     if (h.timeout && *h.timeout <= 0) return fail(ErrorKind::Invalid, what + ": timeout must be greater than 0");
@@ -199,6 +233,18 @@ Result<> run_hooks(const std::vector<Hook>& hooks, std::string_view kind, const 
       return fail(ErrorKind::Internal, what + ": exited " + std::to_string(WEXITSTATUS(o.status)) + tail);
   }
   return {};
+}
+
+Result<> run_hooks(const std::vector<Hook>& hooks, std::string_view kind, const std::string& state_json) {
+  for (const Hook& h : hooks) BERTH_CHECK(run_hook(h, kind, state_json), "");
+  return {};
+}
+
+std::vector<Error> run_hooks_all(const std::vector<Hook>& hooks, std::string_view kind, const std::string& state_json) {
+  std::vector<Error> failed;
+  for (const Hook& h : hooks)
+    if (auto r = run_hook(h, kind, state_json); !r) failed.push_back(r.error());
+  return failed;
 }
 
 }  // namespace berth::runtime

@@ -1,6 +1,7 @@
 // start, state, list, kill, delete, ps, pause, resume: operations on an existing container.
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -13,10 +14,10 @@
 #include "common/fs.hpp"
 #include "common/log.hpp"
 #include "common/process.hpp"
-#include "runtime/cgroup.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 #include "runtime/container.hpp"
 #include "runtime/hooks.hpp"
-#include "runtime/spec.hpp"
+#include "runtime/spec/spec.hpp"
 #include "runtime/state.hpp"
 
 namespace berth::runtime {
@@ -38,22 +39,24 @@ std::unique_ptr<CgroupManager> cgroup_of(const ContainerState& st) {
   return m ? std::move(*m) : nullptr;
 }
 
-Result<> run_poststop(const ContainerState& st) {
+// Every poststop hook runs even when one fails (OCI): the failures are warnings.
+std::vector<Error> run_poststop(const ContainerState& st) {
   if (!st.config.contains("hooks")) return {};
   auto hooks = parse_hooks(st.config["hooks"]);
-  if (!hooks) return fail(hooks.error());
-  return run_hooks(hooks->poststop, "poststop", oci_state(st, Status::Stopped).dump());
+  if (!hooks) return {hooks.error()};
+  return run_hooks_all(hooks->poststop, "poststop", oci_state(st, Status::Stopped).dump());
 }
 
-// SIGKILLs whatever is left in the cgroup until it is empty (bounded), then removes it.
-void empty_and_remove(CgroupManager& cg) {
+// SIGKILLs whatever is left in the cgroup until it is empty (bounded), then removes it, every
+// hierarchy or an error: a half-removed cgroup keeps its container's state for another try.
+Result<> empty_and_remove(CgroupManager& cg) {
   for (int i = 0; i < 500; ++i) {
     auto pids = cg.pids();
     if (!pids || pids->empty()) break;
     for (pid_t p : *pids) kill(p, SIGKILL);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  if (auto r = cg.destroy(); !r) log::warn("remove cgroup: " + r.error().what());
+  return cg.destroy();
 }
 
 // The cgroup of a container that must be in `want` state (pause, resume).
@@ -80,8 +83,8 @@ Result<> destroy(StateStore& store, const ContainerState& st, Status status) {
     if (!wait_exit(st.pid, 10000)) return fail(ErrorKind::Internal, "container init did not exit after SIGKILL");
   }
   // Processes outside the init's pid namespace may outlive it; kill and wait for them too.
-  if (cg) empty_and_remove(*cg);
-  if (auto r = run_poststop(st); !r) log::warn(r.error().what());
+  if (cg) BERTH_CHECK(empty_and_remove(*cg), "remove cgroup");
+  for (auto& e : run_poststop(st)) log::warn(e.what());
   return store.remove(st.id);
 }
 
@@ -95,6 +98,8 @@ Result<> start_container(const GlobalOptions& g, const std::string& id) {
     if (status == Status::Stopped) return fail(ErrorKind::Conflict, "cannot start a container that has stopped");
     return fail(ErrorKind::Conflict, "cannot start an already running container");
   }
+  if (!st.config.contains("process"))
+    return fail(ErrorKind::Invalid, "cannot start container " + id + ": its config.json has no \"process\"");
   // The pidfd first: once the fifo is open the init may exec and exit at once (think /bin/true).
   UniqueFd pfd = pidfd_open(st.pid);
   if (!pfd) return fail(ErrorKind::Conflict, "cannot start a container that has stopped");
@@ -125,10 +130,9 @@ Result<> start_container(const GlobalOptions& g, const std::string& id) {
     if ((fds[0].revents & POLLIN) && read(fifo.get(), &c, 1) == 0) break;
   }
   if (st.config.contains("hooks")) {
-    if (auto hooks = parse_hooks(st.config["hooks"]); hooks && !hooks->poststart.empty()) {
-      if (auto r = run_hooks(hooks->poststart, "poststart", oci_state(st, Status::Running).dump()); !r)
-        log::warn(r.error().what());
-    }
+    if (auto hooks = parse_hooks(st.config["hooks"]); hooks && !hooks->poststart.empty())
+      for (auto& e : run_hooks_all(hooks->poststart, "poststart", oci_state(st, Status::Running).dump()))
+        log::warn(e.what());
   }
   return {};
 }
@@ -166,6 +170,11 @@ Result<> kill_container(const GlobalOptions& g, const std::string& id, int sig, 
 
 Result<> delete_container(const GlobalOptions& g, const std::string& id, bool force) {
   StateStore store(g.root);
+  BERTH_CHECK(validate_id(id), "");
+  // Deleters of one container (a foreground run that ends, a delete --force) take turns; the
+  // second finds the state gone and has nothing left to do.
+  UniqueFd lock(open(store.dir(id).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (lock) flock(lock.get(), LOCK_EX);
   auto st = store.load(id);
   if (!st) {
     if (st.error().kind == ErrorKind::NotFound && force) {
@@ -173,7 +182,7 @@ Result<> delete_container(const GlobalOptions& g, const std::string& id, bool fo
       // (parent-death signal); remove its cgroup and the dir.
       if (auto saved = read_file(store.dir(id) + "/creating.json")) {
         auto j = nlohmann::json::parse(*saved, nullptr, false);
-        if (auto cg = load_cgroup_manager(j)) empty_and_remove(**cg);
+        if (auto cg = load_cgroup_manager(j)) BERTH_CHECK(empty_and_remove(**cg), "remove cgroup");
       }
       // As runc: --force of a container that is gone succeeds (shims call delete after exit).
       if (is_dir(store.dir(id))) return store.remove(id);
@@ -182,7 +191,9 @@ Result<> delete_container(const GlobalOptions& g, const std::string& id, bool fo
     return fail(st.error());
   }
   Status status = container_status(store, *st);
-  if ((status == Status::Running || status == Status::Paused) && !force)
+  // The OCI spec: deleting a container that is not stopped is an error (runc kills a created
+  // one instead); --force kills first.
+  if (status != Status::Stopped && !force)
     return fail(ErrorKind::Conflict,
                 "cannot delete container " + id + " that is not stopped: " + status_name(status));
   return destroy(store, *st, status);

@@ -11,7 +11,7 @@
 #include "common/fs.hpp"
 #include "common/json_util.hpp"
 #include "common/process.hpp"
-#include "runtime/cgroup.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 
 namespace berth::runtime {
 

@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "common/fs.hpp"
-#include "runtime/cgroup.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 #include "runtime_fixture.hpp"
 
 namespace berth::test {

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/cgroup.hpp"
-#include "runtime/cgroup_fs.hpp"
+#include "runtime/cgroup/cgroup.hpp"
+#include "runtime/cgroup/cgroup_fs.hpp"
 #include "support/support.hpp"
 
 namespace berth::test {

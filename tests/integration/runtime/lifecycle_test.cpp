@@ -71,10 +71,10 @@ TEST_F(RuntimeTest, KillAcceptsSignalNamesAndNumbers) {
   EXPECT_TRUE(wait_until([&] { return status_of(id) == "stopped"; }, std::chrono::seconds(5)));
 }
 
-TEST_F(RuntimeTest, DeleteCreatedContainerKillsItsInit) {
+TEST_F(RuntimeTest, ForceDeleteCreatedContainerKillsItsInit) {
   std::string id = create_sleeper();
   int pid = pid_of(id);
-  ASSERT_EQ(rt({"delete", id}).status, 0);
+  ASSERT_EQ(rt({"delete", "--force", id}).status, 0);
   EXPECT_FALSE(state_dir_exists(id));
   EXPECT_TRUE(wait_until([&] { return kill(pid, 0) != 0 || read_text("/proc/" + std::to_string(pid) + "/stat").find(") Z") != std::string::npos; },
                          std::chrono::seconds(5)));

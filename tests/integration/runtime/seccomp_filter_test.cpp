@@ -26,7 +26,7 @@
 #include <thread>
 
 #include "runtime/console.hpp"
-#include "runtime/seccomp.hpp"
+#include "runtime/seccomp/seccomp.hpp"
 #include "support/support.hpp"
 
 using berth::runtime::compile_seccomp;

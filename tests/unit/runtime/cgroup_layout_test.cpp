@@ -4,7 +4,7 @@
 #include <set>
 
 #include "common/fs.hpp"
-#include "runtime/cgroup.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 
 using namespace berth;
 using namespace berth::runtime;

@@ -1,7 +1,7 @@
 // cgroupsPath resolution: absolute, relative, systemd slices, and hostile values.
 #include <gtest/gtest.h>
 
-#include "runtime/cgroup.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 
 using namespace berth;
 using namespace berth::runtime;

@@ -2,7 +2,7 @@
 // separate cpu/cpuacct mounts, named hierarchies, relative paths below the caller's cgroup.
 #include <gtest/gtest.h>
 
-#include "runtime/cgroup.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 
 using namespace berth;
 using namespace berth::runtime;

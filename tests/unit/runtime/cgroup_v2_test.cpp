@@ -8,9 +8,9 @@
 #include <gtest/gtest.h>
 
 #include "common/fs.hpp"
-#include "runtime/cgroup.hpp"
-#include "runtime/cgroup_convert.hpp"
-#include "runtime/cgroup_devices_bpf.hpp"
+#include "runtime/cgroup/cgroup.hpp"
+#include "runtime/cgroup/cgroup_convert.hpp"
+#include "runtime/cgroup/cgroup_devices_bpf.hpp"
 
 using namespace berth;
 using namespace berth::runtime;

@@ -1,7 +1,7 @@
 // validate_resources: every bad value is refused with the field's name; good specs pass.
 #include <gtest/gtest.h>
 
-#include "runtime/cgroup.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 
 using namespace berth;
 using namespace berth::runtime;

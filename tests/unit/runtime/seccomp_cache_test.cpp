@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "runtime/seccomp.hpp"
+#include "runtime/seccomp/seccomp.hpp"
 
 using berth::runtime::compile_seccomp;
 using berth::runtime::set_seccomp_cache_dir;

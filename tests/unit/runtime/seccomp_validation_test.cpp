@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "runtime/seccomp.hpp"
+#include "runtime/seccomp/seccomp.hpp"
 
 using berth::runtime::compile_seccomp;
 using nlohmann::json;
