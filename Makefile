@@ -2,7 +2,9 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps test-deps build demo test unit integration bench clean
+ASAN_DIR ?= build-asan
+
+.PHONY: all deps test-deps build demo test unit unit-asan integration bench clean
 
 all: build
 
@@ -24,14 +26,20 @@ demo: build test-deps
 unit: build
 	cd $(BUILD_DIR) && ctest -L unit -j $(JOBS) --output-on-failure
 
+# The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer (only their targets).
+unit-asan: deps
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Asan >/dev/null
+	cmake --build $(ASAN_DIR) -j $(JOBS) --target $$(cmake --build $(ASAN_DIR) --target help | sed -n 's/^\(unit_[a-z]*\):.*/\1/p')
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 ctest -L unit -j $(JOBS) --output-on-failure
+
 integration: build test-deps
 	cd $(BUILD_DIR) && ctest -L integration --output-on-failure
 
-test: build test-deps
+test: build test-deps unit-asan
 	cd $(BUILD_DIR) && ctest -j $(JOBS) --output-on-failure --timeout 300
 
 bench: build test-deps
 	@bash bench/run.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)

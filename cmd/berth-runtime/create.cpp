@@ -17,7 +17,7 @@ void add_create(CLI::App& app, Globals& g) {
   static runtime::CreateOptions o;
   add_create_flags(sub, o);
   set_action(sub, [&g]() -> Result<int> {
-    BERTH_CHECK(runtime::create_container(g.opts, o), "");
+    (void)BERTH_TRY(runtime::create_container(g.opts, o), "");
     return 0;
   });
 }

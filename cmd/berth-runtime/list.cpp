@@ -11,7 +11,8 @@ void add_list(CLI::App& app, Globals& g) {
   sub->add_option("-f,--format", format, "table or json")->check(CLI::IsMember({"table", "json"}));
   sub->add_flag("-q,--quiet", quiet, "print ids only");
   set_action(sub, [&g]() -> Result<int> {
-    auto all = BERTH_TRY(runtime::list_containers(g.opts), "");
+    std::vector<nlohmann::json> all;
+    for (auto& c : BERTH_TRY(runtime::list_containers(g.opts), "")) all.push_back(runtime::oci_state(c.state, c.status));
     if (quiet) {
       for (auto& c : all) std::printf("%s\n", c["id"].get<std::string>().c_str());
       return 0;

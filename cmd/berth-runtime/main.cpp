@@ -89,7 +89,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   // Compiled seccomp programs live with the state, so each --root has (and removes) its own.
-  runtime::set_seccomp_cache_dir(g.opts.root + "/.seccomp-cache");
+  g.opts.seccomp_cache_dir = g.opts.root + "/.seccomp-cache";
+  g.opts.on_warning = [](const std::string& w) { log::warn(w); };
   if (!cli::g_action) {
     std::fputs(app.help().c_str(), stdout);
     return 0;

@@ -9,8 +9,8 @@ void add_state(CLI::App& app, Globals& g) {
   static std::string id;
   sub->add_option("id", id, "container id")->required();
   set_action(sub, [&g]() -> Result<int> {
-    auto st = BERTH_TRY(runtime::container_state(g.opts, id), "");
-    std::printf("%s\n", st.dump(2).c_str());
+    auto info = BERTH_TRY(runtime::container_state(g.opts, id), "");
+    std::printf("%s\n", runtime::oci_state(info.state, info.status).dump(2).c_str());
     return 0;
   });
 }

@@ -35,17 +35,7 @@ int Error::http_status() const {
 
 Error make_error(ErrorKind kind, std::string message) { return Error{kind, 0, std::move(message)}; }
 
-Error sys_error(std::string message, int errnum) {
-  ErrorKind kind = ErrorKind::Internal;
-  switch (errnum) {
-    case ENOENT: kind = ErrorKind::NotFound; break;
-    case EEXIST: kind = ErrorKind::Exists; break;
-    case EINVAL: kind = ErrorKind::Invalid; break;
-    case EPERM:
-    case EACCES: kind = ErrorKind::Permission; break;
-    case EBUSY: kind = ErrorKind::Conflict; break;
-    default: break;
-  }
+Error sys_error(std::string message, int errnum, ErrorKind kind) {
   return Error{kind, errnum, std::move(message)};
 }
 

@@ -25,16 +25,19 @@ struct Error {
 template <class T = void>
 using Result = std::expected<T, Error>;
 
-// Builders. sys_error captures errno at the call site.
+// Builders. A failed syscall keeps its errno for the message, but its category is chosen where
+// the error is made, never guessed from errno: ENOENT of a state file is "no such container"
+// (404) while ENOENT of /proc/self/fd is our bug (500). Internal unless the caller says.
 Error make_error(ErrorKind kind, std::string message);
-Error sys_error(std::string message, int errnum);
-Error sys_error(std::string message);  // uses current errno
+Error sys_error(std::string message, int errnum, ErrorKind kind = ErrorKind::Internal);
+Error sys_error(std::string message);  // uses current errno; Internal
 inline std::unexpected<Error> fail(Error e) { return std::unexpected<Error>(std::move(e)); }
 inline std::unexpected<Error> fail(ErrorKind kind, std::string message) {
   return std::unexpected<Error>(make_error(kind, std::move(message)));
 }
-inline std::unexpected<Error> fail_sys(std::string message) {
-  return std::unexpected<Error>(sys_error(std::move(message)));
+inline std::unexpected<Error> fail_sys(std::string message, ErrorKind kind = ErrorKind::Internal) {
+  int e = errno;
+  return std::unexpected<Error>(sys_error(std::move(message), e, kind));
 }
 
 const char* errno_name(int errnum);  // "EPERM"

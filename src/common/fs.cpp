@@ -13,7 +13,7 @@ namespace berth {
 
 Result<std::string> read_file(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return fail_sys("open " + path);
+  if (!fd) return fail_sys("open " + path, errno == ENOENT ? ErrorKind::NotFound : ErrorKind::Internal);
   std::string out;
   char buf[8192];
   for (;;) {

@@ -3,31 +3,56 @@
 #include <sys/types.h>
 
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/fd.hpp"
+#include "runtime/state.hpp"
 
 namespace berth::runtime {
 
+// Everything a call needs from its caller; the library keeps no process-wide settings.
 struct GlobalOptions {
   std::string root = "/run/berth-runtime";
   bool systemd_cgroup = false;
+  std::string seccomp_cache_dir;  // compiled seccomp programs (seccomp.hpp); empty: no cache
+  // Where warnings go (capabilities not granted, rlimits clamped, failed poststart/poststop
+  // hooks): the caller decides; unset drops them.
+  std::function<void(const std::string&)> on_warning;
+  void warn(const std::string& w) const {
+    if (on_warning) on_warning(w);
+  }
 };
 
 struct CreateOptions {
   std::string id, bundle, pid_file, console_socket;
   bool no_pivot = false, no_new_keyring = false;
   int preserve_fds = 0;
-  bool relay_tty = false;  // internal: a foreground run relays a terminal itself (no --console-socket)
+  // With a terminal and no console_socket, the pty master comes back in Created::console
+  // (a shim holding the container's stdio, a foreground run); otherwise that is an error.
+  bool console_to_caller = false;
 };
 
-Result<> create_container(const GlobalOptions& g, const CreateOptions& o);
+// What a caller holds on to after create: the init to wait for and signal, and its terminal.
+struct Created {
+  pid_t pid = 0;
+  UniqueFd pidfd;    // readable when the init exits: no polling of /proc
+  UniqueFd console;  // the pty master (CreateOptions::console_to_caller)
+};
+
+Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o);
 Result<> start_container(const GlobalOptions& g, const std::string& id);
 // Foreground run returns the container's exit status (128+signal when killed); detach returns 0.
 Result<int> run_container(const GlobalOptions& g, const CreateOptions& o, bool detach);
-Result<nlohmann::json> container_state(const GlobalOptions& g, const std::string& id);
-Result<std::vector<nlohmann::json>> list_containers(const GlobalOptions& g);
+// A container as the runtime knows it: what was recorded at create and its live status.
+struct ContainerInfo {
+  ContainerState state;
+  Status status = Status::Stopped;
+};
+Result<ContainerInfo> container_state(const GlobalOptions& g, const std::string& id);
+Result<std::vector<ContainerInfo>> list_containers(const GlobalOptions& g);
 Result<> kill_container(const GlobalOptions& g, const std::string& id, int sig, bool all);
 Result<> delete_container(const GlobalOptions& g, const std::string& id, bool force);
 Result<std::vector<pid_t>> container_pids(const GlobalOptions& g, const std::string& id);

@@ -95,12 +95,7 @@ struct ChildNsScope {
   }
 };
 
-struct Launched {
-  pid_t pid = 0;
-  UniqueFd tty_relay;  // our end of the console socket when relay_tty applies
-};
-
-Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateStore& store, CreateGuard& guard) {
+Result<Created> launch(const GlobalOptions& g, const CreateOptions& o, StateStore& store, CreateGuard& guard) {
   BERTH_CHECK(validate_id(o.id), "");
   std::string bundle = o.bundle.empty() ? "." : o.bundle;
   char real[PATH_MAX];
@@ -121,14 +116,14 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   char canon[PATH_MAX];
   if (!realpath(spec.root_path.c_str(), canon)) return fail_sys("config.json: root.path: " + spec.root_path);
   spec.root_path = canon;
-  bool relay = process.terminal && o.console_socket.empty() && o.relay_tty;
+  bool relay = process.terminal && o.console_socket.empty() && o.console_to_caller;
   if (process.terminal && o.console_socket.empty() && !relay)
     return fail(ErrorKind::Invalid, "cannot allocate tty if runtime is not given --console-socket");
   if (!process.terminal && !o.console_socket.empty())
     return fail(ErrorKind::Invalid, "--console-socket is given but process.terminal is false");
   BERTH_CHECK(validate_resources(spec.linux.resources), "config.json");
-  auto plan = BERTH_TRY(plan_process(process, has_process ? spec.linux.seccomp : nlohmann::json(), spec.linux), "config.json");
-  for (auto& w : plan.warnings) log::warn(w);
+  auto plan = BERTH_TRY(plan_process(process, has_process ? spec.linux.seccomp : nlohmann::json(), spec.linux, g.seccomp_cache_dir), "config.json");
+  for (auto& w : plan.warnings) g.warn(w);
 
   if (auto r = store.reserve(o.id); !r) return fail(r.error());
   guard.store = &store;
@@ -224,7 +219,7 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   if (ctx.rootfs.new_userns) BERTH_CHECK(write_id_maps(pid, spec.linux.uid_mappings, spec.linux.gid_mappings), "");
   std::vector<std::string> warnings;
   BERTH_CHECK(apply_rlimits(pid, process.rlimits, &warnings), "");
-  for (auto& w : warnings) log::warn(w);
+  for (auto& w : warnings) g.warn(w);
   BERTH_CHECK(apply_oom_score(pid, process.oom_score_adj), "set oom_score_adj");
 
   ContainerState st;
@@ -272,24 +267,29 @@ Result<Launched> launch(const GlobalOptions& g, const CreateOptions& o, StateSto
   }
   BERTH_CHECK(store.save(st), "save state");
   if (!o.pid_file.empty()) BERTH_CHECK(write_file_atomic(o.pid_file, std::to_string(pid)), "write pid file");
+  Created out;
+  out.pid = pid;
+  out.pidfd = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  if (!out.pidfd) return fail_sys("pidfd_open");
+  // The init sent the master before Ready: it is waiting in the socket.
+  if (relay_end) out.console = BERTH_TRY(recv_fd(relay_end.get()), "receive the console");
   guard.armed = false;
-  return Launched{pid, std::move(relay_end)};
+  return out;
 }
 
 }  // namespace
 
-Result<> create_container(const GlobalOptions& g, const CreateOptions& o) {
+Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o) {
   StateStore store(g.root);
   CreateGuard guard;
-  BERTH_CHECK(launch(g, o, store, guard), "");
-  return {};
+  return launch(g, o, store, guard);
 }
 
 Result<int> run_container(const GlobalOptions& g, const CreateOptions& opts, bool detach) {
   StateStore store(g.root);
   CreateGuard guard;
   CreateOptions o = opts;
-  o.relay_tty = !detach;  // a terminal without --console-socket: the pty master comes to us
+  o.console_to_caller = !detach;  // a terminal without --console-socket: the pty master comes to us
   // Signals arriving before the init exists would kill us and orphan a half-made container.
   sigset_t all, old;
   sigfillset(&all);
@@ -305,7 +305,7 @@ Result<int> run_container(const GlobalOptions& g, const CreateOptions& opts, boo
   }
   if (detach) return 0;
   std::thread proxy;
-  if (launched->tty_relay) proxy = relay_pty(std::move(launched->tty_relay));
+  if (launched->console) proxy = std::thread([master = std::move(launched->console)] { proxy_pty(master.get()); });
   int status = wait_forwarding_signals(launched->pid);
   if (proxy.joinable()) proxy.join();
   sigprocmask(SIG_SETMASK, &old, nullptr);

@@ -119,8 +119,8 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   auto proc = BERTH_TRY(build_process(o, st), "");
   json seccomp = st.config.contains("linux") ? st.config["linux"].value("seccomp", json()) : json();
   Linux lx;  // exec'd processes keep the container's personality; attrs come from the process
-  auto plan = BERTH_TRY(plan_process(proc, seccomp, lx), "");
-  for (auto& w : plan.warnings) log::warn(w);
+  auto plan = BERTH_TRY(plan_process(proc, seccomp, lx, g.seccomp_cache_dir), "");
+  for (auto& w : plan.warnings) g.warn(w);
   auto nss = BERTH_TRY(open_namespaces(st.pid), "");
   bool joins_user = false;
   for (auto& n : nss) joins_user |= n.type == NsType::User;
@@ -191,7 +191,7 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   }
   std::vector<std::string> warnings;
   if (auto r = apply_rlimits(pid, proc.rlimits, &warnings); !r) return abort_child(r.error());
-  for (auto& w : warnings) log::warn(w);
+  for (auto& w : warnings) g.warn(w);
   if (auto r = sync_send(sp.parent.get(), SyncType::Go); !r) return abort_child(r.error());
   // The child either reports an error or execs, closing its end (close-on-exec): EOF = success.
   for (;;) {

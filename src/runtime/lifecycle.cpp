@@ -71,7 +71,7 @@ Result<std::unique_ptr<CgroupManager>> cgroup_in_state(const GlobalOptions& g, c
 }
 
 // Kills everything in the container and removes what it owns.
-Result<> destroy(StateStore& store, const ContainerState& st, Status status) {
+Result<> destroy(const GlobalOptions& g, StateStore& store, const ContainerState& st, Status status) {
   auto cg = cgroup_of(st);
   if (status != Status::Stopped) {
     kill(st.pid, SIGKILL);
@@ -84,7 +84,7 @@ Result<> destroy(StateStore& store, const ContainerState& st, Status status) {
   }
   // Processes outside the init's pid namespace may outlive it; kill and wait for them too.
   if (cg) BERTH_CHECK(empty_and_remove(*cg), "remove cgroup");
-  for (auto& e : run_poststop(st)) log::warn(e.what());
+  for (auto& e : run_poststop(st)) g.warn(e.what());
   return store.remove(st.id);
 }
 
@@ -132,22 +132,26 @@ Result<> start_container(const GlobalOptions& g, const std::string& id) {
   if (st.config.contains("hooks")) {
     if (auto hooks = parse_hooks(st.config["hooks"]); hooks && !hooks->poststart.empty())
       for (auto& e : run_hooks_all(hooks->poststart, "poststart", oci_state(st, Status::Running).dump()))
-        log::warn(e.what());
+        g.warn(e.what());
   }
   return {};
 }
 
-Result<nlohmann::json> container_state(const GlobalOptions& g, const std::string& id) {
+Result<ContainerInfo> container_state(const GlobalOptions& g, const std::string& id) {
   StateStore store(g.root);
   auto st = BERTH_TRY(store.load(id), "");
-  return oci_state(st, container_status(store, st));
+  Status status = container_status(store, st);
+  return ContainerInfo{std::move(st), status};
 }
 
-Result<std::vector<nlohmann::json>> list_containers(const GlobalOptions& g) {
+Result<std::vector<ContainerInfo>> list_containers(const GlobalOptions& g) {
   StateStore store(g.root);
-  std::vector<nlohmann::json> out;
+  std::vector<ContainerInfo> out;
   for (const auto& id : store.list())
-    if (auto st = store.load(id)) out.push_back(oci_state(*st, container_status(store, *st)));
+    if (auto st = store.load(id)) {
+      Status status = container_status(store, *st);
+      out.push_back({std::move(*st), status});
+    }
   return out;
 }
 
@@ -196,7 +200,7 @@ Result<> delete_container(const GlobalOptions& g, const std::string& id, bool fo
   if (status != Status::Stopped && !force)
     return fail(ErrorKind::Conflict,
                 "cannot delete container " + id + " that is not stopped: " + status_name(status));
-  return destroy(store, *st, status);
+  return destroy(g, store, *st, status);
 }
 
 Result<std::vector<pid_t>> container_pids(const GlobalOptions& g, const std::string& id) {

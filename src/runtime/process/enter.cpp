@@ -80,15 +80,17 @@ Result<std::string> enter_process(const EnterContext& ctx) {
   return exe;
 }
 
+// The parent hears of a failure while it still listens; later only the container's stderr can.
+[[noreturn]] static void die(int sync_fd, const Error& e) {
+  if (sync_fd >= 0) sync_fail(sync_fd, e);
+  dprintf(2, "berth: %s\n", e.what().c_str());
+  _exit(127);
+}
+
 void exec_container_process(const std::string& exe, ProcessPlan& plan, int sync_fd) {
-  auto die = [&](const Error& e) {
-    if (sync_fd >= 0) sync_fail(sync_fd, e);
-    dprintf(2, "berth: %s\n", e.what().c_str());
-    _exit(127);
-  };
   const Process& p = *plan.process;
   if (plan.seccomp && p.no_new_privileges && !plan.seccomp->uses_notify())
-    if (auto r = plan.seccomp->load(); !r) die(r.error().wrap("load seccomp filter"));
+    if (auto r = plan.seccomp->load(); !r) die(sync_fd, r.error().wrap("load seccomp filter"));
   auto env = exec_env(p);
   std::vector<char*> argv, envp;
   for (auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -96,7 +98,7 @@ void exec_container_process(const std::string& exe, ProcessPlan& plan, int sync_
   for (auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
   execve(exe.c_str(), argv.data(), envp.data());
-  die(sys_error("exec " + exe));
+  die(sync_fd, sys_error("exec " + exe));
 }
 
 }  // namespace berth::runtime

@@ -15,7 +15,8 @@
 
 namespace berth::runtime {
 
-Result<ProcessPlan> plan_process(const Process& p, const nlohmann::json& seccomp, const Linux& lx) {
+Result<ProcessPlan> plan_process(const Process& p, const nlohmann::json& seccomp, const Linux& lx,
+                                 const std::string& seccomp_cache_dir) {
   ProcessPlan plan;
   plan.process = &p;
   if (p.capabilities) {
@@ -25,7 +26,7 @@ Result<ProcessPlan> plan_process(const Process& p, const nlohmann::json& seccomp
       plan.warnings.push_back("capability " + c + " is not in the runtime's bounding set; not granted");
   }
   plan.attrs = BERTH_TRY(plan_process_attrs(p, lx, &plan.warnings), "");
-  if (!seccomp.is_null()) plan.seccomp = BERTH_TRY(compile_seccomp(seccomp), "");
+  if (!seccomp.is_null()) plan.seccomp = BERTH_TRY(compile_seccomp(seccomp, seccomp_cache_dir), "");
   return plan;
 }
 

@@ -25,7 +25,8 @@ struct ProcessPlan {
   std::vector<std::string> warnings;  // dropped capabilities, clamped rlimits
 };
 
-Result<ProcessPlan> plan_process(const Process& p, const nlohmann::json& seccomp, const Linux& lx);
+Result<ProcessPlan> plan_process(const Process& p, const nlohmann::json& seccomp, const Linux& lx,
+                                 const std::string& seccomp_cache_dir = {});
 
 // Parent half, on the child's pid.
 Result<> apply_rlimits(pid_t pid, const std::vector<Rlimit>& rlimits, std::vector<std::string>* warnings);

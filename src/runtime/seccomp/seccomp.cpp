@@ -254,7 +254,7 @@ Result<std::vector<sock_filter>> export_bpf(void* ctx) {
 
 }  // namespace
 
-Result<SeccompFilter> compile_seccomp(const json& j) {
+Result<SeccompFilter> compile_seccomp(const json& j, const std::string& cache_dir) {
   const std::string root = "linux.seccomp";
   if (!j.is_object()) return fail(json_type_error(root, "object", j));
   auto impl = std::make_unique<SeccompFilter::Impl>();
@@ -353,7 +353,7 @@ Result<SeccompFilter> compile_seccomp(const json& j) {
       key += " " + std::to_string(c.arg) + ":" + std::to_string(c.op) + ":" + std::to_string(c.datum_a) + ":" +
              std::to_string(c.datum_b);
   }
-  if (auto cached = seccomp_cache_load(key)) {
+  if (auto cached = seccomp_cache_load(cache_dir, key)) {
     impl->program = std::move(*cached);
     impl->from_cache = true;
     return SeccompFilter(std::move(impl));
@@ -382,7 +382,7 @@ Result<SeccompFilter> compile_seccomp(const json& j) {
     }
   }
   impl->program = BERTH_TRY(export_bpf(ctx.get()), root);
-  seccomp_cache_store(key, impl->program);
+  seccomp_cache_store(cache_dir, key, impl->program);
   return SeccompFilter(std::move(impl));
 }
 

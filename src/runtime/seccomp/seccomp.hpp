@@ -18,7 +18,7 @@ class SeccompFilter {
   // SCMP_ACT_NOTIFY, else -1.
   Result<int> load();
   bool uses_notify() const;
-  // True when the program came from the compiled-program cache (see set_seccomp_cache_dir).
+  // True when the program came from the compiled-program cache (see compile_seccomp).
   bool from_cache() const;
   const std::string& listener_path() const;
   const std::string& listener_metadata() const;
@@ -30,13 +30,12 @@ class SeccompFilter {
   std::unique_ptr<Impl> impl_;
 };
 
-// Compiled programs are cached by their exact inputs (libseccomp version, actions, syscall numbers,
-// arguments) in a root-only directory (berth-runtime uses <--root>/.seccomp-cache; off by default): generating the BPF for
-// Docker's default profile takes libseccomp ~12 ms per container. Empty disables the cache.
-void set_seccomp_cache_dir(std::string dir);
-
 // Validates and compiles; errors name the field ("linux.seccomp.syscalls[3].action: ...").
-Result<SeccompFilter> compile_seccomp(const nlohmann::json& seccomp);
+// With cache_dir, compiled programs are cached there by their exact inputs (libseccomp version,
+// actions, syscall numbers, arguments) in a root-only directory the caller owns (berth-runtime
+// uses <--root>/.seccomp-cache): generating the BPF for Docker's default profile takes
+// libseccomp ~12 ms per container. Empty: no cache.
+Result<SeccompFilter> compile_seccomp(const nlohmann::json& seccomp, const std::string& cache_dir = {});
 
 // The "linux.seccomp" object of `features` (OCI features.md): actions, operators, archs,
 // knownFlags and supportedFlags (probed on this kernel).

@@ -20,11 +20,6 @@
 namespace berth::runtime {
 namespace {
 
-// Function-local so that setting it from another file's static initializer is safe.
-std::string& cache_dir() {
-  static std::string dir;  // off until the CLI points it below its --root
-  return dir;
-}
 constexpr std::string_view kMagic = "berth-seccomp-bpf 1\n";
 constexpr size_t kMaxEntries = 64;  // distinct profiles kept; more clears the cache
 
@@ -36,13 +31,13 @@ std::string file_name(const std::string& key) {
 
 bool private_to_us(const struct stat& st) { return st.st_uid == geteuid() && (st.st_mode & 022) == 0; }
 
-UniqueFd open_dir(bool create) {
-  if (cache_dir().empty()) return {};
-  if (create && mkdir(cache_dir().c_str(), 0700) != 0 && errno != EEXIST) return {};
-  UniqueFd d(open(cache_dir().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+UniqueFd open_dir(const std::string& cache_dir, bool create) {
+  if (cache_dir.empty()) return {};
+  if (create && mkdir(cache_dir.c_str(), 0700) != 0 && errno != EEXIST) return {};
+  UniqueFd d(open(cache_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   struct stat st;
   if (!d || fstat(d.get(), &st) != 0 || !private_to_us(st)) {
-    if (d) log::debug("seccomp cache " + cache_dir() + ": not private to this user, not used");
+    if (d) log::debug("seccomp cache " + cache_dir + ": not private to this user, not used");
     return {};
   }
   return d;
@@ -54,10 +49,8 @@ std::string header(const std::string& key, size_t insns) {
 
 }  // namespace
 
-void set_seccomp_cache_dir(std::string dir) { cache_dir() = std::move(dir); }
-
-std::optional<std::vector<sock_filter>> seccomp_cache_load(const std::string& key) {
-  UniqueFd dir = open_dir(false);
+std::optional<std::vector<sock_filter>> seccomp_cache_load(const std::string& cache_dir, const std::string& key) {
+  UniqueFd dir = open_dir(cache_dir, false);
   if (!dir) return std::nullopt;
   UniqueFd f(openat(dir.get(), file_name(key).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   struct stat st;
@@ -80,8 +73,8 @@ std::optional<std::vector<sock_filter>> seccomp_cache_load(const std::string& ke
   return prog;
 }
 
-void seccomp_cache_store(const std::string& key, const std::vector<sock_filter>& program) {
-  UniqueFd dir = open_dir(true);
+void seccomp_cache_store(const std::string& cache_dir, const std::string& key, const std::vector<sock_filter>& program) {
+  UniqueFd dir = open_dir(cache_dir, true);
   if (!dir) return;
   // Bounded: a stream of distinct profiles clears the cache instead of filling /run.
   if (DIR* d = fdopendir(dup(dir.get()))) {

@@ -9,7 +9,7 @@
 
 namespace berth::runtime {
 
-std::optional<std::vector<sock_filter>> seccomp_cache_load(const std::string& key);
-void seccomp_cache_store(const std::string& key, const std::vector<sock_filter>& program);
+std::optional<std::vector<sock_filter>> seccomp_cache_load(const std::string& cache_dir, const std::string& key);
+void seccomp_cache_store(const std::string& cache_dir, const std::string& key, const std::vector<sock_filter>& program);
 
 }  // namespace berth::runtime

@@ -196,7 +196,7 @@ TYPED_TEST(CgroupContract, StatsCountCpuTime) {
   Child child([](int, int out) {
     volatile uint64_t x = 0;
     auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
-    while (std::chrono::steady_clock::now() < end) ++x;
+    while (std::chrono::steady_clock::now() < end) x = x + 1;
     char c = 'd';
     (void)!::write(out, &c, 1);
     return 0;

@@ -36,7 +36,6 @@ using nlohmann::json;
 namespace {
 
 // These tests compile many throwaway profiles: keep them out of the shared program cache.
-const bool kNoCache = (berth::runtime::set_seccomp_cache_dir(""), true);
 
 constexpr int kLoadFailed = 250;
 
@@ -529,11 +528,9 @@ TEST(SeccompFilter, NotifySendFailsClearlyWithoutListener) {
 
 TEST(SeccompFilter, CachedProgramEnforcesTheSameRules) {
   berth::test::TempDir tmp;
-  berth::runtime::set_seccomp_cache_dir(tmp / "cache");
   json p = allow_with({{{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 42}}});
-  auto first = compile_seccomp(p);
-  auto second = compile_seccomp(p);
-  berth::runtime::set_seccomp_cache_dir("");
+  auto first = compile_seccomp(p, tmp / "cache");
+  auto second = compile_seccomp(p, tmp / "cache");
   ASSERT_TRUE(first && second);
   EXPECT_FALSE(first->from_cache());
   ASSERT_TRUE(second->from_cache());

@@ -23,7 +23,10 @@ TEST(Signal, ParsesNamesAndNumbers) {
 TEST(Error, WrapBuildsContextChain) {
   Error e = sys_error("mount /proc", EPERM).wrap("create container x");
   EXPECT_EQ(e.message, "create container x: mount /proc");
-  EXPECT_EQ(e.kind, ErrorKind::Permission);
+  // The category is the maker's choice, not a guess from errno.
+  EXPECT_EQ(e.kind, ErrorKind::Internal);
+  EXPECT_EQ(e.http_status(), 500);
+  EXPECT_EQ(sys_error("open state", ENOENT, ErrorKind::NotFound).http_status(), 404);
   EXPECT_NE(e.what().find("Operation not permitted"), std::string::npos);
   EXPECT_EQ(make_error(ErrorKind::NotFound, "x").http_status(), 404);
 }

@@ -27,7 +27,9 @@ TEST(CgroupLayout, ProbeFindsTheMountsOfTheDetectedLayout) {
     for (auto& c : h.controllers) controllers.insert(c);
   }
   for (auto* c : {"memory", "cpu", "cpuacct", "pids", "freezer", "devices"}) EXPECT_TRUE(controllers.count(c)) << c;
-  if (layout == CgroupLayout::Hybrid) EXPECT_EQ(roots->unified, "/sys/fs/cgroup/unified");
+  if (layout == CgroupLayout::Hybrid) {
+    EXPECT_EQ(roots->unified, "/sys/fs/cgroup/unified");
+  }
 }
 
 TEST(CgroupLayout, ParsesHybridMountsWithSeparateAndCombinedCpuHierarchies) {

@@ -11,7 +11,6 @@
 #include "runtime/seccomp/seccomp.hpp"
 
 using berth::runtime::compile_seccomp;
-using berth::runtime::set_seccomp_cache_dir;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
@@ -23,10 +22,8 @@ class SeccompCache : public ::testing::Test {
     char tmpl[] = "/tmp/berth-seccomp-cache-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = std::string(tmpl) + "/cache";
-    set_seccomp_cache_dir(dir_);
   }
   void TearDown() override {
-    set_seccomp_cache_dir("");  // the other tests in this binary run without a cache
     fs::remove_all(fs::path(dir_).parent_path());
   }
   static json profile(int errno_ret) {
@@ -34,8 +31,8 @@ class SeccompCache : public ::testing::Test {
             {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"}},
             {"syscalls", {{{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", errno_ret}}}}};
   }
-  bool hit(const json& p) {
-    auto f = compile_seccomp(p);
+  bool hit(const json& p, bool cache = true) {
+    auto f = compile_seccomp(p, cache ? dir_ : std::string());
     EXPECT_TRUE(f) << f.error().what();
     return f && f->from_cache();
   }
@@ -70,7 +67,7 @@ TEST_F(SeccompCache, ValidationStillRunsOnAHit) {
   EXPECT_FALSE(hit(profile(42)));
   json bad = profile(42);
   bad["listenerMetadata"] = "x";  // does not change the program, but is invalid
-  auto f = compile_seccomp(bad);
+  auto f = compile_seccomp(bad, dir_);
   ASSERT_FALSE(f);
   EXPECT_EQ(f.error().what(), "linux.seccomp.listenerMetadata: set without listenerPath");
 }
@@ -116,8 +113,7 @@ TEST_F(SeccompCache, SymlinkedDirectoryIsNotFollowed) {
 }
 
 TEST_F(SeccompCache, EmptyDirDisables) {
-  set_seccomp_cache_dir("");
-  EXPECT_FALSE(hit(profile(42)));
-  EXPECT_FALSE(hit(profile(42)));
+  EXPECT_FALSE(hit(profile(42), false));
+  EXPECT_FALSE(hit(profile(42), false));
   EXPECT_FALSE(fs::exists(dir_));
 }
