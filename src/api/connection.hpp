@@ -1,0 +1,18 @@
+// Serving one accepted connection (internal to the server; Beast stays in connection.cpp).
+#pragma once
+#include <string>
+
+#include "api/router.hpp"
+#include "api/server.hpp"
+
+namespace berth::api {
+
+// Reads requests from fd and answers them until the client closes, a response ends the
+// connection, or the handler hijacks it. Does not close fd (the server does).
+void serve_connection(int fd, const Router& router, const ServerOptions& opts);
+
+// Percent-decoding and query splitting as Go's net/url does them ('+' is a space in queries).
+std::string url_decode(std::string_view s, bool plus_is_space);
+void parse_target(std::string_view target, std::string& path, std::multimap<std::string, std::string>& query);
+
+}  // namespace berth::api
