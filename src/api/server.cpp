@@ -44,7 +44,7 @@ Result<HostAddress> parse_host(std::string_view spec) {
     if (a.host.empty()) a.host = "127.0.0.1";
     auto ps = hp.substr(colon + 1);
     auto [p, ec] = std::from_chars(ps.data(), ps.data() + ps.size(), a.port);
-    if (ec != std::errc() || p != ps.data() + ps.size() || a.port <= 0 || a.port > 65535)
+    if (ec != std::errc() || p != ps.data() + ps.size() || a.port < 0 || a.port > 65535)
       return fail(ErrorKind::Invalid, "invalid host " + s + ": bad port \"" + ps + "\"");
   } else {
     return fail(ErrorKind::Invalid, "invalid host " + s + ": use unix:///path or tcp://ADDR:PORT");

@@ -53,7 +53,7 @@ struct HostAddress {
   enum class Kind { Unix, Tcp } kind;
   std::string path;  // unix
   std::string host;  // tcp
-  int port = 0;
+  int port = 0;      // 0: any free port
 };
 Result<HostAddress> parse_host(std::string_view spec);
 

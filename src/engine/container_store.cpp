@@ -197,7 +197,7 @@ Result<> ContainerStore::rename(const std::string& id, const std::string& new_na
 Result<> ContainerStore::remove(const std::string& id) {
   std::lock_guard lk(db_->mu);
   Query q(db_->db, "DELETE FROM containers WHERE id=?1");
-  if (!q.ok() || q.step() != SQLITE_DONE) return fail(db_->err("remove container"));
+  if (!q.ok() || q.text(1, id).step() != SQLITE_DONE) return fail(db_->err("remove container"));
   if (sqlite3_changes(db_->db) == 0) return fail(ErrorKind::NotFound, "No such container: " + id);
   return {};
 }

@@ -41,8 +41,9 @@ bool event_matches(const Filters& f, const Event& e) {
   if (f.has("image")) {
     // Image events name the image in the actor; container events in the "image" attribute.
     std::string name = e.type == "image" ? attr("name") : attr("image");
-    std::string bare = name.substr(0, name.rfind(':') == std::string::npos || name.rfind(':') < name.rfind('/')
-                                          ? name.size() : name.rfind(':'));
+    auto colon = name.rfind(':'), slash = name.rfind('/');
+    bool tagged = colon != std::string::npos && (slash == std::string::npos || colon > slash);
+    std::string bare = tagged ? name.substr(0, colon) : name;
     if (!any_of("image", {e.actor_id, name, bare})) return false;
   }
   if (f.has("network") && (e.type != "network" || !any_of("network", {e.actor_id, attr("name")}))) return false;
