@@ -1,0 +1,110 @@
+// berthd as a process: two side by side, clean shutdown, --validate, and start-up refusals.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/stat.h>
+
+#include "api/berthd_fixture.hpp"
+#include "api/busybox_archive.hpp"
+
+using namespace berth::api::test;
+using berth::test::run;
+
+TEST(Berthd, TwoInstancesSideBySide) {
+  ASSERT_FALSE(busybox_archive().empty());
+  Berthd a, b;
+  ASSERT_TRUE(a.ready()) << a.log();
+  ASSERT_TRUE(b.ready()) << b.log();
+  ASSERT_EQ(a.docker({"load", "-i", busybox_archive()}).status, 0);
+  EXPECT_EQ(a.docker({"images", "-q"}).out.size(), 13u);
+  EXPECT_EQ(b.docker({"images", "-q"}).out, "");
+  EXPECT_NE(a.docker({"info", "--format", "{{.DockerRootDir}}"}).out,
+            b.docker({"info", "--format", "{{.DockerRootDir}}"}).out);
+}
+
+TEST(Berthd, SigtermRemovesSocketAndPidfile) {
+  Berthd d;
+  ASSERT_TRUE(d.ready()) << d.log();
+  struct stat st{};
+  ASSERT_EQ(stat(d.socket_path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+  ASSERT_TRUE(berth::test::have_program("cat"));
+  EXPECT_FALSE(berth::test::read_text(d.path("berthd.pid")).empty());
+  EXPECT_EQ(d.stop(), 0) << d.log();
+  EXPECT_NE(access(d.socket_path().c_str(), F_OK), 0);
+  EXPECT_NE(access(d.path("berthd.pid").c_str(), F_OK), 0);
+}
+
+TEST(Berthd, SecondDaemonOnSameRootIsRefused) {
+  Berthd d;
+  ASSERT_TRUE(d.ready()) << d.log();
+  auto r = run({berth::test::bin("berthd"), "--data-root", d.path("data"), "--exec-root", d.path("exec2"), "-H",
+                "unix://" + d.path("other.sock"), "--pidfile", d.path("other.pid")},
+               "", std::chrono::seconds(20));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("is in use by another berthd"), std::string::npos) << r.err;
+  EXPECT_TRUE(d.connectable());  // the first one is untouched
+  EXPECT_NE(access(d.path("other.sock").c_str(), F_OK), 0);
+}
+
+TEST(Berthd, ValidateChecksDaemonJson) {
+  berth::test::TempDir dir("berth-validate");
+  auto validate = [&](const std::string& json, std::vector<std::string> extra = {}) {
+    berth::test::write_text(dir / "daemon.json", json);
+    std::vector<std::string> argv = {berth::test::bin("berthd"), "--validate", "--config-file", dir / "daemon.json"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run(argv);
+  };
+  auto ok = validate(R"({"debug": true, "storage-driver": "overlay2", "log-opts": {"max-size": "10m"}})");
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  EXPECT_EQ(ok.out, "configuration OK\n");
+  auto unknown = validate(R"({"no-such-key": 1})");
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_NE(unknown.err.find("no-such-key: unknown configuration key"), std::string::npos) << unknown.err;
+  auto type = validate(R"({"debug": "yes"})");
+  EXPECT_EQ(type.status, 1);
+  EXPECT_NE(type.err.find("debug: expected a boolean"), std::string::npos) << type.err;
+  auto driver = validate(R"({"storage-driver": "devicemapper"})");
+  EXPECT_EQ(driver.status, 1);
+  EXPECT_NE(driver.err.find("storage driver \"devicemapper\" is not supported"), std::string::npos) << driver.err;
+  auto both = validate(R"({"debug": true})", {"--debug"});
+  EXPECT_EQ(both.status, 1);
+  EXPECT_NE(both.err.find("specified both as a flag and in the configuration file: debug"), std::string::npos)
+      << both.err;
+  auto host = validate(R"({"hosts": ["ftp://x"]})");
+  EXPECT_EQ(host.status, 1);
+  EXPECT_NE(host.err.find("invalid host ftp://x"), std::string::npos) << host.err;
+  auto missing = run({berth::test::bin("berthd"), "--validate", "--config-file", dir / "absent.json"});
+  EXPECT_EQ(missing.status, 1);
+}
+
+TEST(Berthd, PlainTcpOnlyOnLoopback) {
+  berth::test::TempDir dir("berth-tcp");
+  auto r = run({berth::test::bin("berthd"), "--data-root", dir / "data", "--exec-root", dir / "exec", "-H",
+                "tcp://0.0.0.0:23750"},
+               "", std::chrono::seconds(20));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("plain TCP is only served on loopback addresses"), std::string::npos) << r.err;
+  EXPECT_NE(access((dir / "exec/berthd.pid").c_str(), F_OK), 0);  // nothing left behind
+}
+
+TEST(Berthd, LoopbackTcpServesTheDockerClient) {
+  int port = 0;
+  {
+    // A free port: bind to 0 and read it back.
+    berth::UniqueFd s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+  }
+  std::string tcp = "tcp://127.0.0.1:" + std::to_string(port);
+  Berthd d({"-H", tcp});
+  ASSERT_TRUE(d.ready()) << d.log();
+  ASSERT_TRUE(berth::test::wait_until(
+      [&] { return run({kDocker28, "-H", tcp, "version", "--format", "{{.Server.APIVersion}}"}).status == 0; },
+      std::chrono::seconds(10)));
+  EXPECT_EQ(run({kDocker28, "-H", tcp, "version", "--format", "{{.Server.APIVersion}}"}).out, "1.50\n");
+}
