@@ -108,3 +108,16 @@ TEST(Berthd, LoopbackTcpServesTheDockerClient) {
       std::chrono::seconds(10)));
   EXPECT_EQ(run({kDocker28, "-H", tcp, "version", "--format", "{{.Server.APIVersion}}"}).out, "1.50\n");
 }
+
+TEST(Berthd, PingHeadersAsDockerd) {
+  Berthd d;
+  ASSERT_TRUE(d.ready()) << d.log();
+  for (const char* method : {"GET", "HEAD"}) {
+    auto r = raw_request(d.socket_path(), method, "/_ping");
+    EXPECT_EQ(r.status, 200) << method;
+    for (const char* h : {"Api-Version: 1.50", "Docker-Experimental: false", "Ostype: linux", "Builder-Version: 1",
+                          "Cache-Control: no-cache, no-store, must-revalidate", "Pragma: no-cache"})
+      EXPECT_NE(r.head.find(h), std::string::npos) << method << " " << h << "\n" << r.head;
+    EXPECT_EQ(r.body, std::string(method) == "GET" ? "OK" : "");
+  }
+}

@@ -192,3 +192,13 @@ TEST_P(DockerCli, EventsSeeTagAndDelete) {
 
 INSTANTIATE_TEST_SUITE_P(Clients, DockerCli, ::testing::Values(kDocker28, kDocker20),
                          [](const auto& info) { return info.param == kDocker28 ? "docker28" : "docker20"; });
+
+TEST_P(DockerCli, SystemDf) {
+  load_busybox();
+  ASSERT_EQ(docker({"tag", "busybox", "again:1"}).status, 0);
+  auto df = docker({"system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Active}}"});
+  ASSERT_EQ(df.status, 0) << df.err;
+  EXPECT_EQ(lines(df.out).at(0), "Images 1 0") << df.out;
+  auto v = docker({"system", "df", "-v", "--format", "{{range .Images}}{{.Repository}} {{end}}"});
+  ASSERT_EQ(v.status, 0) << v.err;
+}

@@ -81,3 +81,39 @@ TEST_F(ApiRegistry, PythonDockerPulls) {
   EXPECT_EQ(r.out.substr(0, nl), id);
   EXPECT_NE(r.out.find("1.50\n1\n"), std::string::npos) << r.out;
 }
+
+TEST(ApiRegistryAuth, LoginThenAuthenticatedPushAndPull) {
+  ASSERT_FALSE(busybox_archive().empty());
+  berth::test::TempDir dir("berth-api-auth");
+  auto pw = berth::test::run({"htpasswd", "-Bbn", "alice", "secret"});
+  ASSERT_EQ(pw.status, 0) << pw.err;
+  berth::test::write_text(dir / "htpasswd", pw.out);
+  berth::image::test::Registry reg(dir / "registry",
+                                   "  htpasswd:\n    realm: basic-realm\n    path: " + (dir / "htpasswd") + "\n");
+  ASSERT_TRUE(reg.ready()) << reg.log();
+  Berthd d;
+  ASSERT_TRUE(d.ready()) << d.log();
+  ASSERT_EQ(d.docker({"load", "-i", busybox_archive()}).status, 0);
+  std::string ref = reg.host() + "/private/busybox:1";
+  ASSERT_EQ(d.docker({"tag", "busybox", ref}).status, 0);
+
+  // Without credentials the registry refuses, and the daemon says so.
+  auto anon = d.docker({"push", ref});
+  EXPECT_EQ(anon.status, 1);
+  EXPECT_NE(anon.err.find("authentication required"), std::string::npos) << anon.err;
+
+  auto wrong = d.docker({"login", "-u", "alice", "--password-stdin", reg.host()}, kDocker28, "wrong\n");
+  EXPECT_EQ(wrong.status, 1);
+  EXPECT_NE(wrong.err.find("Error response from daemon"), std::string::npos) << wrong.err;
+  auto login = d.docker({"login", "-u", "alice", "--password-stdin", reg.host()}, kDocker28, "secret\n");
+  ASSERT_EQ(login.status, 0) << login.err;
+  EXPECT_NE(login.out.find("Login Succeeded"), std::string::npos);
+
+  // The client now sends X-Registry-Auth; push and pull go through.
+  auto push = d.docker({"push", ref});
+  ASSERT_EQ(push.status, 0) << push.out << push.err;
+  ASSERT_EQ(d.docker({"rmi", ref}).status, 0);
+  auto pull = d.docker({"pull", ref});
+  ASSERT_EQ(pull.status, 0) << pull.out << pull.err;
+  EXPECT_NE(pull.out.find("Status: Downloaded newer image for " + ref), std::string::npos) << pull.out;
+}
