@@ -7,11 +7,13 @@
 
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <exception>
 #include <limits>
+#include <type_traits>
 
 #include "api/api_version.hpp"
 #include "api/response.hpp"
@@ -65,11 +67,13 @@ void parse_target(std::string_view target, std::string& path, std::multimap<std:
 
 namespace {
 
-// One request on the connection: the Exchange that handlers see.
+// One request on the connection: the Exchange that handlers see. Stream is the plain socket
+// or a TLS stream over it; fd is the socket underneath either.
+template <class Stream>
 class Conn final : public Exchange {
  public:
-  Conn(Socket& sock, beast::flat_buffer& buf, Parser& parser, const ServerOptions& opts)
-      : sock_(sock), buf_(buf), parser_(parser), opts_(opts) {
+  Conn(Stream& sock, int fd, beast::flat_buffer& buf, Parser& parser, const ServerOptions& opts)
+      : sock_(sock), fd_(fd), buf_(buf), parser_(parser), opts_(opts) {
     keep_alive_ = parser_.get().keep_alive();
   }
 
@@ -171,7 +175,7 @@ class Conn final : public Exchange {
   }
 
   WaitResult wait(int fd, int timeout_ms) override {
-    pollfd p[2] = {{sock_.native_handle(), POLLRDHUP, 0}, {fd, POLLIN, 0}};
+    pollfd p[2] = {{fd_, POLLRDHUP, 0}, {fd, POLLIN, 0}};
     int r = poll(p, fd >= 0 ? 2 : 1, timeout_ms);
     if (r == 0) return WaitResult::Timeout;
     if (r < 0) return errno == EINTR ? WaitResult::Timeout : WaitResult::ClientGone;
@@ -181,6 +185,9 @@ class Conn final : public Exchange {
 
   Result<Hijacked> hijack(std::string_view content_type) override {
     if (responded_) return fail(ErrorKind::Internal, "response already sent");
+    // The raw stream is handed over as a file descriptor; over TLS the bytes would need a relay.
+    if constexpr (!std::is_same_v<Stream, Socket>)
+      return fail(ErrorKind::Unavailable, "connection upgrade over TLS is not supported yet");
     responded_ = hijacked_ = true;
     std::string head;
     if (!req_.header("upgrade").empty())
@@ -193,7 +200,7 @@ class Conn final : public Exchange {
     asio::write(sock_, asio::buffer(head), ec);
     BERTH_CHECK(check(ec, "hijack"), "");
     Hijacked h;
-    int fd = fcntl(sock_.native_handle(), F_DUPFD_CLOEXEC, 0);
+    int fd = fcntl(fd_, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) return fail_sys("hijack: dup");
     h.fd = UniqueFd(fd);
     // The raw stream has no idle limit: an attached shell may sit quiet for hours.
@@ -228,7 +235,8 @@ class Conn final : public Exchange {
     }
   }
 
-  Socket& sock_;
+  Stream& sock_;
+  int fd_;
   beast::flat_buffer& buf_;
   Parser& parser_;
   const ServerOptions& opts_;
@@ -253,7 +261,8 @@ void fill_request(Request& req, const Parser& parser) {
   req.api_version = vp.version;
 }
 
-void dispatch(Conn& c, const Router& router) {
+template <class Stream>
+void dispatch(Conn<Stream>& c, const Router& router) {
   Request& req = c.request();
   auto served = negotiate_version(req.api_version);
   if (!served) {
@@ -286,10 +295,68 @@ void dispatch(Conn& c, const Router& router) {
   }
 }
 
+// Requests on one connection until it closes, a response ends it, or a handler hijacks it.
+template <class Stream>
+void serve_requests(Stream& stream, int fd, const Router& router, const ServerOptions& opts) {
+  beast::flat_buffer buf;
+  while (true) {
+    Parser parser;
+    parser.header_limit(static_cast<std::uint32_t>(opts.header_limit));
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());  // handlers set their own limits
+    beast::error_code ec;
+    http::read_header(stream, buf, parser, ec);
+    if (ec == http::error::header_limit) {
+      std::string r = "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: application/json\r\n"
+                      "Connection: close\r\nContent-Length: ";
+      std::string body = error_body("request headers exceed the limit of " + std::to_string(opts.header_limit) + " bytes");
+      r += std::to_string(body.size()) + "\r\n\r\n" + body;
+      asio::write(stream, asio::buffer(r), ec);
+      return;
+    }
+    if (ec) return;  // closed, timed out, or not HTTP
+    Conn<Stream> c(stream, fd, buf, parser, opts);
+    fill_request(c.request(), parser);
+    dispatch(c, router);
+    if (c.hijacked() || c.aborted()) return;
+    if (c.streaming_open() && !c.finish_stream()) return;
+    if (!c.responded() || !c.keep_alive()) return;
+  }
+}
+
 }  // namespace
 
-void serve_connection(int fd, const Router& router, const ServerOptions& opts) {
-  // Idle connections (and clients that stall mid-request) are dropped after the timeout.
+struct TlsContext {
+  asio::ssl::context ctx{asio::ssl::context::tls_server};
+};
+
+Result<std::shared_ptr<TlsContext>> make_tls_context(const TlsOptions& tls) {
+  auto t = std::make_shared<TlsContext>();
+  beast::error_code ec;
+  t->ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1,
+                     ec);
+  auto check = [&](const std::string& what) -> Result<> {
+    if (ec) return fail(ErrorKind::Invalid, "TLS: " + what + ": " + ec.message());
+    return {};
+  };
+  if (tls.cert.empty() || tls.key.empty()) return fail(ErrorKind::Invalid, "TLS: --tlscert and --tlskey are required");
+  t->ctx.use_certificate_chain_file(tls.cert, ec);
+  BERTH_CHECK(check("certificate " + tls.cert), "");
+  t->ctx.use_private_key_file(tls.key, asio::ssl::context::pem, ec);
+  BERTH_CHECK(check("key " + tls.key), "");
+  if (tls.verify) {
+    // Mutual TLS: only clients holding a certificate signed by the CA get in.
+    if (tls.ca.empty()) return fail(ErrorKind::Invalid, "TLS: --tlsverify needs --tlscacert");
+    t->ctx.load_verify_file(tls.ca, ec);
+    BERTH_CHECK(check("CA " + tls.ca), "");
+    t->ctx.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert, ec);
+    BERTH_CHECK(check("verify mode"), "");
+  }
+  return t;
+}
+
+void serve_connection(int fd, const Router& router, const ServerOptions& opts, TlsContext* tls) {
+  // Idle connections (and clients that stall mid-request or mid-handshake) are dropped.
   timeval tv{opts.idle_timeout_s, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -300,29 +367,16 @@ void serve_connection(int fd, const Router& router, const ServerOptions& opts) {
     socklen_t len = sizeof ss;
     getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
     Socket sock(ioc, asio::generic::stream_protocol(ss.ss_family, 0), own);
-    beast::flat_buffer buf;
-    while (true) {
-      Parser parser;
-      parser.header_limit(static_cast<std::uint32_t>(opts.header_limit));
-      parser.body_limit(std::numeric_limits<std::uint64_t>::max());  // handlers set their own limits
-      beast::error_code ec;
-      http::read_header(sock, buf, parser, ec);
-      if (ec == http::error::header_limit) {
-        std::string r = "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: application/json\r\n"
-                        "Connection: close\r\nContent-Length: ";
-        std::string body = error_body("request headers exceed the limit of " + std::to_string(opts.header_limit) + " bytes");
-        r += std::to_string(body.size()) + "\r\n\r\n" + body;
-        asio::write(sock, asio::buffer(r), ec);
-        return;
-      }
-      if (ec) return;  // closed, timed out, or not HTTP
-      Conn c(sock, buf, parser, opts);
-      fill_request(c.request(), parser);
-      dispatch(c, router);
-      if (c.hijacked() || c.aborted()) return;
-      if (c.streaming_open() && !c.finish_stream()) return;
-      if (!c.responded() || !c.keep_alive()) return;
+    if (!tls) return serve_requests(sock, fd, router, opts);
+    asio::ssl::stream<Socket&> stream(sock, tls->ctx);
+    beast::error_code ec;
+    stream.handshake(asio::ssl::stream_base::server, ec);
+    if (ec) {
+      log::debug("TLS handshake: " + ec.message());
+      return;
     }
+    serve_requests(stream, fd, router, opts);
+    stream.shutdown(ec);
   } catch (const std::exception& e) {
     log::warn(std::string("connection: ") + e.what());
   }

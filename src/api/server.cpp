@@ -59,6 +59,7 @@ struct Listener {
   UniqueFd fd;
   std::string address;  // as bound
   std::string unix_path;
+  bool tls = false;
 };
 
 Result<Listener> listen_unix(const std::string& path, const std::string& group) {
@@ -97,7 +98,7 @@ Result<Listener> listen_unix(const std::string& path, const std::string& group) 
     unlink(path.c_str());
     return fail(e);
   }
-  return Listener{std::move(fd), "unix://" + path, path};
+  return Listener{std::move(fd), "unix://" + path, path, false};
 }
 
 bool is_loopback(const sockaddr_storage& ss) {
@@ -127,11 +128,9 @@ Result<Listener> listen_tcp(const HostAddress& h, const TlsOptions& tls) {
   } else {
     return fail(ErrorKind::Invalid, "listen on " + spec + ": an IP address is required (no name lookup)");
   }
-  if (tls.verify || !tls.cert.empty())
-    return fail(ErrorKind::Invalid, "listen on " + spec + ": TLS (--tlsverify, --tlscert) is not supported yet");
-  if (!is_loopback(ss))
+  if (!tls.enabled && !is_loopback(ss))
     return fail(ErrorKind::Invalid, "listen on " + spec +
-                                        ": plain TCP is only served on loopback addresses (TLS is not supported yet)");
+                                        ": plain TCP is only served on loopback addresses; use --tlsverify");
   UniqueFd fd(socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return fail_sys("socket");
   int one = 1;
@@ -140,7 +139,7 @@ Result<Listener> listen_tcp(const HostAddress& h, const TlsOptions& tls) {
   if (listen(fd.get(), 128) != 0) return fail_sys("listen on " + spec);
   getsockname(fd.get(), reinterpret_cast<sockaddr*>(&ss), &len);
   int port = ntohs(ss.ss_family == AF_INET ? a4->sin_port : a6->sin6_port);
-  return Listener{std::move(fd), "tcp://" + h.host + ":" + std::to_string(port), ""};
+  return Listener{std::move(fd), "tcp://" + h.host + ":" + std::to_string(port), "", tls.enabled};
 }
 
 }  // namespace
@@ -153,6 +152,7 @@ struct Shared {
   std::condition_variable idle;
   std::set<int> live;  // fds of connections being served
   bool stopping = false;
+  std::shared_ptr<TlsContext> tls;  // for the TCP listeners when TLS is on
 };
 
 struct Server::Impl {
@@ -162,10 +162,10 @@ struct Server::Impl {
   std::thread acceptor;
 
   void accept_loop();
-  void accept_one(int lfd);
+  void accept_one(int lfd, bool tls);
 };
 
-void Server::Impl::accept_one(int lfd) {
+void Server::Impl::accept_one(int lfd, bool tls) {
   int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
   if (fd < 0) return;
   auto sh = shared;
@@ -181,8 +181,8 @@ void Server::Impl::accept_one(int lfd) {
     }
     sh->live.insert(fd);
   }
-  std::thread([sh, fd] {
-    serve_connection(fd, sh->router, sh->opts);
+  std::thread([sh, fd, tls] {
+    serve_connection(fd, sh->router, sh->opts, tls ? sh->tls.get() : nullptr);
     std::lock_guard lk(sh->mu);
     sh->live.erase(fd);
     close(fd);
@@ -198,7 +198,7 @@ void Server::Impl::accept_loop() {
     if (poll(fds.data(), fds.size(), -1) < 0) continue;
     if (fds.back().revents) return;
     for (size_t i = 0; i + 1 < fds.size(); ++i)
-      if (fds[i].revents & POLLIN) accept_one(fds[i].fd);
+      if (fds[i].revents & POLLIN) accept_one(fds[i].fd, listeners[i].tls);
   }
 }
 
@@ -209,6 +209,8 @@ Server::~Server() { stop(); }
 Result<std::unique_ptr<Server>> Server::listen(Router router, ServerOptions opts) {
   auto impl = std::make_unique<Impl>();
   if (opts.hosts.empty()) return fail(ErrorKind::Invalid, "no host to listen on");
+  std::shared_ptr<TlsContext> tls;
+  if (opts.tls.enabled) tls = BERTH_TRY(make_tls_context(opts.tls), "");
   for (const auto& h : opts.hosts) {
     auto addr = parse_host(h);
     Result<Listener> l = addr ? (addr->kind == HostAddress::Kind::Unix ? listen_unix(addr->path, opts.socket_group)
@@ -225,6 +227,7 @@ Result<std::unique_ptr<Server>> Server::listen(Router router, ServerOptions opts
   impl->shared = std::make_shared<Shared>();
   impl->shared->router = std::move(router);
   impl->shared->opts = std::move(opts);
+  impl->shared->tls = std::move(tls);
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

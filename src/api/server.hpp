@@ -1,5 +1,5 @@
-// The HTTP/1.1 server of the Engine API: unix sockets (and plain TCP on loopback when asked
-// for), one thread per connection. Why threads and not an async loop: most handlers block for
+// The HTTP/1.1 server of the Engine API: unix sockets, and TCP with TLS (plain TCP only on
+// loopback), one thread per connection. Why threads and not an async loop: most handlers block for
 // long stretches by nature (a pull, a load from the request body, an events stream, a hijacked
 // attach), and written synchronously each is a straight-line function; a slow or vanished
 // client holds only its own thread, never the others. Connections are capped, idle ones time
@@ -14,8 +14,11 @@
 
 namespace berth::api {
 
+// TLS for TCP listeners (unix sockets stay plain): --tls serves TLS, --tlsverify also requires
+// a client certificate signed by --tlscacert (mutual TLS, as dockerd).
 struct TlsOptions {
-  bool verify = false;  // --tlsverify
+  bool enabled = false;  // --tls or --tlsverify
+  bool verify = false;   // --tlsverify
   std::string ca, cert, key;
 };
 

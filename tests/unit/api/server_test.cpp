@@ -292,10 +292,15 @@ TEST(Server, TcpOnlyOnLoopbackWithoutTls) {
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message.find("only served on loopback"), std::string::npos) << s.error().message;
   o.hosts = {"tcp://127.0.0.1:0"};
-  o.tls.verify = true;
+  o.tls.enabled = o.tls.verify = true;
   s = Server::listen(test_router(), o);
   ASSERT_FALSE(s);
-  EXPECT_NE(s.error().message.find("not supported yet"), std::string::npos);
+  EXPECT_NE(s.error().message.find("--tlscert and --tlskey are required"), std::string::npos) << s.error().message;
+  o.tls.cert = "/nonexistent/cert.pem";
+  o.tls.key = "/nonexistent/key.pem";
+  s = Server::listen(test_router(), o);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("TLS: certificate /nonexistent/cert.pem"), std::string::npos) << s.error().message;
   o.tls = {};
   s = Server::listen(test_router(), o);
   ASSERT_TRUE(s) << s.error().what();

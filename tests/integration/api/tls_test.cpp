@@ -1,0 +1,86 @@
+// Mutual TLS on TCP: the docker client with --tlsverify and a client certificate from the CA
+// gets in; without a certificate, or with plain HTTP, it does not.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+
+#include "api/berthd_fixture.hpp"
+
+using namespace berth::api::test;
+using berth::test::run;
+using berth::test::sh;
+
+namespace {
+
+int free_port() {
+  berth::UniqueFd s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len);
+  return ntohs(a.sin_port);
+}
+
+// A CA, a server certificate for 127.0.0.1 and a client certificate, as docker's TLS guide makes them.
+bool make_certs(const std::string& d) {
+  std::string script = "set -e; cd " + d +
+                       "\n"
+                       "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca -keyout ca-key.pem -out ca.pem\n"
+                       "openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server-key.pem -out server.csr\n"
+                       "printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n' > server.ext\n"
+                       "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 1 "
+                       "-extfile server.ext -out server.pem\n"
+                       "openssl req -newkey rsa:2048 -nodes -subj /CN=client -keyout key.pem -out client.csr\n"
+                       "printf 'extendedKeyUsage=clientAuth\\n' > client.ext\n"
+                       "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 1 "
+                       "-extfile client.ext -out cert.pem\n";
+  auto r = sh(script);
+  if (r.status != 0) ADD_FAILURE() << r.err;
+  return r.status == 0;
+}
+
+}  // namespace
+
+TEST(Tls, MutualTlsWithTheDockerClient) {
+  berth::test::TempDir certs("berth-tls");
+  ASSERT_TRUE(make_certs(certs.path()));
+  std::string tcp = "tcp://127.0.0.1:" + std::to_string(free_port());
+  Berthd d({"-H", tcp, "--tlsverify", "--tlscacert", certs / "ca.pem", "--tlscert", certs / "server.pem", "--tlskey",
+            certs / "server-key.pem"});
+  ASSERT_TRUE(d.ready()) << d.log();
+  auto docker_tls = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = {kDocker28, "-H", tcp};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.insert(argv.end(), {"version", "--format", "{{.Server.APIVersion}}"});
+    return run(argv, "", std::chrono::seconds(30));
+  };
+  ASSERT_TRUE(berth::test::wait_until(
+      [&] {
+        return docker_tls({"--tlsverify", "--tlscacert", certs / "ca.pem", "--tlscert", certs / "cert.pem", "--tlskey",
+                           certs / "key.pem"})
+                   .status == 0;
+      },
+      std::chrono::seconds(10)));
+  auto ok = docker_tls({"--tlsverify", "--tlscacert", certs / "ca.pem", "--tlscert", certs / "cert.pem", "--tlskey",
+                        certs / "key.pem"});
+  EXPECT_EQ(ok.out, "1.50\n") << ok.err;
+  // A client without a certificate is refused during the handshake.
+  auto anon = docker_tls({"--tlsverify", "--tlscacert", certs / "ca.pem"});
+  EXPECT_NE(anon.status, 0) << anon.out;
+  // Plain HTTP to the TLS port gets nothing.
+  auto plain = docker_tls({});
+  EXPECT_NE(plain.status, 0) << plain.out;
+  // The unix socket stays plain and works alongside.
+  EXPECT_EQ(d.docker({"version", "--format", "{{.Server.APIVersion}}"}).out, "1.50\n");
+}
+
+TEST(Tls, NonLoopbackNeedsTls) {
+  berth::test::TempDir dir("berth-tls-refuse");
+  auto r = run({berth::test::bin("berthd"), "--data-root", dir / "data", "--exec-root", dir / "exec", "-H",
+                "tcp://0.0.0.0:" + std::to_string(free_port()), "--tlsverify", "--tlscacert", dir / "missing-ca.pem",
+                "--tlscert", dir / "missing.pem", "--tlskey", dir / "missing-key.pem"},
+               "", std::chrono::seconds(20));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("TLS: certificate"), std::string::npos) << r.err;
+}
