@@ -65,7 +65,6 @@ int serve(const engine::DaemonConfig& config, bool group_given) {
   std::string addrs;
   for (auto& a : (*server)->addresses()) addrs += " " + a;
   log::info("API listen on" + addrs);
-  (*daemon)->events().publish({"daemon", "start", (*daemon)->id(), {{"name", (*daemon)->host().hostname}}});
 
   int sig = 0;
   sigwait(&stop, &sig);

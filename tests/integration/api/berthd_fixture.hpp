@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,13 @@ class Berthd {
   }
 
   bool ready() const { return ready_; }
+  pid_t pid() const { return pid_; }
+  // Open file descriptors of the daemon (sockets, database, store): what a leak would grow.
+  int fd_count() const {
+    int n = 0;
+    for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/fd")) ++n;
+    return n;
+  }
   bool connectable() const {
     UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_un sa{};

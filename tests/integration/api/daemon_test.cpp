@@ -1,6 +1,8 @@
 // berthd as a process: two side by side, clean shutdown, --validate, and start-up refusals.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 
 #include "api/berthd_fixture.hpp"
@@ -120,4 +122,34 @@ TEST(Berthd, PingHeadersAsDockerd) {
       EXPECT_NE(r.head.find(h), std::string::npos) << method << " " << h << "\n" << r.head;
     EXPECT_EQ(r.body, std::string(method) == "GET" ? "OK" : "");
   }
+}
+
+TEST(Berthd, VanishedAndStalledClientsLeakNothing) {
+  Berthd d;
+  ASSERT_TRUE(d.ready()) << d.log();
+  ASSERT_EQ(d.docker({"version"}).status, 0);  // everything opened lazily is open now
+  ASSERT_TRUE(berth::test::wait_until([&] { return d.fd_count() > 0; }, std::chrono::seconds(5)));
+  int baseline = d.fd_count();
+  {
+    // Clients that go away mid-stream, mid-request, or after half a header.
+    std::vector<berth::UniqueFd> clients;
+    for (int i = 0; i < 20; ++i) {
+      berth::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      sockaddr_un sa{};
+      sa.sun_family = AF_UNIX;
+      std::strncpy(sa.sun_path, d.socket_path().c_str(), sizeof sa.sun_path - 1);
+      ASSERT_EQ(connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+      std::string req = i % 3 == 0   ? "GET /v1.50/events HTTP/1.1\r\nHost: x\r\n\r\n"
+                        : i % 3 == 1 ? "POST /v1.50/images/load HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nab"
+                                     : "GET /_ping HTTP/1.1\r\nHo";
+      ASSERT_GT(send(fd.get(), req.data(), req.size(), MSG_NOSIGNAL), 0);
+      clients.push_back(std::move(fd));
+    }
+    // While they hang, others are served.
+    auto v = d.docker({"version", "--format", "{{.Server.APIVersion}}"});
+    EXPECT_EQ(v.out, "1.50\n") << v.err;
+  }  // all 20 vanish here
+  bool back = berth::test::wait_until([&] { return d.fd_count() <= baseline; }, std::chrono::seconds(10));
+  EXPECT_TRUE(back) << "berthd holds " << d.fd_count() << " fds, " << baseline << " before";
+  EXPECT_EQ(d.docker({"images", "-q"}).status, 0);
 }
