@@ -122,6 +122,14 @@ TEST_F(BerthCli, PushAndPullThroughRegistry) {
   EXPECT_NE(pull.out.find("Pull complete"), std::string::npos) << pull.out;
   EXPECT_NE(pull.out.find("Status: Downloaded newer image for " + ref), std::string::npos) << pull.out;
   EXPECT_TRUE(pull.out.ends_with(ref + "\n")) << pull.out;
+  // On a terminal each layer's line is redrawn in place (cursor movement), not repeated.
+  ASSERT_EQ(berth({"rmi", ref}).status, 0);
+  auto tty = run({"script", "-qec",
+                  "env BERTH_HOST=" + d.host() + " " + berth::test::bin("berth") + " pull " + ref, "/dev/null"},
+                 "", std::chrono::seconds(120));
+  ASSERT_EQ(tty.status, 0) << tty.out << tty.err;
+  EXPECT_NE(tty.out.find("\033["), std::string::npos) << tty.out;
+  EXPECT_NE(tty.out.find("Pull complete"), std::string::npos) << tty.out;
   auto missing = berth({"pull", reg.host() + "/cli/busybox:nope"});
   EXPECT_EQ(missing.status, 1);
   EXPECT_NE(missing.err.find("Error response from daemon:"), std::string::npos) << missing.err;
