@@ -55,6 +55,7 @@ int serve(const engine::DaemonConfig& config, bool group_given) {
   api::ServerOptions opts;
   opts.hosts = config.effective_hosts();
   opts.socket_group = config.group;
+  opts.server_header = std::string("berth/") + api::kEngineVersion + " (linux)";
   opts.tls = {config.tls || config.tlsverify, config.tlsverify, config.tlscacert, config.tlscert, config.tlskey};
   auto server = api::Server::listen(api::make_router(**daemon), opts);
   if (!server) {

@@ -29,7 +29,7 @@ struct ServerOptions {
   size_t header_limit = 64 * 1024;
   size_t max_connections = 512;
   int idle_timeout_s = 300;        // no request (or body byte) for this long closes the connection
-  std::string server_header = "Docker/28.0.0 (linux)";
+  std::string server_header = "berth (linux)";  // clients read the OS from the parentheses
 };
 
 class Server {

@@ -29,9 +29,18 @@ TEST(Berthd, SigtermRemovesSocketAndPidfile) {
   struct stat st{};
   ASSERT_EQ(stat(d.socket_path().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0660u);
-  ASSERT_TRUE(berth::test::have_program("cat"));
-  EXPECT_FALSE(berth::test::read_text(d.path("berthd.pid")).empty());
+  EXPECT_EQ(berth::test::read_text(d.path("berthd.pid")), std::to_string(d.pid()) + "\n");
+  // A client streaming events does not hold the shutdown up.
+  ASSERT_EQ(d.docker({"version"}).status, 0);
+  int baseline = d.fd_count();
+  auto bg = berth::test::sh(kDocker28 + " -H " + d.host() + " events > /dev/null 2>&1 & echo $!");
+  pid_t events = std::stoi(bg.out);
+  // Its connection is open in the daemon once the daemon holds one more fd.
+  ASSERT_TRUE(berth::test::wait_until([&] { return d.fd_count() > baseline; }, std::chrono::seconds(10)));
+  auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(d.stop(), 0) << d.log();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  kill(events, SIGKILL);
   EXPECT_NE(access(d.socket_path().c_str(), F_OK), 0);
   EXPECT_NE(access(d.path("berthd.pid").c_str(), F_OK), 0);
 }

@@ -92,6 +92,10 @@ TEST_P(DockerCli, LoadListTagInspectHistoryRemove) {
   EXPECT_NE(lines(dig.out).at(0).find("DIGEST"), std::string::npos);
   auto dangling = docker({"images", "-q", "--filter", "dangling=true"});
   EXPECT_EQ(dangling.out, "");
+  auto byref = docker({"images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", "reference=example/*"});
+  EXPECT_EQ(byref.out, "example/bb:v1\n");
+  auto bylabel = docker({"images", "-q", "--filter", "label=nope"});
+  EXPECT_EQ(bylabel.out, "");
 
   auto inspect = docker({"inspect", "example/bb:v1"});
   ASSERT_EQ(inspect.status, 0) << inspect.err;
