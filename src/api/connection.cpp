@@ -264,6 +264,7 @@ void fill_request(Request& req, const Parser& parser) {
 template <class Stream>
 void dispatch(Conn<Stream>& c, const Router& router) {
   Request& req = c.request();
+  log::debug("Calling " + req.method + " " + req.target);
   auto served = negotiate_version(req.api_version);
   if (!served) {
     (void)reply_error(c, served.error());

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <grp.h>
 #include <sys/stat.h>
 
 #include "api/berthd_fixture.hpp"
@@ -161,4 +162,19 @@ TEST(Berthd, VanishedAndStalledClientsLeakNothing) {
   bool back = berth::test::wait_until([&] { return d.fd_count() <= baseline; }, std::chrono::seconds(10));
   EXPECT_TRUE(back) << "berthd holds " << d.fd_count() << " fds, " << baseline << " before";
   EXPECT_EQ(d.docker({"images", "-q"}).status, 0);
+}
+
+TEST(Berthd, SocketGroupFromFlag) {
+  // "daemon" is one of Debian's base groups; the socket becomes root:daemon 0660.
+  struct group* g = getgrnam("daemon");
+  ASSERT_NE(g, nullptr);
+  Berthd d({"--group", "daemon", "--debug"});
+  ASSERT_TRUE(d.ready()) << d.log();
+  struct stat st{};
+  ASSERT_EQ(stat(d.socket_path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u);
+  EXPECT_EQ(st.st_gid, g->gr_gid);
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+  ASSERT_EQ(d.docker({"version"}).status, 0);
+  EXPECT_NE(d.log().find("Calling GET /v1.50/version"), std::string::npos) << d.log();  // --debug logs requests
 }

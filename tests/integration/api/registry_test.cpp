@@ -73,13 +73,20 @@ TEST_F(ApiRegistry, PythonDockerPulls) {
       "img = c.images.pull('" + reg.host() + "/test/busybox', tag='1')\n"
       "print(img.id)\n"
       "print(c.version()['ApiVersion'])\n"
-      "print(len(c.images.list()))\n";
+      "print(len(c.images.list()))\n"
+      "img.tag('py/tagged', tag='2')\n"
+      "print(sorted(c.images.get('py/tagged:2').tags))\n"
+      "c.images.remove('py/tagged:2')\n"
+      "try:\n"
+      "    c.images.get('py/tagged:2')\n"
+      "except docker.errors.ImageNotFound as e:\n"
+      "    print('gone')\n";
   berth::test::write_text(d.path("pull.py"), script);
   auto r = berth::test::run({"/usr/bin/python3", d.path("pull.py")}, "", std::chrono::seconds(120));
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   auto nl = r.out.find('\n');
   EXPECT_EQ(r.out.substr(0, nl), id);
-  EXPECT_NE(r.out.find("1.50\n1\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1.50\n1\n['" + ref + "', 'py/tagged:2']\ngone\n"), std::string::npos) << r.out;
 }
 
 TEST(ApiRegistryAuth, LoginThenAuthenticatedPushAndPull) {
