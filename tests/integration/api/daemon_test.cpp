@@ -8,6 +8,7 @@
 
 #include "api/berthd_fixture.hpp"
 #include "api/busybox_archive.hpp"
+#include "image/registry_fixture.hpp"
 
 using namespace berth::api::test;
 using berth::test::run;
@@ -100,18 +101,7 @@ TEST(Berthd, PlainTcpOnlyOnLoopback) {
 }
 
 TEST(Berthd, LoopbackTcpServesTheDockerClient) {
-  int port = 0;
-  {
-    // A free port: bind to 0 and read it back.
-    berth::UniqueFd s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
-  }
+  int port = berth::image::test::free_port();
   std::string tcp = "tcp://127.0.0.1:" + std::to_string(port);
   Berthd d({"-H", tcp});
   ASSERT_TRUE(d.ready()) << d.log();

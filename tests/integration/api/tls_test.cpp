@@ -1,26 +1,17 @@
 // Mutual TLS on TCP: the docker client with --tlsverify and a client certificate from the CA
 // gets in; without a certificate, or with plain HTTP, it does not.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 
 #include "api/berthd_fixture.hpp"
+#include "image/registry_fixture.hpp"
 
 using namespace berth::api::test;
 using berth::test::run;
 using berth::test::sh;
+using berth::image::test::free_port;
 
 namespace {
 
-int free_port() {
-  berth::UniqueFd s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len);
-  return ntohs(a.sin_port);
-}
 
 // A CA, a server certificate for 127.0.0.1 and a client certificate, as docker's TLS guide makes them.
 bool make_certs(const std::string& d) {

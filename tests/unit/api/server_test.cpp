@@ -55,11 +55,11 @@ void send_all(int fd, std::string_view s) {
   }
 }
 
-// Reads until EOF or 5 s without data.
-std::string read_all(int fd) {
+// Reads until `until` appears, or ("" ) until EOF; gives up after 5 s without data.
+std::string read_until(int fd, const std::string& until = "") {
   std::string out;
   char buf[4096];
-  while (true) {
+  while (until.empty() || out.find(until) == std::string::npos) {
     pollfd p{fd, POLLIN, 0};
     if (poll(&p, 1, 5000) <= 0) break;
     ssize_t n = read(fd, buf, sizeof buf);
@@ -69,19 +69,7 @@ std::string read_all(int fd) {
   return out;
 }
 
-// Reads until `until` appears (or 5 s pass).
-std::string read_until(int fd, const std::string& until) {
-  std::string out;
-  char buf[4096];
-  while (out.find(until) == std::string::npos) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 5000) <= 0) break;
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
+std::string read_all(int fd) { return read_until(fd); }
 
 std::string request(const std::string& sock, const std::string& text) {
   auto fd = connect_unix(sock);
