@@ -209,7 +209,10 @@ Result<> push(Exchange& ex, engine::Daemon& d) {
   out.status("The push refers to repository [" + named->familiar_name() + "]");
   for (auto& target : targets) {
     auto tref = BERTH_TRY(image::Reference::parse(target), "push");
+    // The config blob travels too, but docker lists only the layers.
+    std::string config_id = BERTH_TRY(d.images().resolve(target), "push").short_id();
     opts.progress = [&](const image::Progress& p) {
+      if (p.id == config_id) return true;
       if (p.status.starts_with("digest: ")) {
         out.status(p.id + ": " + p.status);
         return out.send(push_aux(p.id, p.status));

@@ -168,3 +168,21 @@ TEST(Berthd, SocketGroupFromFlag) {
   ASSERT_EQ(d.docker({"version"}).status, 0);
   EXPECT_NE(d.log().find("Calling GET /v1.50/version"), std::string::npos) << d.log();  // --debug logs requests
 }
+
+TEST(Berthd, ParallelClients) {
+  ASSERT_FALSE(busybox_archive().empty());
+  Berthd d;
+  ASSERT_TRUE(d.ready()) << d.log();
+  // Eight clients at once: four load the same archive, four list; every one succeeds.
+  std::string cmd;
+  for (int i = 0; i < 4; ++i) {
+    cmd += kDocker28 + " -H " + d.host() + " load -q -i " + busybox_archive() + " > " + d.path("load" + std::to_string(i)) +
+           " 2>&1 || echo fail >> " + d.path("failures") + " &\n";
+    cmd += kDocker20 + " -H " + d.host() + " images > /dev/null 2>&1 || echo fail >> " + d.path("failures") + " &\n";
+  }
+  cmd += "wait\n";
+  auto r = berth::test::sh(cmd, std::chrono::seconds(120));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(berth::test::read_text(d.path("failures")), "") << berth::test::read_text(d.path("load0"));
+  EXPECT_EQ(d.docker({"images", "--format", "{{.Repository}}:{{.Tag}}"}).out, "busybox:latest\n");
+}

@@ -40,6 +40,7 @@ TEST_F(ApiRegistry, PushThenPullWithBothClients) {
   EXPECT_NE(push_out.find("The push refers to repository [" + reg.host() + "/test/busybox]"), std::string::npos)
       << push_out;
   EXPECT_NE(push_out.find("1: digest: sha256:"), std::string::npos) << push_out;
+  EXPECT_EQ(push_out.find(id.substr(7, 12) + ": Pushed"), std::string::npos) << push_out;  // no config blob line
   for (const std::string& client : {kDocker28, kDocker20}) {
     ASSERT_EQ(d.docker({"rmi", "busybox", ref}, client).status, 0);
     ASSERT_EQ(d.docker({"images", "-q"}, client).out, "");
