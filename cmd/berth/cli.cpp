@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <unistd.h>
 
 #include "image/http.hpp"
 #include "image/reference.hpp"
@@ -17,7 +18,25 @@ api::ApiClient* Cli::api() {
     const char* dh = std::getenv("DOCKER_HOST");
     h = b && *b ? b : dh && *dh ? dh : "unix:///run/berth/berthd.sock";
   }
-  auto c = api::ApiClient::open(h);
+  api::ClientTls t;
+  const char* env_verify = std::getenv("DOCKER_TLS_VERIFY");
+  t.verify = tlsverify || (env_verify && *env_verify);
+  t.enabled = tls || t.verify;
+  if (t.enabled) {
+    // Unset files default to ca.pem, cert.pem and key.pem in $DOCKER_CERT_PATH or ~/.docker.
+    const char* cp = std::getenv("DOCKER_CERT_PATH");
+    const char* home = std::getenv("HOME");
+    std::string dir = cp && *cp ? cp : std::string(home ? home : "") + "/.docker";
+    auto pick = [&](const std::string& given, const char* file) {
+      if (!given.empty()) return given;
+      std::string p = dir + "/" + file;
+      return access(p.c_str(), R_OK) == 0 ? p : std::string();
+    };
+    t.ca = pick(tlscacert, "ca.pem");
+    t.cert = pick(tlscert, "cert.pem");
+    t.key = pick(tlskey, "key.pem");
+  }
+  auto c = api::ApiClient::open(h, t);
   if (!c) {
     error(c.error().what());
     return nullptr;

@@ -13,6 +13,9 @@ namespace berth::cli {
 
 struct Cli {
   std::string host;  // -H; else BERTH_HOST, DOCKER_HOST, the default socket
+  // --tls/--tlsverify and the files; DOCKER_TLS_VERIFY and DOCKER_CERT_PATH as docker reads them.
+  bool tls = false, tlsverify = false;
+  std::string tlscacert, tlscert, tlskey;
   std::optional<api::ApiClient> client;
   int exit_code = 0;
 

@@ -14,6 +14,11 @@ int main(int argc, char** argv) {
   app.add_option("-H,--host", cli.host, "Daemon socket to connect to (default: $BERTH_HOST, $DOCKER_HOST, "
                                         "unix:///run/berth/berthd.sock)");
   app.add_flag("-v,--version", version, "Print version information and quit");
+  app.add_flag("--tls", cli.tls, "Use TLS; implied by --tlsverify");
+  app.add_flag("--tlsverify", cli.tlsverify, "Use TLS and verify the remote");
+  app.add_option("--tlscacert", cli.tlscacert, "Trust certs signed only by this CA");
+  app.add_option("--tlscert", cli.tlscert, "Path to TLS certificate file");
+  app.add_option("--tlskey", cli.tlskey, "Path to TLS key file");
   app.add_subcommand("image", "Manage images")->require_subcommand(1);
   add_version(app, cli);
   add_info(app, cli);

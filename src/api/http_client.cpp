@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -20,9 +21,12 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-Result<ApiClient> ApiClient::open(const std::string& host) {
+Result<ApiClient> ApiClient::open(const std::string& host, ClientTls tls) {
   auto h = BERTH_TRY(parse_host(host), "");
   ApiClient c;
+  c.tls_ = std::move(tls);
+  if (c.tls_.enabled && h.kind == HostAddress::Kind::Unix)
+    return fail(ErrorKind::Invalid, "TLS is for tcp:// hosts, not " + host);
   if (h.kind == HostAddress::Kind::Unix) {
     c.kind_ = "unix";
     c.address_ = h.path;
@@ -42,26 +46,14 @@ Error io_error(const std::string& what, const beast::error_code& ec) {
 
 }  // namespace
 
-Result<ClientResponse> ApiClient::stream(const std::string& method, const std::string& path, const BodySource& body,
-                                         const BodySink& sink, const std::map<std::string, std::string>& headers) {
-  asio::io_context ioc;
-  beast::error_code ec;
-  // A generic socket serves both families; sync calls need no running io_context.
-  asio::generic::stream_protocol::socket sock(ioc);
-  std::string where;
-  if (kind_ == "unix") {
-    asio::local::stream_protocol::endpoint ep(address_);
-    sock.connect(asio::generic::stream_protocol::endpoint(ep), ec);
-    where = "unix://" + address_;
-  } else {
-    asio::ip::tcp::endpoint ep(asio::ip::make_address(address_, ec), static_cast<unsigned short>(port_));
-    if (!ec) sock.connect(asio::generic::stream_protocol::endpoint(ep), ec);
-    where = "tcp://" + address_ + ":" + std::to_string(port_);
-  }
-  if (ec)
-    return fail(ErrorKind::Unavailable, "Cannot connect to the berth daemon at " + where + ". Is the daemon running?");
+namespace {
 
-  std::string target = (version_.empty() ? "" : "/v" + version_) + path;
+// One request and its response on an open stream (plain socket or TLS over it).
+template <class Stream>
+Result<ClientResponse> exchange(Stream& sock, const std::string& method, const std::string& target,
+                                const BodySource& body, const BodySink& sink,
+                                const std::map<std::string, std::string>& headers) {
+  beast::error_code ec;
   http::request<http::empty_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, "api.berth");
   req.set(http::field::user_agent, "berth-cli");
@@ -113,6 +105,63 @@ Result<ClientResponse> ApiClient::stream(const std::string& method, const std::s
       r.body.append(buf, n);
     }
   }
+  return r;
+}
+
+Result<> configure_tls(asio::ssl::context& ctx, const ClientTls& tls) {
+  beast::error_code ec;
+  auto check = [&](const std::string& what) -> Result<> {
+    if (ec) return fail(ErrorKind::Invalid, "TLS: " + what + ": " + ec.message());
+    return {};
+  };
+  if (tls.verify) {
+    if (tls.ca.empty()) ctx.set_default_verify_paths(ec);
+    else ctx.load_verify_file(tls.ca, ec);
+    BERTH_CHECK(check("CA " + tls.ca), "");
+    ctx.set_verify_mode(asio::ssl::verify_peer, ec);
+  } else {
+    ctx.set_verify_mode(asio::ssl::verify_none, ec);
+  }
+  if (!tls.cert.empty()) {
+    ctx.use_certificate_chain_file(tls.cert, ec);
+    BERTH_CHECK(check("certificate " + tls.cert), "");
+    ctx.use_private_key_file(tls.key, asio::ssl::context::pem, ec);
+    BERTH_CHECK(check("key " + tls.key), "");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ClientResponse> ApiClient::stream(const std::string& method, const std::string& path, const BodySource& body,
+                                         const BodySink& sink, const std::map<std::string, std::string>& headers) {
+  asio::io_context ioc;
+  beast::error_code ec;
+  // A generic socket serves both families; sync calls need no running io_context.
+  asio::generic::stream_protocol::socket sock(ioc);
+  std::string where;
+  if (kind_ == "unix") {
+    asio::local::stream_protocol::endpoint ep(address_);
+    sock.connect(asio::generic::stream_protocol::endpoint(ep), ec);
+    where = "unix://" + address_;
+  } else {
+    asio::ip::tcp::endpoint ep(asio::ip::make_address(address_, ec), static_cast<unsigned short>(port_));
+    if (!ec) sock.connect(asio::generic::stream_protocol::endpoint(ep), ec);
+    where = "tcp://" + address_ + ":" + std::to_string(port_);
+  }
+  if (ec)
+    return fail(ErrorKind::Unavailable, "Cannot connect to the berth daemon at " + where + ". Is the daemon running?");
+  std::string target = (version_.empty() ? "" : "/v" + version_) + path;
+  if (!tls_.enabled) return exchange(sock, method, target, body, sink, headers);
+
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  BERTH_CHECK(configure_tls(ctx, tls_), "");
+  asio::ssl::stream<asio::generic::stream_protocol::socket&> stream(sock, ctx);
+  if (tls_.verify) stream.set_verify_callback(asio::ssl::host_name_verification(address_));
+  stream.handshake(asio::ssl::stream_base::client, ec);
+  if (ec) return fail(ErrorKind::Unavailable, "TLS handshake with " + where + ": " + ec.message());
+  auto r = exchange(stream, method, target, body, sink, headers);
+  stream.shutdown(ec);
   return r;
 }
 

@@ -22,10 +22,17 @@ using BodySource = std::function<Result<size_t>(char* buf, size_t n)>;
 // Receives the response body piece by piece; false stops reading.
 using BodySink = std::function<bool(std::string_view)>;
 
+// TLS to a tcp:// daemon, as docker's --tlsverify/--tlscacert/--tlscert/--tlskey: the server
+// certificate must chain to ca (when verify) and name the host; cert/key identify the client.
+struct ClientTls {
+  bool enabled = false, verify = false;
+  std::string ca, cert, key;
+};
+
 class ApiClient {
  public:
   // host: "unix:///run/berth/berthd.sock", "tcp://127.0.0.1:2375" or a bare socket path.
-  static Result<ApiClient> open(const std::string& host);
+  static Result<ApiClient> open(const std::string& host, ClientTls tls = {});
 
   // Asks /_ping for the daemon's version and uses min(ours, its) as the /vX.Y prefix.
   Result<> negotiate();
@@ -41,6 +48,7 @@ class ApiClient {
  private:
   std::string kind_, address_;  // "unix" + path, or "tcp" + host:port
   int port_ = 0;
+  ClientTls tls_;
   std::string version_;
 };
 

@@ -62,6 +62,20 @@ TEST(Tls, MutualTlsWithTheDockerClient) {
   // Plain HTTP to the TLS port gets nothing.
   auto plain = docker_tls({});
   EXPECT_NE(plain.status, 0) << plain.out;
+  // The berth CLI with the same flags, and with docker's environment variables.
+  auto ours = run({berth::test::bin("berth"), "-H", tcp, "--tlsverify", "--tlscacert", certs / "ca.pem", "--tlscert",
+                   certs / "cert.pem", "--tlskey", certs / "key.pem", "version", "--format", "{{.Server.ApiVersion}}"});
+  EXPECT_EQ(ours.out, "1.50\n") << ours.err;
+  auto env = run({"env", "DOCKER_TLS_VERIFY=1", "DOCKER_CERT_PATH=" + certs.path(), "DOCKER_HOST=" + tcp,
+                  berth::test::bin("berth"), "version", "--format", "{{.Server.ApiVersion}}"});
+  EXPECT_EQ(env.out, "1.50\n") << env.err;
+  auto no_cert = run({berth::test::bin("berth"), "-H", tcp, "--tlsverify", "--tlscacert", certs / "ca.pem", "images"});
+  EXPECT_EQ(no_cert.status, 1);
+  // A server certificate from another CA is not trusted.
+  auto wrong_ca = run({berth::test::bin("berth"), "-H", tcp, "--tlsverify", "--tlscacert", certs / "cert.pem",
+                       "--tlscert", certs / "cert.pem", "--tlskey", certs / "key.pem", "images"});
+  EXPECT_EQ(wrong_ca.status, 1);
+  EXPECT_NE(wrong_ca.err.find("TLS handshake"), std::string::npos) << wrong_ca.err;
   // The unix socket stays plain and works alongside.
   EXPECT_EQ(d.docker({"version", "--format", "{{.Server.APIVersion}}"}).out, "1.50\n");
 }
