@@ -78,5 +78,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   berth::log::configure("", berth::log::Format::Text, config->debug || config->log_level == "debug");
+  const auto& lvl = config->log_level;
+  if (!config->debug)
+    berth::log::set_min_level(lvl == "warn"                     ? berth::log::Level::Warn
+                              : lvl == "error" || lvl == "fatal" ? berth::log::Level::Error
+                                                                 : berth::log::Level::Debug);
   return berthd::serve(*config, o_group->count() > 0 || flags.contains("group"));
 }

@@ -152,7 +152,8 @@ Result<> prune(Exchange& ex, engine::Daemon& d) {
   int64_t reclaimed = 0;
   for (auto& [_, s] : freed) reclaimed += s;
   json deleted = remove_result_json(d, r, "");
-  d.image_event("prune", "", "");
+  engine::Event e{"image", "prune", "", {{"reclaimed", std::to_string(reclaimed)}}};
+  d.events().publish(std::move(e));
   return reply_json(ex, 200, {{"ImagesDeleted", deleted.empty() ? json(nullptr) : deleted},
                               {"SpaceReclaimed", reclaimed}});
 }

@@ -186,3 +186,30 @@ TEST(Berthd, ParallelClients) {
   EXPECT_EQ(berth::test::read_text(d.path("failures")), "") << berth::test::read_text(d.path("load0"));
   EXPECT_EQ(d.docker({"images", "--format", "{{.Repository}}:{{.Tag}}"}).out, "busybox:latest\n");
 }
+
+TEST(Berthd, ConfigFileAloneSetsRootsHostsAndLogLevel) {
+  berth::test::TempDir dir("berth-config");
+  std::string sock = dir / "from-file.sock";
+  berth::test::write_text(dir / "daemon.json", "{\"data-root\": \"" + (dir / "data") + "\", \"exec-root\": \"" +
+                                                   (dir / "exec") + "\", \"hosts\": [\"unix://" + sock +
+                                                   "\"], \"log-level\": \"warn\"}");
+  pid_t pid = fork();
+  if (pid == 0) {
+    int log = open((dir / "log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    dup2(log, 2);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    execl(berth::test::bin("berthd").c_str(), "berthd", "--config-file", (dir / "daemon.json").c_str(), nullptr);
+    _exit(127);
+  }
+  bool up = berth::test::wait_until([&] { return access(sock.c_str(), F_OK) == 0; }, std::chrono::seconds(20));
+  EXPECT_TRUE(up) << berth::test::read_text(dir / "log");
+  auto info = run({kDocker28, "-H", "unix://" + sock, "info", "--format", "{{.DockerRootDir}}"});
+  EXPECT_EQ(info.out, dir / "data\n") << info.err;
+  EXPECT_EQ(access((dir / "exec/berthd.pid").c_str(), F_OK), 0);  // the pid file follows the exec root
+  kill(pid, SIGTERM);
+  int st = 0;
+  EXPECT_TRUE(berth::test::wait_until([&] { return waitpid(pid, &st, WNOHANG) == pid; }, std::chrono::seconds(15)));
+  // At warn level the info lines ("API listen on", "shutting down") are not written.
+  EXPECT_EQ(berth::test::read_text(dir / "log").find("level=info"), std::string::npos) << berth::test::read_text(dir / "log");
+  EXPECT_NE(access(sock.c_str(), F_OK), 0);
+}
