@@ -22,9 +22,9 @@ std::string human_size(double bytes) {
 std::string progress_bar(uint64_t current, uint64_t total) {
   if (total == 0) return human_size(static_cast<double>(current));
   constexpr int width = 50;
+  // As docker's jsonmessage draws it: n '=' then '>' then 50-n spaces.
   int filled = static_cast<int>(width * std::min<double>(1.0, static_cast<double>(current) / total));
-  std::string bar = "[" + std::string(filled > 0 ? filled - 1 : 0, '=') + (filled > 0 ? ">" : "") +
-                    std::string(width - filled, ' ') + "] ";
+  std::string bar = "[" + std::string(filled, '=') + ">" + std::string(width - filled, ' ') + "] ";
   return bar + human_size(static_cast<double>(current)) + "/" + human_size(static_cast<double>(total));
 }
 
