@@ -100,6 +100,19 @@ TEST_F(BadInput, GarbageArchiveLoadsNothing) {
   EXPECT_EQ(berth::test::sh("find " + dir + " -type f | wc -l").out, blobs);
 }
 
+TEST_F(BadInput, GarbageImportImportsNothing) {
+  auto blobs = berth::test::sh("find " + d.path("data/content") + " -type f | wc -l").out;
+  auto r = raw_request(d.socket_path(), "POST", "/v1.50/images/create?fromSrc=-&repo=junk&tag=1",
+                       "this is not a tar archive", "application/x-tar");
+  EXPECT_GE(r.status, 400) << r.body;
+  EXPECT_EQ(images(), before);
+  EXPECT_EQ(berth::test::sh("find " + d.path("data/content") + " -type f | wc -l").out, blobs);
+  EXPECT_EQ(berth::test::sh("ls -A " + d.path("data/tmp")).out, "");  // the spooled body is gone
+  auto c = raw_request(d.socket_path(), "POST", "/v1.50/images/create?fromSrc=-&changes=CMD%20sh", "x");
+  EXPECT_EQ(c.status, 400) << c.body;
+  EXPECT_NE(c.body.find("--change is not supported yet"), std::string::npos) << c.body;
+}
+
 TEST_F(BadInput, SearchIsAClearError) {
   auto r = d.docker({"search", "busybox"});
   EXPECT_NE(r.status, 0);
