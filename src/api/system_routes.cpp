@@ -1,4 +1,5 @@
 // /_ping, /version, /info, /events, /system/df, /auth.
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "api/api_version.hpp"
@@ -56,6 +57,26 @@ std::string rfc3339_now() {
   return out;
 }
 
+// Entries in a /proc/self directory (fds, tasks): what dockerd reports as NFd and NGoroutines.
+int count_entries(const std::string& dir) {
+  int n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec))
+    ++n;
+  return n;
+}
+
+// dockerd's warning for an API reachable over TCP without TLS.
+json host_warnings(const engine::DaemonConfig& c) {
+  json w = json::array();
+  if (c.tls || c.tlsverify) return w;
+  for (auto& h : c.effective_hosts())
+    if (h.starts_with("tcp://"))
+      w.push_back("WARNING: API is accessible on http://" + h.substr(6) + " without encryption.");
+  return w;
+}
+
 Result<json> info_doc(engine::Daemon& d) {
   const auto& h = d.host();
   const auto& c = d.config();
@@ -98,14 +119,14 @@ Result<json> info_doc(engine::Daemon& d) {
       {"PidsLimit", true},
       {"IPv4Forwarding", true},
       {"Debug", c.debug},
-      {"NFd", 0},
+      {"NFd", count_entries("/proc/self/fd")},
       {"OomKillDisable", false},
-      {"NGoroutines", 0},
+      {"NGoroutines", count_entries("/proc/self/task")},
       {"SystemTime", rfc3339_now()},
       {"LoggingDriver", c.log_driver},
       {"CgroupDriver", h.cgroup_driver},
       {"CgroupVersion", h.cgroup_version},
-      {"NEventsListener", 0},
+      {"NEventsListener", d.events().subscribers()},
       {"KernelVersion", h.kernel_version},
       {"OperatingSystem", h.operating_system},
       {"OSVersion", h.os_version},
@@ -136,7 +157,7 @@ Result<json> info_doc(engine::Daemon& d) {
       {"RuncCommit", {{"ID", ""}}},
       {"InitCommit", {{"ID", ""}}},
       {"SecurityOptions", {"name=seccomp,profile=builtin", "name=cgroupns"}},
-      {"Warnings", json::array()}};
+      {"Warnings", host_warnings(c)}};
 }
 
 json event_doc(const engine::Event& e) {

@@ -143,6 +143,11 @@ std::unique_ptr<EventBus::Subscription> EventBus::subscribe(std::optional<int64_
   return s;
 }
 
+size_t EventBus::subscribers() {
+  std::lock_guard lk(mu_);
+  return subs_.size();
+}
+
 void EventBus::unsubscribe(Subscription* s) {
   std::lock_guard lk(mu_);
   subs_.erase(std::remove(subs_.begin(), subs_.end(), s), subs_.end());

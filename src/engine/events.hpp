@@ -59,6 +59,7 @@ class EventBus {
   // Past events with time >= since (when given) and the live subscription, taken atomically:
   // nothing published in between is lost or seen twice.
   std::unique_ptr<Subscription> subscribe(std::optional<int64_t> since, std::vector<Event>& past);
+  size_t subscribers();  // `docker info`'s NEventsListener
 
  private:
   void unsubscribe(Subscription* s);

@@ -109,6 +109,11 @@ TEST(Berthd, LoopbackTcpServesTheDockerClient) {
       [&] { return run({kDocker28, "-H", tcp, "version", "--format", "{{.Server.APIVersion}}"}).status == 0; },
       std::chrono::seconds(10)));
   EXPECT_EQ(run({kDocker28, "-H", tcp, "version", "--format", "{{.Server.APIVersion}}"}).out, "1.50\n");
+  auto warn = run({kDocker28, "-H", tcp, "info", "--format", "{{json .Warnings}}"});
+  EXPECT_EQ(warn.out, "[\"WARNING: API is accessible on http://127.0.0.1:" + std::to_string(port) +
+                          " without encryption.\"]\n");
+  auto counts = run({kDocker28, "-H", tcp, "info", "--format", "{{.NFd}} {{.NGoroutines}}"});
+  EXPECT_EQ(counts.out.find("0 "), std::string::npos) << counts.out;
 }
 
 TEST(Berthd, PingHeadersAsDockerd) {

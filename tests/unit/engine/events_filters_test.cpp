@@ -98,6 +98,7 @@ TEST(EventBus, HistorySinceAndLiveWakeUp) {
   std::vector<Event> none;
   auto live_only = bus.subscribe(std::nullopt, none);
   EXPECT_TRUE(none.empty());
+  EXPECT_EQ(bus.subscribers(), 2u);
   pollfd p{sub->fd(), POLLIN, 0};
   EXPECT_EQ(poll(&p, 1, 0), 0);  // nothing new yet
   bus.publish(image_event("delete", "id", ""));
@@ -109,6 +110,7 @@ TEST(EventBus, HistorySinceAndLiveWakeUp) {
   EXPECT_EQ(poll(&p, 1, 0), 0);    // drained
   EXPECT_EQ(live_only->take().size(), 1u);
   sub.reset();  // unsubscribing: later publishes do not touch it
+  EXPECT_EQ(bus.subscribers(), 1u);
   bus.publish(image_event("tag", "id", ""));
   EXPECT_EQ(live_only->take().size(), 1u);
 }
