@@ -86,6 +86,20 @@ json image_inspect(image::ImageService& svc, const image::ImageRecord& rec, cons
   return doc;
 }
 
+std::map<std::string, int> layer_users(const std::vector<image::ImageRecord>& images) {
+  std::map<std::string, int> users;
+  for (auto& rec : images)
+    for (auto& l : rec.layers) ++users[l.chain_id.str()];
+  return users;
+}
+
+int64_t shared_size(const image::ImageRecord& rec, const std::map<std::string, int>& users) {
+  int64_t shared = 0;
+  for (auto& l : rec.layers)
+    if (auto it = users.find(l.chain_id.str()); it != users.end() && it->second > 1) shared += l.size;
+  return shared;
+}
+
 Result<json> image_history(image::ImageService& svc, std::string_view name) {
   auto rec = BERTH_TRY(svc.inspect(name), "");
   auto entries = BERTH_TRY(svc.history(name), "");

@@ -53,6 +53,9 @@ Result<> list_images(Exchange& ex, engine::Daemon& d) {
   std::optional<int64_t> until;
   if (f.has("until")) until = BERTH_TRY(engine::parse_event_time(*f.get("until").begin()), "") / 1000000000;
   json out = json::array();
+  std::map<std::string, int> users_of;
+  bool with_shared = req.query_bool("shared-size");
+  if (with_shared) users_of = layer_users(images);
   for (auto& rec : images) {
     if (dangling && (*dangling != rec.repo_tags.empty())) continue;
     int64_t created = unix_seconds(rec.created);
@@ -71,6 +74,7 @@ Result<> list_images(Exchange& ex, engine::Daemon& d) {
     auto config = image_config(d.images(), rec);
     if (!f.match_labels("label", image_labels(config).get<std::map<std::string, std::string>>())) continue;
     out.push_back(image_summary(rec, config, req.api_version));
+    if (with_shared) out.back()["SharedSize"] = shared_size(rec, users_of);
   }
   // Newest first, as dockerd sorts.
   std::stable_sort(out.begin(), out.end(), [](const json& a, const json& b) { return a["Created"] > b["Created"]; });

@@ -217,19 +217,13 @@ Result<> system_df(Exchange& ex, engine::Daemon& d) {
   auto images = BERTH_TRY(d.images().list(), "system df");
   auto containers = BERTH_TRY(d.containers().list(), "system df");
   std::map<std::string, int64_t> layer_sizes;  // shared layers counted once
-  std::map<std::string, int> layer_users;
   for (auto& rec : images)
-    for (auto& l : rec.layers) {
-      layer_sizes[l.chain_id.str()] = l.size;
-      ++layer_users[l.chain_id.str()];
-    }
+    for (auto& l : rec.layers) layer_sizes[l.chain_id.str()] = l.size;
+  auto users_of = layer_users(images);
   json imgs = json::array();
   for (auto& rec : images) {
     auto s = image_summary(rec, image_config(d.images(), rec), ex.request().api_version);
-    int64_t shared = 0;  // bytes in layers that other images use too
-    for (auto& l : rec.layers)
-      if (layer_users[l.chain_id.str()] > 1) shared += l.size;
-    s["SharedSize"] = shared;
+    s["SharedSize"] = shared_size(rec, users_of);
     int users = 0;
     for (auto& c : containers) users += c.image_id == rec.id.str();
     s["Containers"] = users;

@@ -99,6 +99,11 @@ TEST_F(BerthCli, ImportAndPrune) {
   auto untagged = berth({"import", "-m", "no tag", root / "r.tar"});
   ASSERT_EQ(untagged.status, 0) << untagged.err;
   EXPECT_EQ(berth({"images", "-q", "--filter", "dangling=true"}).out.size(), 13u);
+  // Both imports unpacked the same layer: with shared-size, all of each image is shared.
+  auto list = nlohmann::json::parse(raw_request(d.socket_path(), "GET", "/v1.50/images/json?shared-size=1").body);
+  ASSERT_EQ(list.size(), 2u);
+  for (auto& img : list) EXPECT_EQ(img["SharedSize"], img["Size"]) << img;
+  EXPECT_EQ(nlohmann::json::parse(raw_request(d.socket_path(), "GET", "/v1.50/images/json").body)[0]["SharedSize"], -1);
   auto prune = berth({"image", "prune", "-f"});
   ASSERT_EQ(prune.status, 0) << prune.err;
   EXPECT_NE(prune.out.find("Total reclaimed space:"), std::string::npos);
