@@ -70,8 +70,10 @@ int serve(const engine::DaemonConfig& config, bool group_given) {
   int sig = 0;
   sigwait(&stop, &sig);
   log::info("received " + std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
-  (*server)->stop();
+  bool idle = (*server)->stop();
   unlink(pidfile.c_str());
+  // A handler still running would use the engine after it is destroyed: leave without tearing down.
+  if (!idle) _exit(0);
   return 0;
 }
 

@@ -236,8 +236,8 @@ void Server::start() {
   impl_->acceptor = std::thread([this] { impl_->accept_loop(); });
 }
 
-void Server::stop() {
-  if (!impl_ || !impl_->shared) return;
+bool Server::stop() {
+  if (!impl_ || !impl_->shared) return true;
   uint64_t one = 1;
   (void)!::write(impl_->stop_fd.get(), &one, sizeof one);
   if (impl_->acceptor.joinable()) impl_->acceptor.join();
@@ -251,10 +251,11 @@ void Server::stop() {
   sh->stopping = true;
   for (int fd : sh->live) shutdown(fd, SHUT_RDWR);
   // Handlers blocked outside the socket (a pull mid-download) notice at their next write.
-  if (!sh->idle.wait_for(lk, std::chrono::seconds(10), [&] { return sh->live.empty(); }))
-    log::warn("stop: " + std::to_string(sh->live.size()) + " connections still busy");
+  bool idle = sh->idle.wait_for(lk, std::chrono::seconds(10), [&] { return sh->live.empty(); });
+  if (!idle) log::warn("stop: " + std::to_string(sh->live.size()) + " connections still busy");
   lk.unlock();
   impl_->shared.reset();
+  return idle;
 }
 
 std::vector<std::string> Server::addresses() const {

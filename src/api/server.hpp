@@ -39,9 +39,10 @@ class Server {
   ~Server();
   // Serves on a background thread until stop().
   void start();
-  // Closes the listeners (removing unix socket files) and every live connection; waits for
-  // the connection threads to finish.
-  void stop();
+  // Closes the listeners (removing unix socket files) and every live connection; waits (up to
+  // 10 s) for the connection threads to finish. False when some handler is still running (one
+  // blocked outside its socket, e.g. mid-download): its owner must not be destroyed then.
+  bool stop();
   std::vector<std::string> addresses() const;  // what was bound, tcp ports resolved
 
   struct Impl;
