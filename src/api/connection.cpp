@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <exception>
 #include <limits>
+#include <thread>
 #include <type_traits>
 
 #include "api/api_version.hpp"
@@ -185,9 +186,6 @@ class Conn final : public Exchange {
 
   Result<Hijacked> hijack(std::string_view content_type) override {
     if (responded_) return fail(ErrorKind::Internal, "response already sent");
-    // The raw stream is handed over as a file descriptor; over TLS the bytes would need a relay.
-    if constexpr (!std::is_same_v<Stream, Socket>)
-      return fail(ErrorKind::Unavailable, "connection upgrade over TLS is not supported yet");
     responded_ = hijacked_ = true;
     std::string head;
     if (!req_.header("upgrade").empty())
@@ -199,20 +197,73 @@ class Conn final : public Exchange {
     beast::error_code ec;
     asio::write(sock_, asio::buffer(head), ec);
     BERTH_CHECK(check(ec, "hijack"), "");
-    Hijacked h;
-    int fd = fcntl(fd_, F_DUPFD_CLOEXEC, 0);
-    if (fd < 0) return fail_sys("hijack: dup");
-    h.fd = UniqueFd(fd);
     // The raw stream has no idle limit: an attached shell may sit quiet for hours.
     timeval tv{};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    Hijacked h;
+    if constexpr (std::is_same_v<Stream, Socket>) {
+      int fd = fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+      if (fd < 0) return fail_sys("hijack: dup");
+      h.fd = UniqueFd(fd);
+    } else {
+      // Over TLS the handler gets one end of a socket pair; a relay thread carries the bytes
+      // between it and the encrypted connection until either side is done.
+      int sv[2];
+      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail_sys("hijack: socketpair");
+      h.fd = UniqueFd(sv[1]);
+      relay_ = std::thread([this, local = UniqueFd(sv[0])]() mutable { tls_relay(std::move(local)); });
+    }
     auto pending = buf_.data();
     h.pending.assign(static_cast<const char*>(pending.data()), pending.size());
     buf_.consume(buf_.size());
     return h;
   }
 
+  ~Conn() override {
+    if (relay_.joinable()) relay_.join();
+  }
+
  private:
+  // Copies decrypted client bytes to local and local's bytes back through TLS. Ends when the
+  // handler closes its end; a client that stops sending half-closes local.
+  void tls_relay(UniqueFd local) {
+    if constexpr (!std::is_same_v<Stream, Socket>) {
+      char buf[16384];
+      bool client_open = true;
+      while (true) {
+        bool from_client = client_open && SSL_pending(sock_.native_handle()) > 0;
+        if (!from_client) {
+          pollfd p[2] = {{client_open ? fd_ : -1, POLLIN, 0}, {local.get(), POLLIN, 0}};
+          if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            return;
+          }
+          if (p[1].revents) {
+            ssize_t n = ::read(local.get(), buf, sizeof buf);
+            if (n <= 0) return;  // the handler is done
+            beast::error_code ec;
+            asio::write(sock_, asio::buffer(buf, static_cast<size_t>(n)), ec);
+            if (ec) return;
+          }
+          from_client = client_open && p[0].revents;
+        }
+        if (!from_client) continue;
+        beast::error_code ec;
+        size_t n = sock_.read_some(asio::buffer(buf), ec);
+        if (ec || n == 0) {
+          client_open = false;
+          shutdown(local.get(), SHUT_WR);
+          continue;
+        }
+        for (size_t off = 0; off < n;) {
+          ssize_t w = send(local.get(), buf + off, n - off, MSG_NOSIGNAL);
+          if (w <= 0) return;
+          off += static_cast<size_t>(w);
+        }
+      }
+    }
+  }
+
   template <class Msg>
   void add_common(Msg& res) {
     // What dockerd sets on every response; clients read API-Version to negotiate.
@@ -243,6 +294,7 @@ class Conn final : public Exchange {
   Request req_;
   bool responded_ = false, streaming_ = false, finished_ = false, hijacked_ = false;
   bool keep_alive_ = true, continued_ = false, aborted_ = false;
+  std::thread relay_;
 };
 
 void fill_request(Request& req, const Parser& parser) {
@@ -377,6 +429,9 @@ void serve_connection(int fd, const Router& router, const ServerOptions& opts, T
       return;
     }
     serve_requests(stream, fd, router, opts);
+    // close_notify, then a bounded wait for the client's: a peer that never answers costs 2 s.
+    timeval brief{2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &brief, sizeof brief);
     stream.shutdown(ec);
   } catch (const std::exception& e) {
     log::warn(std::string("connection: ") + e.what());

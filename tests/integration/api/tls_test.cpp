@@ -3,35 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "api/berthd_fixture.hpp"
+#include "api/tls_certs.hpp"
 #include "image/registry_fixture.hpp"
 
 using namespace berth::api::test;
 using berth::test::run;
-using berth::test::sh;
 using berth::image::test::free_port;
-
-namespace {
-
-
-// A CA, a server certificate for 127.0.0.1 and a client certificate, as docker's TLS guide makes them.
-bool make_certs(const std::string& d) {
-  std::string script = "set -e; cd " + d +
-                       "\n"
-                       "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca -keyout ca-key.pem -out ca.pem\n"
-                       "openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server-key.pem -out server.csr\n"
-                       "printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n' > server.ext\n"
-                       "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 1 "
-                       "-extfile server.ext -out server.pem\n"
-                       "openssl req -newkey rsa:2048 -nodes -subj /CN=client -keyout key.pem -out client.csr\n"
-                       "printf 'extendedKeyUsage=clientAuth\\n' > client.ext\n"
-                       "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 1 "
-                       "-extfile client.ext -out cert.pem\n";
-  auto r = sh(script);
-  if (r.status != 0) ADD_FAILURE() << r.err;
-  return r.status == 0;
-}
-
-}  // namespace
 
 TEST(Tls, MutualTlsWithTheDockerClient) {
   berth::test::TempDir certs("berth-tls");
