@@ -179,10 +179,12 @@ TEST_P(DockerCli, EventsSeeTagAndDelete) {
   pid_t events_pid = std::stoi(bg.out);
   ASSERT_EQ(docker({"tag", "busybox", "evt:1"}).status, 0);
   ASSERT_EQ(docker({"rmi", "evt:1"}).status, 0);
+  ASSERT_EQ(docker({"rmi", "busybox"}).status, 0);  // the last tag: the image is deleted
   bool seen = wait_until(
       [&] {
         auto t = berth::test::read_text(events_out);
-        return t.find("tag evt:1") != std::string::npos && t.find("untag evt:1") != std::string::npos;
+        return t.find("tag evt:1") != std::string::npos && t.find("untag evt:1") != std::string::npos &&
+               t.find("untag busybox:latest\ndelete ") != std::string::npos;
       },
       std::chrono::seconds(10));
   kill(events_pid, SIGTERM);
