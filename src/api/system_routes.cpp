@@ -183,7 +183,7 @@ Result<> events(Exchange& ex, engine::Daemon& d) {
   if (auto s = req.query_value("since"); s && !s->empty()) since = BERTH_TRY(engine::parse_event_time(*s), "");
   if (auto u = req.query_value("until"); u && !u->empty()) until = BERTH_TRY(engine::parse_event_time(*u), "");
   if (since && until && *since > *until)
-    return fail(ErrorKind::Invalid, "since time (" + *req.query_value("since") + ") cannot be after until time (" +
+    return fail(ErrorKind::Invalid, "`since` time (" + *req.query_value("since") + ") cannot be after `until` time (" +
                                         *req.query_value("until") + ")");
   std::vector<engine::Event> past;
   auto sub = d.events().subscribe(since, past);

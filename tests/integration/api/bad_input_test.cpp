@@ -77,6 +77,13 @@ TEST_F(BadInput, BadFilters) {
   EXPECT_TRUE(r.body.starts_with("{\"message\":\"filters: invalid JSON: parse error at line 1, column 3")) << r.body;
 }
 
+TEST_F(BadInput, EventsSinceAfterUntil) {
+  expect_error(raw_request(d.socket_path(), "GET", "/v1.50/events?since=2000000000&until=1000000000"), 400,
+               "`since` time (2000000000) cannot be after `until` time (1000000000)");
+  auto r = raw_request(d.socket_path(), "GET", "/v1.50/events?since=yesterday");
+  EXPECT_EQ(r.status, 400) << r.body;
+}
+
 TEST_F(BadInput, UnsupportedApiVersion) {
   expect_error(raw_request(d.socket_path(), "GET", "/v1.40/version"), 400,
                "client version 1.40 is too old. Minimum supported API version is 1.41, please upgrade your client "
