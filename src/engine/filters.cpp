@@ -60,7 +60,12 @@ Result<std::optional<bool>> Filters::get_bool(const std::string& key) const {
     bool b;
     if (v == "true" || v == "1") b = true;
     else if (v == "false" || v == "0") b = false;
-    else return fail(ErrorKind::Invalid, "invalid filter '" + key + "=" + v + "'");
+    else {
+      // dockerd prints the values as Go prints a []string: "invalid filter 'dangling=[maybe]'".
+      std::string all;
+      for (const auto& x : vals) all += (all.empty() ? "" : " ") + x;
+      return fail(ErrorKind::Invalid, "invalid filter '" + key + "=[" + all + "]'");
+    }
     if (out && *out != b) return fail(ErrorKind::Invalid, "invalid filter '" + key + "': conflicting values");
     out = b;
   }

@@ -44,7 +44,7 @@ TEST(Filters, Errors) {
   ASSERT_TRUE(d);
   auto b = d->get_bool("dangling");
   ASSERT_FALSE(b);
-  EXPECT_EQ(b.error().message, "invalid filter 'dangling=maybe'");
+  EXPECT_EQ(b.error().message, "invalid filter 'dangling=[maybe]'");
   EXPECT_EQ(**Filters::parse(R"({"dangling":["true"]})", {"dangling"})->get_bool("dangling"), true);
 }
 
