@@ -23,6 +23,14 @@ using nlohmann::json;
 
 namespace {
 
+// Reference::parse defaults the tag to latest, so the text tells whether one was named: a ':'
+// after the last '/', or an '@'.
+bool names_tag_or_digest(std::string_view ref) {
+  auto slash = ref.rfind('/');
+  return ref.find('@') != std::string_view::npos ||
+         ref.find(':', slash == std::string_view::npos ? 0 : slash) != std::string_view::npos;
+}
+
 image::RegistryOptions registry_options(engine::Daemon& d, const Request& req) {
   image::RegistryOptions o;
   o.insecure = d.config().insecure_registries;
@@ -37,8 +45,7 @@ Result<> pull(Exchange& ex, engine::Daemon& d) {
   std::string from = req.query_value("fromImage").value_or(""), tag = req.query_value("tag").value_or("");
   auto named = image::Reference::parse(from);
   if (!named) return fail(ErrorKind::Invalid, named.error().message);
-  bool has_ref = named->digest || from.find(':', from.rfind('/') == std::string::npos ? 0 : from.rfind('/')) != std::string::npos;
-  if (tag.empty() && !has_ref) return fail(ErrorKind::Invalid, "pulling all tags of a repository is not supported yet");
+  if (tag.empty() && !names_tag_or_digest(from)) return fail(ErrorKind::Invalid, "pulling all tags of a repository is not supported yet");
   std::string refstr = tag.empty() ? from : from + (tag.starts_with("sha256:") ? "@" : ":") + tag;
   auto ref = image::Reference::parse(refstr);
   if (!ref) return fail(ErrorKind::Invalid, ref.error().message);
@@ -153,7 +160,6 @@ Result<> load(Exchange& ex, engine::Daemon& d) {
   if (!result) return fail(ErrorKind::Invalid, without_context(result.error(), "load").what());
   if (!fed) return fail(fed.error());
   JsonStream out(ex);
-  std::set<std::string> tagged_ids;
   for (auto& t : result->tags) out.send({{"stream", "Loaded image: " + t + "\n"}});
   for (auto& img : result->images) {
     if (img.repo_tags.empty()) out.send({{"stream", "Loaded image ID: " + img.id.str() + "\n"}});
@@ -194,7 +200,7 @@ Result<> push(Exchange& ex, engine::Daemon& d) {
   if (!named) return fail(ErrorKind::Invalid, named.error().message);
   // No tag: every local tag of the repository, as dockerd pushes them.
   std::vector<std::string> targets;
-  if (!tag.empty() || !named->tag.empty() || named->digest) {
+  if (!tag.empty() || names_tag_or_digest(name)) {
     targets.push_back(tag.empty() ? name : named->familiar_name() + ":" + tag);
   } else {
     for (auto& rec : BERTH_TRY(d.images().list(), "push"))

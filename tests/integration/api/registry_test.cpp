@@ -125,3 +125,15 @@ TEST(ApiRegistryAuth, LoginThenAuthenticatedPushAndPull) {
   ASSERT_EQ(pull.status, 0) << pull.out << pull.err;
   EXPECT_NE(pull.out.find("Status: Downloaded newer image for " + ref), std::string::npos) << pull.out;
 }
+
+TEST_F(ApiRegistry, PushAllTags) {
+  std::string repo = reg.host() + "/test/busybox";
+  ASSERT_EQ(d.docker({"tag", "busybox", repo + ":2"}).status, 0);
+  ASSERT_EQ(d.docker({"tag", "busybox", repo + ":3"}).status, 0);
+  auto push = d.docker({"push", "--all-tags", repo});
+  ASSERT_EQ(push.status, 0) << push.out << push.err;
+  for (const char* t : {"1: digest:", "2: digest:", "3: digest:"}) EXPECT_NE(push.out.find(t), std::string::npos) << push.out;
+  ASSERT_EQ(d.docker({"rmi", repo + ":3"}).status, 0);
+  auto pull = d.docker({"pull", repo + ":3"});
+  EXPECT_EQ(pull.status, 0) << pull.out << pull.err;
+}
