@@ -1,12 +1,51 @@
-// berth: arrives with its issue (see DESIGN.md); for now it reports its version only.
+// berth: the command line client of berthd (docker's commands, flags and output).
+#include <CLI/CLI.hpp>
 #include <cstdio>
-#include <cstring>
+
+#include "api/routes.hpp"
+#include "cli.hpp"
 
 int main(int argc, char** argv) {
-  if (argc > 1 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "version") == 0)) {
-    std::printf("berth version 0.1.0\n");
+  using namespace berth::cli;
+  Cli cli;
+  CLI::App app{"berth: a Docker-compatible container engine client"};
+  app.require_subcommand(1);
+  bool version = false;
+  app.add_option("-H,--host", cli.host, "Daemon socket to connect to (default: $BERTH_HOST, $DOCKER_HOST, "
+                                        "unix:///run/berth/berthd.sock)");
+  app.add_flag("-v,--version", version, "Print version information and quit");
+  app.add_flag("--tls", cli.tls, "Use TLS; implied by --tlsverify");
+  app.add_flag("--tlsverify", cli.tlsverify, "Use TLS and verify the remote");
+  app.add_option("--tlscacert", cli.tlscacert, "Trust certs signed only by this CA");
+  app.add_option("--tlscert", cli.tlscert, "Path to TLS certificate file");
+  app.add_option("--tlskey", cli.tlskey, "Path to TLS key file");
+  app.add_subcommand("image", "Manage images")->require_subcommand(1);
+  add_version(app, cli);
+  add_info(app, cli);
+  add_images(app, cli);
+  add_pull(app, cli);
+  add_push(app, cli);
+  add_tag(app, cli);
+  add_rmi(app, cli);
+  add_image_prune(*app.get_subcommand("image"), cli);
+  add_save(app, cli);
+  add_load(app, cli);
+  add_import(app, cli);
+  add_history(app, cli);
+  add_inspect(app, cli);
+  add_events(app, cli);
+  if (argc > 1 && (std::string(argv[1]) == "-v" || std::string(argv[1]) == "--version")) {
+    std::printf("berth version %s\n", berth::api::kEngineVersion);
     return 0;
   }
-  std::fprintf(stderr, "berth: not implemented yet\n");
-  return 1;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // docker exits 125 on usage errors.
+    app.exit(e);
+    return 125;
+  }
+  return cli.exit_code;
 }

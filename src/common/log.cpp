@@ -12,6 +12,7 @@ namespace {
 int g_fd = 2;
 Format g_format = Format::Text;
 bool g_debug = false;
+Level g_min = Level::Debug;
 
 const char* level_name(Level l) {
   switch (l) {
@@ -47,8 +48,10 @@ bool configure(const std::string& path, Format format, bool debug) {
 
 bool to_file() { return g_fd != 2; }
 
+void set_min_level(Level level) { g_min = level; }
+
 void write(Level level, std::string_view msg) {
-  if (level == Level::Debug && !g_debug) return;
+  if ((level == Level::Debug && !g_debug) || level < g_min) return;
   std::string line;
   if (g_format == Format::Json) {
     nlohmann::json j{{"level", level_name(level)}, {"msg", msg}, {"time", timestamp()}};

@@ -11,6 +11,8 @@ enum class Format { Text, Json };
 
 // path empty -> stderr. Returns false when the file cannot be opened.
 bool configure(const std::string& path, Format format, bool debug);
+// Drops messages below level (a daemon's --log-level warn); debug still needs configure's flag.
+void set_min_level(Level level);
 void write(Level level, std::string_view msg);
 inline void debug(std::string_view m) { write(Level::Debug, m); }
 inline void info(std::string_view m) { write(Level::Info, m); }

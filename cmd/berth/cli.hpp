@@ -1,0 +1,58 @@
+// What every berth verb shares: the daemon connection (chosen from -H, BERTH_HOST, DOCKER_HOST),
+// docker's error wording and exit codes, and output helpers.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "api/http_client.hpp"
+#include "common/error.hpp"
+
+namespace berth::cli {
+
+struct Cli {
+  std::string host;  // -H; else BERTH_HOST, DOCKER_HOST, the default socket
+  // --tls/--tlsverify and the files; DOCKER_TLS_VERIFY and DOCKER_CERT_PATH as docker reads them.
+  bool tls = false, tlsverify = false;
+  std::string tlscacert, tlscert, tlskey;
+  std::optional<api::ApiClient> client;
+  int exit_code = 0;
+
+  // The negotiated client; on failure prints the error and returns null.
+  api::ApiClient* api();
+  // Prints "Error response from daemon: <message>" (as docker does) and returns 1.
+  int daemon_error(const api::ClientResponse& r);
+  int error(const std::string& message);  // "Error: <message>", 1
+  // GET path and parse JSON; prints the error and returns nullopt on failure.
+  std::optional<nlohmann::json> get_json(const std::string& path);
+};
+
+// The X-Registry-Auth header for an image reference: credentials for its registry from the
+// user's docker config.json, else an empty auth ("e30=" is "{}").
+std::string registry_auth_header(const std::string& reference);
+
+// Query-string escaping.
+std::string q(std::string_view s);
+// "reg:5000/x:1" -> {"reg:5000/x", "1"}: the tag follows the last ':' after the last '/'.
+std::pair<std::string, std::string> split_repo_tag(const std::string& name);
+// --filter name=value flags as the API's filters JSON; prints the error and returns nullopt.
+std::optional<nlohmann::json> filters_json(Cli& cli, const std::vector<std::string>& flags);
+
+// Registers each verb on app; each verb sets cli.exit_code when it runs.
+void add_version(CLI::App& app, Cli& cli);
+void add_info(CLI::App& app, Cli& cli);
+void add_images(CLI::App& app, Cli& cli);  // `images` and `image ls`
+void add_pull(CLI::App& app, Cli& cli);
+void add_push(CLI::App& app, Cli& cli);
+void add_tag(CLI::App& app, Cli& cli);
+void add_rmi(CLI::App& app, Cli& cli);
+void add_image_prune(CLI::App& image, Cli& cli);
+void add_save(CLI::App& app, Cli& cli);
+void add_load(CLI::App& app, Cli& cli);
+void add_import(CLI::App& app, Cli& cli);
+void add_history(CLI::App& app, Cli& cli);
+void add_inspect(CLI::App& app, Cli& cli);
+void add_events(CLI::App& app, Cli& cli);
+
+}  // namespace berth::cli

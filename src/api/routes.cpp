@@ -1,0 +1,14 @@
+#include "api/routes.hpp"
+
+namespace berth::api {
+
+Router make_router(engine::Daemon& d) {
+  Router r;
+  add_system_routes(r, d);
+  add_image_routes(r, d);
+  add_image_transfer_routes(r, d);
+  add_container_routes(r, d);
+  return r;
+}
+
+}  // namespace berth::api

@@ -1,0 +1,19 @@
+// The Engine API's routes, grouped by the part of the engine they serve.
+#pragma once
+#include "api/router.hpp"
+#include "engine/daemon.hpp"
+
+namespace berth::api {
+
+inline constexpr size_t kJsonBodyLimit = 4 * 1024 * 1024;  // JSON request bodies (create, auth ...)
+inline constexpr const char* kEngineVersion = "0.1.0";
+
+void add_system_routes(Router& r, engine::Daemon& d);
+void add_image_routes(Router& r, engine::Daemon& d);
+void add_image_transfer_routes(Router& r, engine::Daemon& d);
+void add_container_routes(Router& r, engine::Daemon& d);
+
+// Every route berthd serves.
+Router make_router(engine::Daemon& d);
+
+}  // namespace berth::api

@@ -1,0 +1,55 @@
+#include "engine/daemon.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include "common/fs.hpp"
+#include "engine/container_id.hpp"
+
+namespace berth::engine {
+
+namespace {
+
+Result<std::string> engine_id(const std::string& data_root) {
+  std::string path = path_join(data_root, "engine-id");
+  if (auto text = read_file(path); text && !trim(*text).empty()) return trim(*text);
+  std::string id = generate_id();
+  // dockerd's engine ID looks like a UUID; any stable string serves the clients.
+  id = id.substr(0, 8) + "-" + id.substr(8, 4) + "-" + id.substr(12, 4) + "-" + id.substr(16, 4) + "-" + id.substr(20, 12);
+  BERTH_CHECK(write_file_atomic(path, id + "\n", 0600), "write engine ID");
+  return id;
+}
+
+}  // namespace
+
+Daemon::~Daemon() = default;
+
+Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
+  std::unique_ptr<Daemon> d(new Daemon());
+  d->config_ = std::move(config);
+  const auto& c = d->config_;
+  BERTH_CHECK(mkdir_p(c.data_root, 0711), "create data root");
+  BERTH_CHECK(mkdir_p(c.exec_root, 0700), "create exec root");
+  std::string lock_path = path_join(c.data_root, "berthd.lock");
+  d->lock_ = UniqueFd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!d->lock_) return fail_sys("open " + lock_path);
+  if (flock(d->lock_.get(), LOCK_EX | LOCK_NB) != 0)
+    return fail(ErrorKind::Conflict, "data root " + c.data_root + " is in use by another berthd");
+  d->images_ = BERTH_TRY(image::ImageService::open(c.data_root), "");
+  d->containers_ = BERTH_TRY(ContainerStore::open(path_join(c.data_root, "containers.db")), "");
+  d->id_ = BERTH_TRY(engine_id(c.data_root), "");
+  d->host_ = host_info();
+  d->started_ = std::chrono::system_clock::now();
+  return d;
+}
+
+void Daemon::image_event(const std::string& action, const std::string& id, const std::string& name) {
+  Event e;
+  e.type = "image";
+  e.action = action;
+  e.actor_id = id;
+  if (!name.empty()) e.attributes["name"] = name;
+  events_.publish(std::move(e));
+}
+
+}  // namespace berth::engine

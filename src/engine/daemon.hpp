@@ -1,0 +1,47 @@
+// The engine as berthd runs it: its configuration and the services behind the API (images,
+// container metadata, events), opened on the data root, which one daemon holds at a time.
+#pragma once
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/error.hpp"
+#include "common/fd.hpp"
+#include "engine/container_store.hpp"
+#include "engine/daemon_config.hpp"
+#include "engine/events.hpp"
+#include "engine/host_info.hpp"
+#include "image/image_service.hpp"
+
+namespace berth::engine {
+
+class Daemon {
+ public:
+  // Creates the data and exec roots, takes the data root's lock (a second daemon on the same
+  // root is refused), opens the image service and the container database.
+  static Result<std::unique_ptr<Daemon>> open(DaemonConfig config);
+  ~Daemon();
+
+  const DaemonConfig& config() const { return config_; }
+  image::ImageService& images() { return *images_; }
+  ContainerStore& containers() { return *containers_; }
+  EventBus& events() { return events_; }
+  const HostInfo& host() const { return host_; }
+  const std::string& id() const { return id_; }  // stable across restarts (engine-id file)
+  std::chrono::system_clock::time_point started() const { return started_; }
+  // Publishes an image event with dockerd's attributes (name = the reference acted on).
+  void image_event(const std::string& action, const std::string& id, const std::string& name);
+
+ private:
+  Daemon() = default;
+  DaemonConfig config_;
+  UniqueFd lock_;
+  std::unique_ptr<image::ImageService> images_;
+  std::unique_ptr<ContainerStore> containers_;
+  EventBus events_;
+  HostInfo host_;
+  std::string id_;
+  std::chrono::system_clock::time_point started_;
+};
+
+}  // namespace berth::engine

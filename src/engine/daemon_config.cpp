@@ -1,0 +1,215 @@
+#include "engine/daemon_config.hpp"
+
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "common/fs.hpp"
+#include "common/json_util.hpp"
+
+namespace berth::engine {
+
+using nlohmann::json;
+
+std::vector<std::string> DaemonConfig::effective_hosts() const {
+  if (!hosts.empty()) return hosts;
+  return {"unix://" + path_join(exec_root, "berthd.sock")};
+}
+
+std::string DaemonConfig::effective_pidfile() const {
+  return pidfile.empty() ? path_join(exec_root, "berthd.pid") : pidfile;
+}
+
+namespace {
+
+Error invalid(const std::string& key, const std::string& why) {
+  return make_error(ErrorKind::Invalid, "invalid daemon configuration: " + key + ": " + why);
+}
+
+Result<std::string> as_string(const std::string& key, const json& v) {
+  if (!v.is_string()) return fail(invalid(key, std::string("expected a string, got ") + v.type_name()));
+  return v.get<std::string>();
+}
+
+Result<bool> as_bool(const std::string& key, const json& v) {
+  if (!v.is_boolean()) return fail(invalid(key, std::string("expected a boolean, got ") + v.type_name()));
+  return v.get<bool>();
+}
+
+Result<std::vector<std::string>> as_strings(const std::string& key, const json& v) {
+  if (!v.is_array()) return fail(invalid(key, std::string("expected an array of strings, got ") + v.type_name()));
+  std::vector<std::string> out;
+  for (auto& e : v) out.push_back(BERTH_TRY(as_string(key + "[]", e), ""));
+  return out;
+}
+
+Result<std::map<std::string, std::string>> as_string_map(const std::string& key, const json& v) {
+  if (!v.is_object()) return fail(invalid(key, std::string("expected an object, got ") + v.type_name()));
+  std::map<std::string, std::string> out;
+  for (auto& [k, e] : v.items()) out[k] = BERTH_TRY(as_string(key + "." + k, e), "");
+  return out;
+}
+
+Result<int64_t> as_int(const std::string& key, const json& v) {
+  if (!v.is_number_integer()) return fail(invalid(key, std::string("expected an integer, got ") + v.type_name()));
+  return v.get<int64_t>();
+}
+
+Result<std::string> one_of(const std::string& key, const json& v, std::initializer_list<const char*> allowed) {
+  auto s = BERTH_TRY(as_string(key, v), "");
+  std::string list;
+  for (auto* a : allowed) {
+    if (s == a) return s;
+    list += std::string(list.empty() ? "" : ", ") + a;
+  }
+  return fail(invalid(key, "unsupported value \"" + s + "\" (one of: " + list + ")"));
+}
+
+Result<std::map<std::string, Ulimit>> as_ulimits(const std::string& key, const json& v) {
+  if (!v.is_object()) return fail(invalid(key, std::string("expected an object, got ") + v.type_name()));
+  std::map<std::string, Ulimit> out;
+  for (auto& [name, u] : v.items()) {
+    std::string k = key + "." + name;
+    if (!u.is_object()) return fail(invalid(k, std::string("expected an object, got ") + u.type_name()));
+    Ulimit ul{name, 0, 0};
+    for (auto& [f, fv] : u.items()) {
+      if (f == "Name") {
+        ul.name = BERTH_TRY(as_string(k + ".Name", fv), "");
+      } else if (f == "Soft") {
+        ul.soft = BERTH_TRY(as_int(k + ".Soft", fv), "");
+      } else if (f == "Hard") {
+        ul.hard = BERTH_TRY(as_int(k + ".Hard", fv), "");
+      } else {
+        return fail(invalid(k + "." + f, "unknown field"));
+      }
+    }
+    if (ul.soft > ul.hard && ul.hard >= 0) return fail(invalid(k, "soft limit is above the hard limit"));
+    out[name] = ul;
+  }
+  return out;
+}
+
+Result<std::map<std::string, RuntimeEntry>> as_runtimes(const std::string& key, const json& v) {
+  if (!v.is_object()) return fail(invalid(key, std::string("expected an object, got ") + v.type_name()));
+  std::map<std::string, RuntimeEntry> out;
+  for (auto& [name, r] : v.items()) {
+    std::string k = key + "." + name;
+    if (name == "berth") return fail(invalid(k, "\"berth\" is the built-in runtime and cannot be redefined"));
+    if (!r.is_object()) return fail(invalid(k, std::string("expected an object, got ") + r.type_name()));
+    RuntimeEntry e;
+    for (auto& [f, fv] : r.items()) {
+      if (f == "path") e.path = BERTH_TRY(as_string(k + ".path", fv), "");
+      else if (f == "runtimeArgs") e.args = BERTH_TRY(as_strings(k + ".runtimeArgs", fv), "");
+      else return fail(invalid(k + "." + f, "unknown field"));
+    }
+    if (e.path.empty()) return fail(invalid(k + ".path", "required"));
+    out[name] = e;
+  }
+  return out;
+}
+
+// One setter per accepted key: it checks the value's type and stores it.
+using Setter = std::function<Result<>(DaemonConfig&, const std::string&, const json&)>;
+
+template <class F>
+Setter field(F DaemonConfig::*member, Result<F> (*conv)(const std::string&, const json&)) {
+  return [member, conv](DaemonConfig& c, const std::string& k, const json& v) -> Result<> {
+    c.*member = BERTH_TRY(conv(k, v), "");
+    return {};
+  };
+}
+
+const std::map<std::string, Setter>& setters() {
+  static const std::map<std::string, Setter> s = {
+      {"data-root", field(&DaemonConfig::data_root, as_string)},
+      {"exec-root", field(&DaemonConfig::exec_root, as_string)},
+      {"hosts", field(&DaemonConfig::hosts, as_strings)},
+      {"pidfile", field(&DaemonConfig::pidfile, as_string)},
+      {"group", field(&DaemonConfig::group, as_string)},
+      {"debug", field(&DaemonConfig::debug, as_bool)},
+      {"log-level",
+       [](DaemonConfig& c, const std::string& k, const json& v) -> Result<> {
+         c.log_level = BERTH_TRY(one_of(k, v, {"debug", "info", "warn", "error", "fatal"}), "");
+         return {};
+       }},
+      {"log-driver",
+       [](DaemonConfig& c, const std::string& k, const json& v) -> Result<> {
+         c.log_driver = BERTH_TRY(one_of(k, v, {"json-file", "local", "none"}), "");
+         return {};
+       }},
+      {"log-opts", field(&DaemonConfig::log_opts, as_string_map)},
+      {"default-ulimits", field(&DaemonConfig::default_ulimits, as_ulimits)},
+      {"default-runtime", field(&DaemonConfig::default_runtime, as_string)},
+      {"runtimes", field(&DaemonConfig::runtimes, as_runtimes)},
+      {"live-restore", field(&DaemonConfig::live_restore, as_bool)},
+      {"insecure-registries", field(&DaemonConfig::insecure_registries, as_strings)},
+      {"registry-mirrors", field(&DaemonConfig::registry_mirrors, as_strings)},
+      {"storage-driver",
+       [](DaemonConfig& c, const std::string& k, const json& v) -> Result<> {
+         auto s = BERTH_TRY(as_string(k, v), "");
+         if (s != "overlay2")
+           return fail(invalid(k, "storage driver \"" + s + "\" is not supported: berth stores images and "
+                                  "containers on overlay2 only"));
+         c.storage_driver = s;
+         return {};
+       }},
+      {"tls", field(&DaemonConfig::tls, as_bool)},
+      {"tlsverify", field(&DaemonConfig::tlsverify, as_bool)},
+      {"tlscacert", field(&DaemonConfig::tlscacert, as_string)},
+      {"tlscert", field(&DaemonConfig::tlscert, as_string)},
+      {"tlskey", field(&DaemonConfig::tlskey, as_string)},
+  };
+  return s;
+}
+
+Result<> apply_keys(DaemonConfig& c, const json& obj) {
+  for (auto& [k, v] : obj.items()) {
+    auto it = setters().find(k);
+    if (it == setters().end()) return fail(invalid(k, "unknown configuration key"));
+    BERTH_CHECK(it->second(c, k, v), "");
+  }
+  return {};
+}
+
+Result<> validate(const DaemonConfig& c) {
+  if (c.data_root.empty() || c.data_root[0] != '/') return fail(invalid("data-root", "must be an absolute path"));
+  if (c.exec_root.empty() || c.exec_root[0] != '/') return fail(invalid("exec-root", "must be an absolute path"));
+  if (c.default_runtime != "berth" && !c.runtimes.count(c.default_runtime))
+    return fail(invalid("default-runtime", "runtime \"" + c.default_runtime + "\" is not defined in \"runtimes\""));
+  for (auto& [k, v] : c.log_opts)
+    if ((k == "max-file" || k == "max-size") && v.empty()) return fail(invalid("log-opts." + k, "empty value"));
+  return {};
+}
+
+}  // namespace
+
+Result<DaemonConfig> load_daemon_config(std::string_view file_text, const json& flags) {
+  json file = json::object();
+  if (!trim(file_text).empty()) {
+    auto parsed = parse_json(file_text, "daemon configuration");
+    if (!parsed) return fail(parsed.error());
+    if (!parsed->is_object()) return fail(json_type_error("daemon configuration", "object", *parsed));
+    file = std::move(*parsed);
+  }
+  // dockerd refuses an option given both ways rather than guessing which one wins.
+  std::string both;
+  for (auto& [k, v] : flags.items())
+    if (file.contains(k))
+      both += (both.empty() ? "" : ", ") + k + ": (from flag: " + v.dump() + ", from file: " + file[k].dump() + ")";
+  if (!both.empty())
+    return fail(ErrorKind::Invalid,
+                "the following directives are specified both as a flag and in the configuration file: " + both);
+  DaemonConfig c;
+  BERTH_CHECK(apply_keys(c, file), "");
+  BERTH_CHECK(apply_keys(c, flags), "");
+  BERTH_CHECK(validate(c), "");
+  return c;
+}
+
+Result<std::string> read_daemon_json(const std::string& path, bool required) {
+  if (!required && !path_exists(path)) return std::string();
+  auto text = read_file(path);
+  if (!text) return fail(text.error().wrap("read daemon configuration " + path));
+  return text;
+}
+
+}  // namespace berth::engine

@@ -1,0 +1,56 @@
+// berthd's configuration: daemon.json with dockerd's keys (where they mean the same thing)
+// merged with command-line flags. An unknown key, a value of the wrong type, an option given
+// both as a flag and in the file, or a storage driver other than overlay2 fails start-up with
+// the key named, as dockerd does.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace berth::engine {
+
+struct Ulimit {
+  std::string name;
+  int64_t soft = 0, hard = 0;
+};
+
+struct RuntimeEntry {
+  std::string path;  // an external OCI runtime with runc's CLI
+  std::vector<std::string> args;
+};
+
+struct DaemonConfig {
+  std::string data_root = "/var/lib/berth";
+  std::string exec_root = "/run/berth";
+  std::vector<std::string> hosts;  // empty: unix://<exec-root>/berthd.sock
+  std::string pidfile;             // empty: <exec-root>/berthd.pid
+  std::string group = "berth";     // owner group of the unix sockets, when it exists
+  bool debug = false;
+  std::string log_level = "info";
+  std::string log_driver = "json-file";
+  std::map<std::string, std::string> log_opts;
+  std::map<std::string, Ulimit> default_ulimits;
+  std::string default_runtime = "berth";  // the in-process runtime
+  std::map<std::string, RuntimeEntry> runtimes;
+  bool live_restore = true;  // accepted for compatibility: restore is always on
+  std::vector<std::string> insecure_registries, registry_mirrors;
+  std::string storage_driver = "overlay2";
+  bool tls = false, tlsverify = false;
+  std::string tlscacert, tlscert, tlskey;
+
+  std::vector<std::string> effective_hosts() const;
+  std::string effective_pidfile() const;
+};
+
+// file_text: daemon.json's content ("" when there is none). flags: the options given on the
+// command line, as a JSON object keyed like daemon.json ("data-root", "hosts", "debug", ...).
+Result<DaemonConfig> load_daemon_config(std::string_view file_text, const nlohmann::json& flags);
+
+// Reads the file at path; a missing file is no configuration unless required (--config-file given).
+Result<std::string> read_daemon_json(const std::string& path, bool required);
+
+}  // namespace berth::engine
