@@ -218,3 +218,26 @@ TEST(Berthd, ConfigFileAloneSetsRootsHostsAndLogLevel) {
   EXPECT_EQ(berth::test::read_text(dir / "log").find("level=info"), std::string::npos) << berth::test::read_text(dir / "log");
   EXPECT_NE(access(sock.c_str(), F_OK), 0);
 }
+
+TEST(Berthd, StuckEventsReaderDoesNotBlockPublishers) {
+  ASSERT_FALSE(busybox_archive().empty());
+  Berthd d;
+  ASSERT_TRUE(d.ready()) << d.log();
+  ASSERT_EQ(d.docker({"load", "-i", busybox_archive()}).status, 0);
+  // An events client that never reads: its socket buffer fills and its handler blocks writing.
+  berth::UniqueFd stuck(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::strncpy(sa.sun_path, d.socket_path().c_str(), sizeof sa.sun_path - 1);
+  ASSERT_EQ(connect(stuck.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  std::string req = "GET /v1.50/events HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_GT(send(stuck.get(), req.data(), req.size(), MSG_NOSIGNAL), 0);
+  // Each tag publishes an event of ~400 bytes; 1500 of them overflow any socket buffer.
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 1500; ++i) {
+    auto r = raw_request(d.socket_path(), "POST", "/v1.50/images/busybox/tag?repo=many&tag=t" + std::to_string(i));
+    ASSERT_EQ(r.status, 201) << i << " " << r.body;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(60));
+  EXPECT_EQ(d.docker({"version", "--format", "{{.Server.APIVersion}}"}).out, "1.50\n");
+}

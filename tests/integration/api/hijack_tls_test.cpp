@@ -2,9 +2,8 @@
 // through TLS both ways, carrying multiplexed frames, and ends when the handler is done.
 // (No container is involved: a test route echoes what the client sends.)
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include "api/mux_stream.hpp"
+#include "../../unit/api/echo_attach.hpp"
 #include "api/server.hpp"
 #include "api/tls_certs.hpp"
 #include "image/registry_fixture.hpp"
@@ -16,19 +15,7 @@ namespace {
 
 Router echo_router() {
   Router r;
-  r.add("POST", "/attach", [](Exchange& ex) -> Result<> {
-    auto h = BERTH_TRY(ex.hijack("application/vnd.docker.multiplexed-stream"), "");
-    std::string in = h.pending;
-    char buf[256];
-    while (in.find('\n') == std::string::npos) {
-      ssize_t n = read(h.fd.get(), buf, sizeof buf);
-      if (n <= 0) break;
-      in.append(buf, static_cast<size_t>(n));
-    }
-    std::string out = mux_frame(StdStream::Stdout, in) + mux_frame(StdStream::Stderr, "done\n");
-    (void)!write(h.fd.get(), out.data(), out.size());
-    return {};
-  });
+  r.add("POST", "/attach", berth::api::test::echo_attach);
   return r;
 }
 

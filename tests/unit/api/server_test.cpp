@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/mux_stream.hpp"
+#include "echo_attach.hpp"
 #include "api/response.hpp"
 #include "api/server.hpp"
 #include "common/fd.hpp"
@@ -108,20 +109,7 @@ Router test_router() {
     BERTH_CHECK(ex.write("{\"b\":2}\n"), "");
     return ex.finish_stream();
   });
-  r.add("POST", "/attach", [](Exchange& ex) -> Result<> {
-    auto h = BERTH_TRY(ex.hijack("application/vnd.docker.multiplexed-stream"), "");
-    // Echo: what the client sends comes back as stdout, then one stderr line.
-    std::string in = h.pending;
-    char buf[256];
-    while (in.find('\n') == std::string::npos) {
-      ssize_t n = read(h.fd.get(), buf, sizeof buf);
-      if (n <= 0) break;
-      in.append(buf, static_cast<size_t>(n));
-    }
-    std::string out = mux_frame(StdStream::Stdout, in) + mux_frame(StdStream::Stderr, "done\n");
-    (void)!write(h.fd.get(), out.data(), out.size());
-    return {};
-  });
+  r.add("POST", "/attach", test::echo_attach);
   return r;
 }
 
