@@ -147,6 +147,7 @@ Result<Created> launch(const GlobalOptions& g, const CreateOptions& o, StateStor
 
   guard.cgroup = BERTH_TRY(make_cgroup_manager(spec.linux.cgroups_path, o.id, g.systemd_cgroup), "cgroup");
   CgroupManager* cg = guard.cgroup.get();
+  cg->set_warning_sink(g.on_warning);
   if (auto r = cg->create(with_default_device_rules(spec.linux.resources, spec.linux.devices)); !r) {
     guard.cgroup.reset();  // create() removes what it made on failure
     return fail(r.error().wrap("create cgroup"));

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,17 @@ class CgroupManager {
   // OOM-kill events and the kernel's oom_kill counter of the memory cgroup.
   virtual Result<OomEvents> oom_events() { return fail(ErrorKind::Unavailable, "oom events: no memory cgroup"); }
   virtual Result<uint64_t> oom_kill_count() { return fail(ErrorKind::Unavailable, "oom count: no memory cgroup"); }
+  // Resources this host cannot apply (a missing controller, a v1-only field on v2) are notes, not
+  // errors: they go to the caller's sink (GlobalOptions::on_warning), or nowhere.
+  virtual void set_warning_sink(std::function<void(const std::string&)> sink) { warn_ = std::move(sink); }
+
+ protected:
+  void warn(const std::string& w) const {
+    if (warn_) warn_(w);
+  }
+
+ private:
+  std::function<void(const std::string&)> warn_;
 };
 
 // Where the hierarchies are mounted and where the caller sits in them. Probed from

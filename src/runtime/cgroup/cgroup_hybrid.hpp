@@ -20,6 +20,10 @@ class CgroupHybrid : public CgroupManager {
   std::string path() const override { return v2_.path(); }
   nlohmann::json save() const override;
   Result<OomEvents> oom_events() override { return v1_.oom_events(); }
+  void set_warning_sink(std::function<void(const std::string&)> sink) override {
+    v1_.set_warning_sink(sink);
+    v2_.set_warning_sink(std::move(sink));
+  }
   Result<uint64_t> oom_kill_count() override { return v1_.oom_kill_count(); }
 
  private:

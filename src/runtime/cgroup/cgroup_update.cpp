@@ -15,6 +15,7 @@ Result<> update_container(const GlobalOptions& g, const std::string& id, const j
   if (st.cgroup.is_null()) return fail(ErrorKind::Internal, "update: container " + id + " has no cgroup");
   BERTH_CHECK(validate_resources(resources), "update");
   auto cg = BERTH_TRY(load_cgroup_manager(st.cgroup), "update");
+  cg->set_warning_sink(g.on_warning);
   BERTH_CHECK(cg->update(resources), "update");
   // Keep the config in step so a later `state`/restart sees the limits in force.
   json& saved = st.config["linux"]["resources"];

@@ -177,7 +177,7 @@ Result<> CgroupV1::apply_memory(const json& m, bool update) {
   if (auto v = cg::opt_i(m, "kernel"); v && *v != 0) {
     // Linux 5.16 deprecated and 6.x dropped kernel memory limits; runc ignores them as well.
     if (auto r = cg::write(d, "memory.kmem.limit_in_bytes", std::to_string(*v)); !r)
-      log::warn("linux.resources.memory.kernel is ignored: this kernel does not support kernel memory limits (" + r.error().what() + ")");
+      warn("linux.resources.memory.kernel is ignored: this kernel does not support kernel memory limits (" + r.error().what() + ")");
   }
   if (auto v = cg::opt_i(m, "kernelTCP"); v && *v != 0) BERTH_CHECK(w("kernelTCP", "memory.kmem.tcp.limit_in_bytes", *v), "");
   if (auto v = cg::opt_i(m, "swappiness")) BERTH_CHECK(w("swappiness", "memory.swappiness", *v), "");
@@ -270,13 +270,13 @@ Result<> CgroupV1::apply_devices(const json& rules) {
 
 Result<> CgroupV1::apply_network(const json& n) {
   if (auto id = cg::opt_i(n, "classID")) {
-    if (!dir("net_cls")) log::warn("linux.resources.network.classID is ignored: the net_cls controller is not mounted");
+    if (!dir("net_cls")) warn("linux.resources.network.classID is ignored: the net_cls controller is not mounted");
     else if (auto w = cg::write(*dir("net_cls"), "net_cls.classid", std::to_string(*id)); !w)
       return fail(cg::field_error("network.classID", w.error()));
   }
   for (auto& p : cg::section(n, "priorities")) {
     if (!dir("net_prio")) {
-      log::warn("linux.resources.network.priorities are ignored: the net_prio controller is not mounted");
+      warn("linux.resources.network.priorities are ignored: the net_prio controller is not mounted");
       break;
     }
     std::string v = p.at("name").get<std::string>() + " " + std::to_string(cg::opt_i(p, "priority").value_or(0));

@@ -151,7 +151,7 @@ Result<> CgroupV2::apply(const json& r, bool update) {
     if (auto w = cg::write(dir_, "rdma.max", v); !w) return fail(cg::field_error("rdma." + dev, w.error()));
   }
   if (!cg::section(r, "network").is_null())
-    log::warn("linux.resources.network is ignored: cgroup v2 has no net_cls/net_prio (use eBPF on the interface)");
+    warn("linux.resources.network is ignored: cgroup v2 has no net_cls/net_prio (use eBPF on the interface)");
   if (cg::present(r, "devices") && r.at("devices").is_array() && !r.at("devices").empty()) {
     if (auto a = attach_device_filter(dir_, r.at("devices")); !a) return fail(cg::field_error("devices", a.error()));
   }
@@ -187,10 +187,10 @@ Result<> CgroupV2::apply_memory(const json& m, bool update) {
   }
   if (limit != 0) BERTH_CHECK(w("limit", "memory.max", cg::limit_v2(limit)), "");
   if (auto v = cg::opt_i(m, "reservation"); v && *v != 0) BERTH_CHECK(w("reservation", "memory.low", cg::limit_v2(*v)), "");
-  if (cg::opt_i(m, "kernel").value_or(0) != 0) log::warn("linux.resources.memory.kernel is ignored on cgroup v2");
-  if (cg::opt_i(m, "kernelTCP").value_or(0) != 0) log::warn("linux.resources.memory.kernelTCP is ignored on cgroup v2");
-  if (cg::present(m, "swappiness")) log::warn("linux.resources.memory.swappiness is ignored on cgroup v2");
-  if (cg::opt_b(m, "disableOOMKiller").value_or(false)) log::warn("linux.resources.memory.disableOOMKiller is ignored on cgroup v2");
+  if (cg::opt_i(m, "kernel").value_or(0) != 0) warn("linux.resources.memory.kernel is ignored on cgroup v2");
+  if (cg::opt_i(m, "kernelTCP").value_or(0) != 0) warn("linux.resources.memory.kernelTCP is ignored on cgroup v2");
+  if (cg::present(m, "swappiness")) warn("linux.resources.memory.swappiness is ignored on cgroup v2");
+  if (cg::opt_b(m, "disableOOMKiller").value_or(false)) warn("linux.resources.memory.disableOOMKiller is ignored on cgroup v2");
   return {};
 }
 
@@ -233,7 +233,7 @@ Result<> CgroupV2::apply_io(const json& b) {
     if (bfq) BERTH_CHECK(w("weight", "io.bfq.weight", std::to_string(*v)), "");
     else BERTH_CHECK(w("weight", "io.weight", std::to_string(blkio_weight_to_io_weight(static_cast<uint64_t>(*v)))), "");
   }
-  if (cg::opt_i(b, "leafWeight").value_or(0) != 0) log::warn("linux.resources.blockIO.leafWeight is ignored on cgroup v2");
+  if (cg::opt_i(b, "leafWeight").value_or(0) != 0) warn("linux.resources.blockIO.leafWeight is ignored on cgroup v2");
   for (auto& e : cg::section(b, "weightDevice")) {
     auto v = cg::opt_i(e, "weight");
     if (!v || *v == 0) continue;
