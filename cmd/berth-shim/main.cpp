@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: berth-shim --id ID --bundle DIR --container-dir DIR --state-dir DIR --runtime-root DIR\n");
     return 2;
   }
+  // Only our own fds: whatever the spawner leaked (not close-on-exec) goes.
+  for (int fd = 3; fd < 1024; ++fd)
+    if (fd != o.ready_fd) close(fd);
   // The second fork: berthd reaps the process it spawned at once, and the shim lives on.
   pid_t pid = fork();
   if (pid < 0) return 1;
