@@ -64,9 +64,11 @@ Result<> wait(Exchange& ex, engine::Daemon& d) {
     auto w = BERTH_TRY(svc.wait(name, cond), "");  // a removed container's last exit, or 404
     return reply_json(ex, 200, wait_body(w));
   }
-  // dockerd sends the status line at once, so the client knows the wait is registered.
+  // dockerd sends the status line at once, so the client knows the wait is registered: an
+  // exit after this point counts for next-exit.
+  int exits = svc.exit_count(found->id);
   BERTH_CHECK(ex.start_stream(200, "application/json"), "");
-  auto w = svc.wait(found->id, cond);
+  auto w = svc.wait(found->id, cond, exits);
   json body = w ? wait_body(*w) : json{{"StatusCode", -1}, {"Error", {{"Message", w.error().what()}}}};
   BERTH_CHECK(ex.write(body.dump() + "\n"), "");
   return ex.finish_stream();

@@ -438,7 +438,12 @@ Result<> ContainerService::remove(std::string_view ref, bool force) {
   return remove_locked(c);
 }
 
-Result<WaitResult> ContainerService::wait(std::string_view ref, WaitCondition cond) {
+int ContainerService::exit_count(const std::string& id) {
+  std::lock_guard lk(mu_);
+  return exits_[id];
+}
+
+Result<WaitResult> ContainerService::wait(std::string_view ref, WaitCondition cond, std::optional<int> exits_before) {
   std::unique_lock lk(mu_);
   auto found = store_.find(ref);
   if (!found) {
@@ -449,7 +454,7 @@ Result<WaitResult> ContainerService::wait(std::string_view ref, WaitCondition co
   }
   std::string id = found->id;
   if (cond == WaitCondition::NotRunning && found->state != "running") return WaitResult{found->exit_code, found->error};
-  int seen = exits_[id];
+  int seen = exits_before ? *exits_before : exits_[id];
   changed_.wait(lk, [&] {
     auto c = store_.get(id);
     if (!c) return true;

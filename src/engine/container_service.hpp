@@ -49,8 +49,10 @@ class ContainerService {
   Result<> kill(std::string_view ref, const std::string& signal);
   Result<> restart(std::string_view ref, std::optional<int> timeout);
   Result<> remove(std::string_view ref, bool force);
-  // Blocks until the condition holds.
-  Result<WaitResult> wait(std::string_view ref, WaitCondition cond);
+  // Blocks until the condition holds. next-exit counts exits after exits_before (from
+  // exit_count(), taken before the caller told its client the wait is registered).
+  Result<WaitResult> wait(std::string_view ref, WaitCondition cond, std::optional<int> exits_before = {});
+  int exit_count(const std::string& id);
 
   Result<ContainerRecord> find(std::string_view ref) const { return store_.find(ref); }
   std::string container_dir(const std::string& id) const;
