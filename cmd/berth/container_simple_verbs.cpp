@@ -62,8 +62,9 @@ void add_container_simple_verbs(CLI::App& app, Cli& cli) {
   auto* rm = app.add_subcommand("rm", "Remove one or more containers");
   rm->add_option("containers", *names, "CONTAINER")->required();
   rm->add_flag("-f,--force", *force, "Force the removal of a running container (uses SIGKILL)");
-  rm->add_flag("-v,--volumes", "Remove anonymous volumes associated with the container");
-  rm->callback([&cli, names, force] {
+  auto volumes = std::make_shared<bool>(false);  // accepted: volumes arrive with their issue
+  rm->add_flag("-v,--volumes", *volumes, "Remove anonymous volumes associated with the container");
+  rm->callback([&cli, names, force, volumes] {
     each(cli, *names, [&](api::ApiClient& c, const std::string& n) {
       return c.call("DELETE", "/containers/" + q(n) + (*force ? "?force=1" : ""));
     });
