@@ -101,6 +101,8 @@ TEST_F(Containers, DetachedLogsStopRemove) {
   auto ps = d->docker({"ps", "-q"});
   EXPECT_EQ(first_line(ps.out), id.substr(0, 12));
   EXPECT_EQ(d->docker({"inspect", "-f", "{{.State.Running}}", id}).out, "true\n");
+  EXPECT_TRUE(cgroup_exists(id));  // so that expect_no_trace's check means something
+  EXPECT_TRUE(shim_running(id));
   auto stop = d->docker({"stop", "-t", "5", id});
   EXPECT_EQ(stop.status, 0) << stop.err;
   EXPECT_EQ(d->docker({"logs", id}).out, "started\nbye\n");
@@ -145,4 +147,30 @@ TEST_F(Containers, SurvivesKillOfBerthd) {
   expect_no_trace(ida);
   EXPECT_EQ(d->docker({"rm", idb}).status, 0);
   expect_no_trace(idb);
+}
+
+TEST_F(Containers, BerthCliRun) {
+  auto berth = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {berth::test::bin("berth"), "-H", d->host()});
+    return berth::test::run(args, "", std::chrono::seconds(60));
+  };
+  auto r = berth({"run", "--rm", "busybox", "sh", "-c", "echo hi; exit 4"});
+  EXPECT_EQ(r.status, 4) << r.err;
+  EXPECT_EQ(r.out, "hi\n");
+  auto env = berth({"run", "--name", "cli", "-e", "A=1", "-w", "/tmp", "busybox", "sh", "-c", "echo $A $(pwd)"});
+  EXPECT_EQ(env.status, 0) << env.err;
+  EXPECT_EQ(env.out, "1 /tmp\n");
+  EXPECT_EQ(berth({"logs", "cli"}).out, "1 /tmp\n");
+  EXPECT_EQ(berth({"rm", "cli"}).status, 0);
+  auto missing = berth({"run", "--rm", "busybox", "nosuchcmd"});
+  EXPECT_EQ(missing.status, 127) << missing.err;
+  EXPECT_EQ(berth({"run", "--rm", "nosuchimage", "true"}).status, 125);
+  auto det = berth({"run", "-d", "busybox", "sleep", "50"});
+  ASSERT_EQ(det.status, 0) << det.err;
+  std::string id = first_line(det.out);
+  EXPECT_EQ(berth({"stop", "-t", "1", id}).status, 0);
+  EXPECT_EQ(berth({"wait", id}).out, "137\n");
+  EXPECT_EQ(berth({"rm", id}).status, 0);
+  expect_no_trace(id);
+  EXPECT_EQ(first_line(d->docker({"ps", "-aq"}).out), "");
 }
