@@ -54,5 +54,8 @@ void add_import(CLI::App& app, Cli& cli);
 void add_history(CLI::App& app, Cli& cli);
 void add_inspect(CLI::App& app, Cli& cli);
 void add_events(CLI::App& app, Cli& cli);
+void add_run(CLI::App& app, Cli& cli);  // `run` and `create`
+void add_container_simple_verbs(CLI::App& app, Cli& cli);  // start stop kill rm wait
+void add_logs(CLI::App& app, Cli& cli);
 
 }  // namespace berth::cli

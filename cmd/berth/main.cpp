@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
   add_history(app, cli);
   add_inspect(app, cli);
   add_events(app, cli);
+  add_run(app, cli);
+  add_container_simple_verbs(app, cli);
+  add_logs(app, cli);
   if (argc > 1 && (std::string(argv[1]) == "-v" || std::string(argv[1]) == "--version")) {
     std::printf("berth version %s\n", berth::api::kEngineVersion);
     return 0;

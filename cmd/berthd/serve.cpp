@@ -10,6 +10,7 @@
 #include "api/server.hpp"
 #include "common/fs.hpp"
 #include "common/log.hpp"
+#include "common/process.hpp"
 #include "engine/daemon.hpp"
 
 namespace berthd {
@@ -22,7 +23,7 @@ namespace {
 Result<> write_pidfile(const std::string& path) {
   if (auto old = read_file(path)) {
     long pid = std::strtol(trim(*old).c_str(), nullptr, 10);
-    if (pid > 0 && pid != getpid() && kill(static_cast<pid_t>(pid), 0) == 0)
+    if (pid > 0 && pid != getpid() && process_running(static_cast<pid_t>(pid)))
       return fail(ErrorKind::Conflict, "pid file found, ensure berthd is not running or delete " + path);
   }
   auto slash = path.rfind('/');

@@ -38,6 +38,8 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
   d->images_ = BERTH_TRY(image::ImageService::open(c.data_root), "");
   d->containers_ = BERTH_TRY(ContainerStore::open(path_join(c.data_root, "containers.db")), "");
   d->id_ = BERTH_TRY(engine_id(c.data_root), "");
+  d->service_ = std::make_unique<ContainerService>(d->config_, *d->images_, *d->containers_, d->events_);
+  BERTH_CHECK(d->service_->restore(), "restore containers");
   d->host_ = host_info();
   d->started_ = std::chrono::system_clock::now();
   return d;

@@ -7,6 +7,7 @@
 
 #include "common/error.hpp"
 #include "common/fd.hpp"
+#include "engine/container_service.hpp"
 #include "engine/container_store.hpp"
 #include "engine/daemon_config.hpp"
 #include "engine/events.hpp"
@@ -26,6 +27,7 @@ class Daemon {
   image::ImageService& images() { return *images_; }
   ContainerStore& containers() { return *containers_; }
   EventBus& events() { return events_; }
+  ContainerService& container_service() { return *service_; }
   const HostInfo& host() const { return host_; }
   const std::string& id() const { return id_; }  // stable across restarts (engine-id file)
   std::chrono::system_clock::time_point started() const { return started_; }
@@ -42,6 +44,7 @@ class Daemon {
   HostInfo host_;
   std::string id_;
   std::chrono::system_clock::time_point started_;
+  std::unique_ptr<ContainerService> service_;  // last: it uses the members above until it stops
 };
 
 }  // namespace berth::engine

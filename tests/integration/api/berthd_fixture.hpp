@@ -27,25 +27,38 @@ class Berthd {
  public:
   explicit Berthd(std::vector<std::string> extra = {}) : dir_("berthd-api") {
     sock_ = dir_ / "berthd.sock";
-    std::vector<std::string> argv = {berth::test::bin("berthd"), "--data-root", dir_ / "data", "--exec-root",
-                                     dir_ / "exec", "-H", "unix://" + sock_, "--pidfile", dir_ / "berthd.pid",
-                                     "--config-file", dir_ / "daemon.json"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv_ = {berth::test::bin("berthd"), "--data-root", dir_ / "data", "--exec-root",
+             dir_ / "exec", "-H", "unix://" + sock_, "--pidfile", dir_ / "berthd.pid",
+             "--config-file", dir_ / "daemon.json"};
+    argv_.insert(argv_.end(), extra.begin(), extra.end());
     berth::test::write_text(dir_ / "daemon.json", "{}");
+    start();
+  }
+  // Starts the daemon (again, after stop() or kill9(), on the same roots).
+  bool start() {
     pid_ = fork();
     if (pid_ == 0) {
       setpgid(0, 0);
-      int log = open((dir_ / "berthd.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      int log = open((dir_ / "berthd.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
       dup2(log, 1);
       dup2(log, 2);
       prctl(PR_SET_PDEATHSIG, SIGKILL);  // a crashed test takes its daemon with it
       std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
+      for (auto& a : argv_) args.push_back(a.data());
       args.push_back(nullptr);
       execv(args[0], args.data());
       _exit(127);
     }
     ready_ = berth::test::wait_until([&] { return connectable(); }, std::chrono::seconds(20));
+    return ready_;
+  }
+  // kill -9 of the daemon, as a crash; reaped.
+  void kill9() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    ready_ = false;
   }
   ~Berthd() { stop(); }
 
@@ -94,6 +107,7 @@ class Berthd {
 
  private:
   berth::test::TempDir dir_;
+  std::vector<std::string> argv_;
   std::string sock_;
   pid_t pid_ = -1;
   int exit_status_ = -1;

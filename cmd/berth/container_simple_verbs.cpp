@@ -1,0 +1,91 @@
+// The container verbs that are one call per named container, printing the name as docker
+// does: start, stop, kill, rm, wait.
+#include <cstdio>
+
+#include "container_verbs.hpp"
+
+namespace berth::cli {
+
+namespace {
+
+// Runs call for each name; prints the name on success, docker's error otherwise (exit 1).
+template <class F>
+void each(Cli& cli, const std::vector<std::string>& names, F&& call) {
+  auto* c = cli.api();
+  if (!c) return;
+  for (auto& n : names) {
+    auto r = call(*c, n);
+    if (!r) {
+      cli.error(r.error().what());
+      continue;
+    }
+    if (r->status >= 300 && r->status != 304) {
+      cli.daemon_error(*r);
+      continue;
+    }
+    std::printf("%s\n", n.c_str());
+  }
+}
+
+}  // namespace
+
+void add_container_simple_verbs(CLI::App& app, Cli& cli) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto* start = app.add_subcommand("start", "Start one or more stopped containers");
+  start->add_option("containers", *names, "CONTAINER")->required();
+  start->callback([&cli, names] {
+    each(cli, *names, [](api::ApiClient& c, const std::string& n) { return c.call("POST", "/containers/" + q(n) + "/start"); });
+  });
+
+  auto stop_t = std::make_shared<std::optional<int>>();
+  auto stop_sig = std::make_shared<std::string>();
+  auto* stop = app.add_subcommand("stop", "Stop one or more running containers");
+  stop->add_option("containers", *names, "CONTAINER")->required();
+  stop->add_option("-t,--timeout", *stop_t, "Seconds to wait before killing the container");
+  stop->add_option("-s,--signal", *stop_sig, "Signal to send to the container");
+  stop->callback([&cli, names, stop_t, stop_sig] {
+    std::string qs = (*stop_t ? "t=" + std::to_string(**stop_t) : "") + (stop_sig->empty() ? "" : "&signal=" + q(*stop_sig));
+    each(cli, *names, [&](api::ApiClient& c, const std::string& n) { return c.call("POST", "/containers/" + q(n) + "/stop?" + qs); });
+  });
+
+  auto kill_sig = std::make_shared<std::string>();
+  auto* kill = app.add_subcommand("kill", "Kill one or more running containers");
+  kill->add_option("containers", *names, "CONTAINER")->required();
+  kill->add_option("-s,--signal", *kill_sig, "Signal to send to the container");
+  kill->callback([&cli, names, kill_sig] {
+    each(cli, *names, [&](api::ApiClient& c, const std::string& n) {
+      return c.call("POST", "/containers/" + q(n) + "/kill" + (kill_sig->empty() ? "" : "?signal=" + q(*kill_sig)));
+    });
+  });
+
+  auto force = std::make_shared<bool>(false);
+  auto* rm = app.add_subcommand("rm", "Remove one or more containers");
+  rm->add_option("containers", *names, "CONTAINER")->required();
+  rm->add_flag("-f,--force", *force, "Force the removal of a running container (uses SIGKILL)");
+  auto volumes = std::make_shared<bool>(false);  // accepted: volumes arrive with their issue
+  rm->add_flag("-v,--volumes", *volumes, "Remove anonymous volumes associated with the container");
+  rm->callback([&cli, names, force, volumes] {
+    each(cli, *names, [&](api::ApiClient& c, const std::string& n) {
+      return c.call("DELETE", "/containers/" + q(n) + (*force ? "?force=1" : ""));
+    });
+  });
+
+  auto* wait = app.add_subcommand("wait", "Block until one or more containers stop, then print their exit codes");
+  wait->add_option("containers", *names, "CONTAINER")->required();
+  wait->callback([&cli, names] {
+    auto* c = cli.api();
+    if (!c) return;
+    for (auto& n : *names) {
+      auto r = c->call("POST", "/containers/" + q(n) + "/wait");
+      if (!r) return (void)cli.error(r.error().what());
+      if (r->status != 200) {
+        cli.daemon_error(*r);
+        continue;
+      }
+      auto j = nlohmann::json::parse(r->body, nullptr, false);
+      std::printf("%d\n", j.is_object() ? j.value("StatusCode", -1) : -1);
+    }
+  });
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,124 @@
+// berth run (non-interactive) and berth create: create the container; run then starts it and,
+// unless detached, waits for it, prints its output and exits with its status. docker's exit
+// codes: 125 when the daemon refuses, 126 when the command cannot be run, 127 when it is not
+// found. Output is printed when the container ends (live streaming arrives with attach).
+#include <cstdio>
+
+#include "container_verbs.hpp"
+
+namespace berth::cli {
+
+namespace {
+
+struct RunOpts {
+  std::string image, name, workdir, user, entrypoint;
+  std::vector<std::string> command, env;
+  bool rm = false, detach = false, tty = false, interactive = false;
+};
+
+nlohmann::json create_body(const RunOpts& o) {
+  nlohmann::json body = {{"Image", o.image}, {"Tty", o.tty}, {"OpenStdin", o.interactive},
+                         {"AttachStdout", !o.detach}, {"AttachStderr", !o.detach}};
+  if (!o.command.empty()) body["Cmd"] = o.command;
+  if (!o.env.empty()) body["Env"] = o.env;
+  if (!o.workdir.empty()) body["WorkingDir"] = o.workdir;
+  if (!o.user.empty()) body["User"] = o.user;
+  if (!o.entrypoint.empty()) body["Entrypoint"] = nlohmann::json::array({o.entrypoint});
+  body["HostConfig"] = {{"AutoRemove", o.rm && o.detach}};
+  return body;
+}
+
+// docker's mapping of a failed start to an exit status.
+int start_failure_status(const std::string& message) {
+  if (message.find("executable file not found") != std::string::npos ||
+      message.find("no such file or directory") != std::string::npos ||
+      message.find("No such file or directory") != std::string::npos)
+    return 127;
+  if (message.find("permission denied") != std::string::npos || message.find("Permission denied") != std::string::npos)
+    return 126;
+  return 125;
+}
+
+// Creates the container; prints docker's error and returns "" on failure (exit code 125).
+std::string create(Cli& cli, const RunOpts& o) {
+  auto* c = cli.api();
+  if (!c) return "";
+  std::string path = "/containers/create" + (o.name.empty() ? "" : "?name=" + q(o.name));
+  auto r = c->call("POST", path, create_body(o).dump(), {{"Content-Type", "application/json"}});
+  if (!r) {
+    cli.error(r.error().what());
+    return "";
+  }
+  if (r->status == 404) std::fprintf(stderr, "Unable to find image '%s' locally\n", o.image.c_str());
+  if (r->status != 201) {
+    cli.daemon_error(*r);
+    return "";
+  }
+  auto j = nlohmann::json::parse(r->body, nullptr, false);
+  return j.is_object() ? j.value("Id", "") : "";
+}
+
+int run(Cli& cli, const RunOpts& o) {
+  std::string id = create(cli, o);
+  if (id.empty()) return 125;
+  auto* c = cli.api();
+  auto s = c->call("POST", "/containers/" + id + "/start");
+  if (!s || s->status >= 300) {
+    std::string msg = s ? api::error_message(*s) : s.error().what();
+    std::fprintf(stderr, "Error response from daemon: %s\n", msg.c_str());
+    if (o.rm) (void)c->call("DELETE", "/containers/" + id + "?force=1");
+    return start_failure_status(msg);
+  }
+  if (o.detach) {
+    std::printf("%s\n", id.c_str());
+    return 0;
+  }
+  auto w = c->call("POST", "/containers/" + id + "/wait?condition=not-running");
+  if (!w || w->status != 200) return w ? cli.daemon_error(*w), 125 : (cli.error(w.error().what()), 125);
+  auto wj = nlohmann::json::parse(w->body, nullptr, false);
+  int status = wj.is_object() ? wj.value("StatusCode", 125) : 125;
+  auto l = c->call("GET", "/containers/" + id + "/logs?stdout=1&stderr=1");
+  if (l && l->status == 200) print_container_output(l->body, o.tty);
+  if (o.rm) (void)c->call("DELETE", "/containers/" + id + "?force=1");
+  return status;
+}
+
+void add_options(CLI::App* sub, RunOpts& o) {
+  sub->add_option("image", o.image, "IMAGE")->required();
+  sub->add_option("command", o.command, "COMMAND [ARG...]");
+  sub->add_option("--name", o.name, "Assign a name to the container");
+  sub->add_option("-e,--env", o.env, "Set environment variables");
+  sub->add_option("-w,--workdir", o.workdir, "Working directory inside the container");
+  sub->add_option("-u,--user", o.user, "Username or UID (format: <name|uid>[:<group|gid>])");
+  sub->add_option("--entrypoint", o.entrypoint, "Overwrite the default ENTRYPOINT of the image");
+  sub->add_flag("--rm", o.rm, "Automatically remove the container when it exits");
+  sub->add_flag("-t,--tty", o.tty, "Allocate a pseudo-TTY");
+  sub->add_flag("-i,--interactive", o.interactive, "Keep STDIN open even if not attached");
+  sub->positionals_at_end(true);
+  sub->prefix_command(false);
+}
+
+}  // namespace
+
+void add_run(CLI::App& app, Cli& cli) {
+  auto o = std::make_shared<RunOpts>();
+  auto* sub = app.add_subcommand("run", "Create and run a new container from an image");
+  add_options(sub, *o);
+  sub->add_flag("-d,--detach", o->detach, "Run container in background and print container ID");
+  sub->callback([&cli, o] { cli.exit_code = run(cli, *o); });
+
+  auto oc = std::make_shared<RunOpts>();
+  auto* create_cmd = app.add_subcommand("create", "Create a new container");
+  add_options(create_cmd, *oc);
+  create_cmd->callback([&cli, oc] {
+    oc->detach = true;
+    std::string id = create(cli, *oc);
+    if (id.empty()) {
+      cli.exit_code = 125;
+      return;
+    }
+    std::printf("%s\n", id.c_str());
+  });
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,470 @@
+#include "engine/container_service.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/fs.hpp"
+#include "common/log.hpp"
+#include "common/process.hpp"
+#include "engine/container_id.hpp"
+#include "engine/exit_record.hpp"
+#include "engine/json_log.hpp"
+#include "engine/oci_spec_builder.hpp"
+#include "engine/shim.hpp"
+#include "engine/shim_launcher.hpp"
+#include "runtime/container.hpp"
+
+namespace berth::engine {
+
+using nlohmann::json;
+
+namespace {
+
+// A file of the container's root filesystem, resolved inside it (symlinks cannot leave it).
+std::string read_in_root(const std::string& root, const char* rel) {
+  UniqueFd dir(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return "";
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  UniqueFd fd(static_cast<int>(syscall(SYS_openat2, dir.get(), rel, &how, sizeof how)));
+  if (!fd) return "";
+  std::string out;
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd.get(), buf, sizeof buf)) > 0 && out.size() < (1 << 20)) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
+json host_config(const ContainerRecord& c) {
+  auto j = json::parse(c.host_config_json, nullptr, false);
+  return j.is_object() ? j : json::object();
+}
+
+json container_config(const ContainerRecord& c) {
+  auto j = json::parse(c.config_json, nullptr, false);
+  return j.is_object() ? j : json::object();
+}
+
+runtime::GlobalOptions runtime_options(const std::string& root, const std::string& cache) {
+  runtime::GlobalOptions g;
+  g.root = root;
+  g.seccomp_cache_dir = cache;
+  return g;
+}
+
+// Docker's merged view of the config: the image's values where the request gave none.
+json merged_config(json config, const json& image_config, const std::string& image, const json& spec) {
+  config["Image"] = image;
+  json env = json::array();
+  for (auto& e : spec["process"]["env"])
+    if (e.get<std::string>().rfind("HOSTNAME=", 0) != 0) env.push_back(e);
+  config["Env"] = env;
+  for (const char* k : {"Cmd", "Entrypoint", "WorkingDir", "User", "StopSignal"})
+    if ((!config.contains(k) || config[k].is_null()) && image_config.is_object() && image_config.contains(k))
+      config[k] = image_config[k];
+  json labels = image_config.is_object() && image_config.contains("Labels") && image_config["Labels"].is_object()
+                    ? image_config["Labels"]
+                    : json::object();
+  if (config.contains("Labels") && config["Labels"].is_object()) labels.update(config["Labels"]);
+  config["Labels"] = labels;
+  config["Hostname"] = spec["hostname"];
+  return config;
+}
+
+}  // namespace
+
+ContainerService::ContainerService(const DaemonConfig& config, image::ImageService& images, ContainerStore& store,
+                                   EventBus& events)
+    : config_(config), images_(images), store_(store), events_(events) {
+  shim_path_ = default_shim_path();
+  runtime_root_ = path_join(config_.exec_root, "runtime");
+  seccomp_cache_ = path_join(config_.exec_root, "seccomp-cache");
+}
+
+ContainerService::~ContainerService() {
+  if (monitor_.joinable()) {
+    {
+      std::lock_guard lk(watch_mu_);
+      stopping_ = true;
+    }
+    uint64_t one = 1;
+    (void)!write(wake_.get(), &one, sizeof one);
+    monitor_.join();
+  }
+}
+
+std::string ContainerService::container_dir(const std::string& id) const {
+  return path_join(path_join(config_.data_root, "containers"), id);
+}
+std::string ContainerService::bundle_dir(const std::string& id) const { return path_join(container_dir(id), "bundle"); }
+std::string ContainerService::state_dir(const std::string& id) const {
+  return path_join(path_join(config_.exec_root, "containers"), id);
+}
+std::string ContainerService::log_path(const std::string& id) const {
+  return container_log_path(container_dir(id), id);
+}
+
+void ContainerService::event(const ContainerRecord& c, const std::string& action,
+                             std::map<std::string, std::string> extra) {
+  Event e;
+  e.type = "container";
+  e.action = action;
+  e.actor_id = c.id;
+  extra["name"] = c.name.empty() ? "" : c.name.substr(1);
+  extra["image"] = c.image;
+  auto cfg = container_config(c);
+  if (cfg.contains("Labels") && cfg["Labels"].is_object())
+    for (auto& [k, v] : cfg["Labels"].items())
+      if (v.is_string()) extra.emplace(k, v.get<std::string>());
+  e.attributes = std::move(extra);
+  events_.publish(std::move(e));
+}
+
+Result<> ContainerService::restore() {
+  BERTH_CHECK(mkdir_p(path_join(config_.data_root, "containers"), 0710), "create containers dir");
+  BERTH_CHECK(mkdir_p(path_join(config_.exec_root, "containers"), 0700), "create shim state dir");
+  BERTH_CHECK(mkdir_p(runtime_root_, 0700), "create runtime root");
+  epoll_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
+  wake_ = UniqueFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!epoll_ || !wake_) return fail_sys("monitor setup");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = wake_.get();
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &ev) != 0) return fail_sys("epoll_ctl");
+  monitor_ = std::thread([this] { monitor_loop(); });
+
+  auto all = BERTH_TRY(store_.list(), "restore containers");
+  for (auto& c : all) {
+    if (c.state != "running") continue;
+    auto shim = read_file(path_join(state_dir(c.id), kShimStateFile));
+    pid_t shim_pid = 0;
+    if (shim) {
+      auto j = json::parse(*shim, nullptr, false);
+      if (j.is_object()) shim_pid = j.value("Pid", 0);
+    }
+    if (shim_pid > 0 && process_running(shim_pid) && !read_exit_record(container_dir(c.id))) {
+      watch(c.id, shim_pid);  // fires at once if it exited in between
+    } else {
+      on_exit(c.id);
+    }
+  }
+  return {};
+}
+
+void ContainerService::watch(const std::string& id, pid_t shim_pid) {
+  UniqueFd pfd(static_cast<int>(syscall(SYS_pidfd_open, shim_pid, 0)));
+  std::lock_guard lk(watch_mu_);
+  if (!pfd) {  // already gone: the monitor handles it (the caller may hold mu_)
+    gone_.push_back(id);
+    uint64_t one = 1;
+    (void)!write(wake_.get(), &one, sizeof one);
+    return;
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = pfd.get();
+  epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, pfd.get(), &ev);
+  watched_[pfd.get()] = id;
+  pidfds_[id] = std::move(pfd);
+}
+
+void ContainerService::monitor_loop() {
+  while (true) {
+    epoll_event evs[16];
+    int n = epoll_wait(epoll_.get(), evs, 16, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return;
+    std::vector<std::string> done;
+    {
+      std::lock_guard lk(watch_mu_);
+      if (stopping_) return;
+      uint64_t count;
+      (void)!read(wake_.get(), &count, sizeof count);
+      done.swap(gone_);
+      for (int i = 0; i < n; ++i) {
+        int fd = evs[i].data.fd;
+        if (fd == wake_.get()) continue;
+        auto it = watched_.find(fd);
+        if (it == watched_.end()) continue;
+        epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+        done.push_back(it->second);
+        pidfds_.erase(it->second);
+        watched_.erase(it);
+      }
+    }
+    for (auto& id : done) on_exit(id);
+  }
+}
+
+void ContainerService::on_exit(const std::string& id) {
+  std::unique_lock lk(mu_);
+  auto c = store_.get(id);
+  if (!c || c->state != "running") return;
+  auto rec = read_exit_record(container_dir(id));
+  // A shim killed before it could record: its container died with it (PDEATHSIG), as SIGKILL.
+  ExitRecord r = rec ? *rec : ExitRecord{137, rfc3339_now(), ""};
+  if (!rec) (void)runtime::delete_container(runtime_options(runtime_root_, seccomp_cache_), id, true);
+  c->state = "exited";
+  c->exit_code = r.exit_code;
+  c->finished = r.finished;
+  c->error = r.error;
+  c->pid = 0;
+  if (auto u = store_.update_state(*c); !u) log::error("container " + id + ": " + u.error().what());
+  (void)remove_all(state_dir(id));
+  event(*c, "die", {{"exitCode", std::to_string(r.exit_code)}});
+  ++exits_[id];
+  bool autoremove = host_config(*c).value("AutoRemove", false);
+  if (autoremove) {
+    if (auto rm = remove_locked(*c); !rm) log::error("auto-remove " + id + ": " + rm.error().what());
+  }
+  changed_.notify_all();
+}
+
+Result<CreateResult> ContainerService::create(const json& body, const std::string& name_in) {
+  if (!body.is_object()) return fail(ErrorKind::Invalid, "config cannot be empty in order to create a container");
+  if (body.contains("Image") && !body["Image"].is_string()) return fail(ErrorKind::Invalid, "Image: expected a string");
+  std::string image = body.value("Image", "");
+  if (image.empty()) return fail(ErrorKind::Invalid, "No image specified");
+  auto rec = images_.inspect(image);
+  if (!rec) {
+    if (rec.error().kind == ErrorKind::NotFound) return fail(ErrorKind::NotFound, "No such image: " + image);
+    return fail(rec.error());
+  }
+  json image_config = json::object();
+  if (auto text = images_.config_json(rec->id)) {
+    auto j = json::parse(*text, nullptr, false);
+    if (j.is_object() && j.contains("config") && j["config"].is_object()) image_config = j["config"];
+  }
+  json hc = body.contains("HostConfig") && body["HostConfig"].is_object() ? body["HostConfig"] : json::object();
+  json config = body;
+  config.erase("HostConfig");
+  config.erase("NetworkingConfig");
+  // Checked before anything exists: the spec is built once more with the resolved user below.
+  BERTH_CHECK(build_oci_spec(image_config, config, SpecInputs{std::string(64, '0'), "/", {}}), "");
+
+  ContainerRecord c;
+  c.id = generate_id();
+  c.name = name_in.empty() ? "" : BERTH_TRY(normalize_name(name_in), "");
+  c.image = image;
+  c.image_id = rec->id.str();
+  c.created = rfc3339_now();
+
+  std::string dir = container_dir(c.id), rootfs = path_join(bundle_dir(c.id), "rootfs");
+  bool rootfs_made = false, mounted = false;
+  auto undo = [&] {
+    if (mounted) (void)images_.unmount_rootfs(rootfs);
+    if (rootfs_made) (void)images_.remove_rootfs(c.id);
+    (void)remove_all(dir);
+  };
+  auto step = [&](Result<> r) -> Result<> {
+    if (!r) undo();
+    return r;
+  };
+  BERTH_CHECK(step(mkdir_p(rootfs, 0700)), "create container dir");
+  BERTH_CHECK(step(images_.create_rootfs(c.id, c.image_id)), "");
+  rootfs_made = true;
+  BERTH_CHECK(step(images_.mount_rootfs(c.id, rootfs)), "");
+  mounted = true;
+  auto user = resolve_user(effective_user(image_config, config), read_in_root(rootfs, "etc/passwd"),
+                           read_in_root(rootfs, "etc/group"));
+  if (!user) {
+    undo();
+    return fail(user.error());
+  }
+  auto spec = build_oci_spec(image_config, config, SpecInputs{c.id, rootfs, *user});
+  if (!spec) {
+    undo();
+    return fail(spec.error());
+  }
+  BERTH_CHECK(step(write_file_atomic(path_join(bundle_dir(c.id), "config.json"), spec->dump(2), 0600)), "write config.json");
+  c.config_json = merged_config(config, image_config, image, *spec).dump();
+  c.host_config_json = hc.dump();
+  Result<> ins;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    bool generated = name_in.empty();
+    if (generated) c.name = "/" + generate_name();
+    ins = store_.insert(c);
+    if (ins || !generated || ins.error().kind != ErrorKind::Conflict) break;
+  }
+  if (!ins) {
+    undo();
+    return fail(ins.error());
+  }
+  event(c, "create");
+  return CreateResult{c.id, {}};
+}
+
+Result<> ContainerService::start_locked(ContainerRecord& c) {
+  if (c.state == "running") return fail(ErrorKind::Conflict, "container " + c.id + " is already running");
+  std::string sdir = state_dir(c.id), cdir = container_dir(c.id);
+  (void)remove_all(sdir);
+  BERTH_CHECK(mkdir_p(sdir, 0700), "create shim state dir");
+  (void)unlink(path_join(cdir, kExitRecordFile).c_str());
+  auto cfg = container_config(c);
+  std::vector<std::string> args = {"--id",           c.id,          "--bundle",       bundle_dir(c.id),
+                                   "--container-dir", cdir,          "--state-dir",    sdir,
+                                   "--runtime-root", runtime_root_, "--seccomp-cache", seccomp_cache_};
+  if (cfg.value("OpenStdin", false)) args.push_back("--stdin");
+  auto started = launch_shim(shim_path_, args);
+  if (!started) {
+    (void)remove_all(sdir);
+    c.error = started.error().what();
+    (void)store_.update_state(c);
+    return fail(ErrorKind::Internal, c.error);  // dockerd answers a failed start with 500 / its error
+  }
+  c.state = "running";
+  c.pid = started->container_pid;
+  c.started = rfc3339_now();
+  c.finished = "";
+  c.exit_code = 0;
+  c.error = "";
+  BERTH_CHECK(store_.update_state(c), "record start");
+  event(c, "start");
+  watch(c.id, started->shim_pid);
+  return {};
+}
+
+Result<> ContainerService::start(std::string_view ref) {
+  std::unique_lock lk(mu_);
+  auto c = BERTH_TRY(store_.find(ref), "");
+  if (c.state == "running") return fail(ErrorKind::Conflict, "container already started");  // 304 at the API
+  return start_locked(c);
+}
+
+Result<> ContainerService::signal_container(const ContainerRecord& c, int sig) {
+  auto r = runtime::kill_container(runtime_options(runtime_root_, seccomp_cache_), c.id, sig, false);
+  if (!r) return fail(r.error().wrap("cannot kill container " + c.id));
+  return {};
+}
+
+bool ContainerService::wait_stopped(std::unique_lock<std::mutex>& lk, const std::string& id,
+                                    std::chrono::milliseconds timeout) {
+  int seen = exits_[id];
+  auto stopped = [&] {
+    if (exits_[id] != seen) return true;
+    auto c = store_.get(id);
+    return !c || c->state != "running";
+  };
+  return changed_.wait_for(lk, timeout, stopped);
+}
+
+Result<> ContainerService::kill(std::string_view ref, const std::string& signal) {
+  std::unique_lock lk(mu_);
+  auto c = BERTH_TRY(store_.find(ref), "");
+  int sig = SIGKILL;
+  if (!signal.empty()) sig = BERTH_TRY(parse_signal(signal), "");
+  if (c.state != "running")
+    return fail(ErrorKind::Conflict, "cannot kill container: " + c.id + ": container " + c.id + " is not running");
+  BERTH_CHECK(signal_container(c, sig), "");
+  event(c, "kill", {{"signal", std::to_string(sig)}});
+  return {};
+}
+
+Result<> ContainerService::stop(std::string_view ref, std::optional<int> timeout, const std::string& signal) {
+  std::unique_lock lk(mu_);
+  auto c = BERTH_TRY(store_.find(ref), "");
+  if (c.state != "running") return fail(ErrorKind::Exists, "container already stopped");  // 304 at the API
+  auto cfg = container_config(c);
+  std::string sig_name = signal.empty() ? cfg.value("StopSignal", "") : signal;
+  int sig = SIGTERM;
+  if (!sig_name.empty()) sig = BERTH_TRY(parse_signal(sig_name), "");
+  int secs = timeout ? *timeout : (cfg.contains("StopTimeout") && cfg["StopTimeout"].is_number() ? cfg["StopTimeout"].get<int>() : 10);
+  if (secs != 0) {
+    (void)signal_container(c, sig);
+    event(c, "kill", {{"signal", std::to_string(sig)}});
+    if (secs < 0 || wait_stopped(lk, c.id, std::chrono::seconds(secs))) {
+      event(c, "stop");
+      return {};
+    }
+  }
+  (void)signal_container(c, SIGKILL);
+  event(c, "kill", {{"signal", "9"}});
+  if (!wait_stopped(lk, c.id, std::chrono::seconds(30)))
+    return fail(ErrorKind::Internal, "container " + c.id + " did not exit after SIGKILL");
+  event(c, "stop");
+  return {};
+}
+
+Result<> ContainerService::restart(std::string_view ref, std::optional<int> timeout) {
+  auto c = BERTH_TRY(store_.find(ref), "");
+  if (c.state == "running") {
+    auto s = stop(c.id, timeout, "");
+    if (!s && s.error().kind != ErrorKind::Exists) return s;
+  }
+  std::unique_lock lk(mu_);
+  auto now = BERTH_TRY(store_.get(c.id), "");
+  if (now.state == "running") return {};
+  BERTH_CHECK(start_locked(now), "");
+  event(now, "restart");
+  return {};
+}
+
+Result<> ContainerService::remove_locked(const ContainerRecord& c) {
+  std::string rootfs = path_join(bundle_dir(c.id), "rootfs");
+  BERTH_CHECK(images_.unmount_rootfs(rootfs), "remove container " + c.id);
+  auto rr = images_.remove_rootfs(c.id);
+  if (!rr && rr.error().kind != ErrorKind::NotFound) return fail(rr.error().wrap("remove container " + c.id));
+  BERTH_CHECK(store_.remove(c.id), "remove container " + c.id);
+  (void)remove_all(container_dir(c.id));
+  (void)remove_all(state_dir(c.id));
+  if (removed_.size() > 1000) removed_.clear();
+  removed_[c.id] = WaitResult{c.exit_code, c.error};
+  event(c, "destroy");
+  changed_.notify_all();
+  return {};
+}
+
+Result<> ContainerService::remove(std::string_view ref, bool force) {
+  std::unique_lock lk(mu_);
+  auto c = BERTH_TRY(store_.find(ref), "");
+  if (c.state == "running") {
+    if (!force)
+      return fail(ErrorKind::Conflict, "cannot remove container \"" + c.name +
+                                           "\": container is running: stop the container before removing or force remove");
+    (void)signal_container(c, SIGKILL);
+    event(c, "kill", {{"signal", "9"}});
+    if (!wait_stopped(lk, c.id, std::chrono::seconds(30)))
+      return fail(ErrorKind::Internal, "container " + c.id + " did not exit after SIGKILL");
+    auto now = store_.get(c.id);
+    if (!now) return {};  // auto-removed on exit
+    c = *now;
+  }
+  return remove_locked(c);
+}
+
+int ContainerService::exit_count(const std::string& id) {
+  std::lock_guard lk(mu_);
+  return exits_[id];
+}
+
+Result<WaitResult> ContainerService::wait(std::string_view ref, WaitCondition cond, std::optional<int> exits_before) {
+  std::unique_lock lk(mu_);
+  auto found = store_.find(ref);
+  if (!found) {
+    // `docker run --rm` may ask after the container has ended and gone.
+    if (cond == WaitCondition::Removed)
+      if (auto it = removed_.find(std::string(ref)); it != removed_.end()) return it->second;
+    return fail(found.error());
+  }
+  std::string id = found->id;
+  if (cond == WaitCondition::NotRunning && found->state != "running") return WaitResult{found->exit_code, found->error};
+  int seen = exits_before ? *exits_before : exits_[id];
+  changed_.wait(lk, [&] {
+    auto c = store_.get(id);
+    if (!c) return true;
+    if (cond == WaitCondition::Removed) return false;
+    if (cond == WaitCondition::NotRunning) return c->state != "running";
+    return exits_[id] != seen;
+  });
+  if (auto c = store_.get(id)) return WaitResult{c->exit_code, c->error};
+  if (auto it = removed_.find(id); it != removed_.end()) return it->second;
+  return WaitResult{};
+}
+
+}  // namespace berth::engine

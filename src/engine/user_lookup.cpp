@@ -1,0 +1,95 @@
+#include "engine/user_lookup.hpp"
+
+#include <charconv>
+#include <optional>
+
+namespace berth::engine {
+
+namespace {
+
+std::optional<uint32_t> number(std::string_view s) {
+  uint32_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (true) {
+    auto pos = s.find(sep, start);
+    out.push_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
+    if (pos == std::string_view::npos) break;
+    start = pos + 1;
+  }
+  return out;
+}
+
+// Rows of a colon-separated database, comments and short rows skipped.
+template <class F>
+void each_row(std::string_view text, size_t min_fields, F&& f) {
+  for (auto line : split(text, '\n')) {
+    if (line.empty() || line[0] == '#') continue;
+    auto fields = split(line, ':');
+    if (fields.size() >= min_fields) f(fields);
+  }
+}
+
+}  // namespace
+
+Result<ResolvedUser> resolve_user(std::string_view user, std::string_view passwd, std::string_view group) {
+  ResolvedUser r;
+  if (user.empty()) return r;
+  auto colon = user.find(':');
+  std::string_view u = user.substr(0, colon);
+  std::optional<std::string_view> g;
+  if (colon != std::string_view::npos) g = user.substr(colon + 1);
+  std::string uname;
+  bool found = false;
+  each_row(passwd, 7, [&](const std::vector<std::string_view>& f) {
+    if (found) return;
+    auto uid = number(f[2]);
+    auto gid = number(f[3]);
+    if (!uid || !gid) return;
+    if (f[0] == u || number(u) == uid) {
+      r.uid = *uid;
+      r.gid = *gid;
+      uname = f[0];
+      found = true;
+    }
+  });
+  if (!found) {
+    auto n = number(u);
+    if (!n) return fail(ErrorKind::Invalid, "unable to find user " + std::string(u) + ": no matching entries in passwd file");
+    r.uid = *n;
+    r.gid = 0;
+  }
+  if (g) {
+    bool gfound = false;
+    each_row(group, 3, [&](const std::vector<std::string_view>& f) {
+      if (gfound) return;
+      auto gid = number(f[2]);
+      if (gid && (f[0] == *g || number(*g) == gid)) {
+        r.gid = *gid;
+        gfound = true;
+      }
+    });
+    if (!gfound) {
+      auto n = number(*g);
+      if (!n) return fail(ErrorKind::Invalid, "unable to find group " + std::string(*g) + ": no matching entries in group file");
+      r.gid = *n;
+    }
+  }
+  if (!uname.empty()) {
+    each_row(group, 4, [&](const std::vector<std::string_view>& f) {
+      auto gid = number(f[2]);
+      if (!gid || *gid == r.gid) return;
+      for (auto m : split(f[3], ','))
+        if (m == uname) r.additional_gids.push_back(*gid);
+    });
+  }
+  return r;
+}
+
+}  // namespace berth::engine

@@ -1,0 +1,20 @@
+// Docker's --user: "uid", "name", "uid:gid", "name:group", resolved against the container's
+// own /etc/passwd and /etc/group (texts given by the caller, read inside the root).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace berth::engine {
+
+struct ResolvedUser {
+  uint32_t uid = 0, gid = 0;
+  std::vector<uint32_t> additional_gids;
+};
+
+// An empty user is root. A name that is not in passwd is an Invalid error in dockerd's words.
+Result<ResolvedUser> resolve_user(std::string_view user, std::string_view passwd, std::string_view group);
+
+}  // namespace berth::engine
