@@ -3,6 +3,6 @@
 set -euo pipefail
 build=${1:-build}
 dir=$(cd "$(dirname "$0")" && pwd)
-for b in "$dir"/runtime.sh "$dir"/peers.sh "$dir"/cgroup.sh "$dir"/image.sh; do
+for b in "$dir"/runtime.sh "$dir"/peers.sh "$dir"/engine.sh "$dir"/cgroup.sh "$dir"/image.sh; do
   [ -x "$b" ] && "$b" "$build"
 done

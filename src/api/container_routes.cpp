@@ -67,9 +67,23 @@ Result<> wait(Exchange& ex, engine::Daemon& d) {
   // dockerd sends the status line at once, so the client knows the wait is registered: an
   // exit after this point counts for next-exit.
   int exits = svc.exit_count(found->id);
+  auto changes = BERTH_TRY(svc.watch_changes(), "");  // before the check: no change is missed
   BERTH_CHECK(ex.start_stream(200, "application/json"), "");
-  auto w = svc.wait(found->id, cond, exits);
-  json body = w ? wait_body(*w) : json{{"StatusCode", -1}, {"Error", {{"Message", w.error().what()}}}};
+  json body;
+  while (true) {
+    auto w = svc.try_wait(found->id, cond, exits);
+    if (!w) {
+      body = json{{"StatusCode", -1}, {"Error", {{"Message", w.error().what()}}}};
+      break;
+    }
+    if (*w) {
+      body = wait_body(**w);
+      break;
+    }
+    // A client that hangs up ends the wait: nothing is left waiting for a container forever.
+    if (ex.wait(changes->fd(), -1) == WaitResult::ClientGone) return {};
+    changes->clear();
+  }
   BERTH_CHECK(ex.write(body.dump() + "\n"), "");
   return ex.finish_stream();
 }

@@ -223,7 +223,7 @@ void ContainerService::on_exit(const std::string& id) {
   if (autoremove) {
     if (auto rm = remove_locked(*c); !rm) log::error("auto-remove " + id + ": " + rm.error().what());
   }
-  changed_.notify_all();
+  notify_changed();
 }
 
 Result<CreateResult> ContainerService::create(const json& body, const std::string& name_in) {
@@ -300,8 +300,12 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
   return CreateResult{c.id, {}};
 }
 
-Result<> ContainerService::start_locked(ContainerRecord& c) {
-  if (c.state == "running") return fail(ErrorKind::Conflict, "container " + c.id + " is already running");
+// Called with mu_ held; releases it while the shim creates and starts the container, so
+// starts of different containers run in parallel. starting_ keeps this container's other
+// transitions (a second start, a remove) out until the result is recorded.
+Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, ContainerRecord& c) {
+  if (c.state == "running" || starting_.contains(c.id))
+    return fail(ErrorKind::Conflict, "container already started");  // 304 at the API
   std::string sdir = state_dir(c.id), cdir = container_dir(c.id);
   (void)remove_all(sdir);
   BERTH_CHECK(mkdir_p(sdir, 0700), "create shim state dir");
@@ -311,7 +315,13 @@ Result<> ContainerService::start_locked(ContainerRecord& c) {
                                    "--container-dir", cdir,          "--state-dir",    sdir,
                                    "--runtime-root", runtime_root_, "--seccomp-cache", seccomp_cache_};
   if (cfg.value("OpenStdin", false)) args.push_back("--stdin");
+  starting_.insert(c.id);
+  lk.unlock();
   auto started = launch_shim(shim_path_, args);
+  lk.lock();
+  starting_.erase(c.id);
+  notify_changed();
+  // The shim is not watched yet, so its exit cannot have been recorded in between.
   if (!started) {
     (void)remove_all(sdir);
     c.error = started.error().what();
@@ -333,8 +343,7 @@ Result<> ContainerService::start_locked(ContainerRecord& c) {
 Result<> ContainerService::start(std::string_view ref) {
   std::unique_lock lk(mu_);
   auto c = BERTH_TRY(store_.find(ref), "");
-  if (c.state == "running") return fail(ErrorKind::Conflict, "container already started");  // 304 at the API
-  return start_locked(c);
+  return start_locked(lk, c);
 }
 
 Result<> ContainerService::signal_container(const ContainerRecord& c, int sig) {
@@ -399,8 +408,8 @@ Result<> ContainerService::restart(std::string_view ref, std::optional<int> time
   }
   std::unique_lock lk(mu_);
   auto now = BERTH_TRY(store_.get(c.id), "");
-  if (now.state == "running") return {};
-  BERTH_CHECK(start_locked(now), "");
+  if (now.state == "running" || starting_.contains(now.id)) return {};
+  BERTH_CHECK(start_locked(lk, now), "");
   event(now, "restart");
   return {};
 }
@@ -416,13 +425,18 @@ Result<> ContainerService::remove_locked(const ContainerRecord& c) {
   if (removed_.size() > 1000) removed_.clear();
   removed_[c.id] = WaitResult{c.exit_code, c.error};
   event(c, "destroy");
-  changed_.notify_all();
+  notify_changed();
   return {};
 }
 
 Result<> ContainerService::remove(std::string_view ref, bool force) {
   std::unique_lock lk(mu_);
   auto c = BERTH_TRY(store_.find(ref), "");
+  // A start in flight owns the root filesystem until its result is recorded.
+  if (starting_.contains(c.id)) {
+    changed_.wait_for(lk, std::chrono::seconds(60), [&] { return !starting_.contains(c.id); });
+    c = BERTH_TRY(store_.find(c.id), "");
+  }
   if (c.state == "running") {
     if (!force)
       return fail(ErrorKind::Conflict, "cannot remove container \"" + c.name +
@@ -443,28 +457,74 @@ int ContainerService::exit_count(const std::string& id) {
   return exits_[id];
 }
 
-Result<WaitResult> ContainerService::wait(std::string_view ref, WaitCondition cond, std::optional<int> exits_before) {
-  std::unique_lock lk(mu_);
+std::optional<WaitResult> ContainerService::wait_check(const std::string& id, WaitCondition cond, int seen) {
+  auto c = store_.get(id);
+  if (!c) {
+    if (auto it = removed_.find(id); it != removed_.end()) return it->second;
+    return WaitResult{};
+  }
+  if (cond == WaitCondition::Removed) return std::nullopt;
+  bool done = cond == WaitCondition::NotRunning ? c->state != "running" && !starting_.contains(id) : exits_[id] != seen;
+  if (done) return WaitResult{c->exit_code, c->error};
+  return std::nullopt;
+}
+
+Result<std::pair<std::string, int>> ContainerService::wait_target(std::string_view ref, WaitCondition cond,
+                                                                 std::optional<int> exits_before,
+                                                                 std::optional<WaitResult>& gone) {
   auto found = store_.find(ref);
   if (!found) {
     // `docker run --rm` may ask after the container has ended and gone.
     if (cond == WaitCondition::Removed)
-      if (auto it = removed_.find(std::string(ref)); it != removed_.end()) return it->second;
+      if (auto it = removed_.find(std::string(ref)); it != removed_.end()) {
+        gone = it->second;
+        return std::pair<std::string, int>{};
+      }
     return fail(found.error());
   }
-  std::string id = found->id;
-  if (cond == WaitCondition::NotRunning && found->state != "running") return WaitResult{found->exit_code, found->error};
-  int seen = exits_before ? *exits_before : exits_[id];
-  changed_.wait(lk, [&] {
-    auto c = store_.get(id);
-    if (!c) return true;
-    if (cond == WaitCondition::Removed) return false;
-    if (cond == WaitCondition::NotRunning) return c->state != "running";
-    return exits_[id] != seen;
-  });
-  if (auto c = store_.get(id)) return WaitResult{c->exit_code, c->error};
-  if (auto it = removed_.find(id); it != removed_.end()) return it->second;
-  return WaitResult{};
+  return std::pair{found->id, exits_before ? *exits_before : exits_[found->id]};
+}
+
+Result<WaitResult> ContainerService::wait(std::string_view ref, WaitCondition cond, std::optional<int> exits_before) {
+  std::unique_lock lk(mu_);
+  std::optional<WaitResult> r;
+  auto [id, seen] = BERTH_TRY(wait_target(ref, cond, exits_before, r), "");
+  if (r) return *r;
+  changed_.wait(lk, [&] { return (r = wait_check(id, cond, seen)).has_value(); });
+  return *r;
+}
+
+Result<std::optional<WaitResult>> ContainerService::try_wait(std::string_view ref, WaitCondition cond,
+                                                              std::optional<int> exits_before) {
+  std::lock_guard lk(mu_);
+  std::optional<WaitResult> r;
+  auto [id, seen] = BERTH_TRY(wait_target(ref, cond, exits_before, r), "");
+  if (r) return r;
+  return wait_check(id, cond, seen);
+}
+
+ContainerService::ChangeWatch::~ChangeWatch() {
+  std::lock_guard lk(svc_->mu_);
+  std::erase(svc_->watchers_, fd_.get());
+}
+
+void ContainerService::ChangeWatch::clear() {
+  uint64_t n;
+  (void)!read(fd_.get(), &n, sizeof n);
+}
+
+Result<std::unique_ptr<ContainerService::ChangeWatch>> ContainerService::watch_changes() {
+  UniqueFd fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!fd) return fail_sys("eventfd");
+  std::lock_guard lk(mu_);
+  watchers_.push_back(fd.get());
+  return std::unique_ptr<ChangeWatch>(new ChangeWatch(this, std::move(fd)));
+}
+
+void ContainerService::notify_changed() {
+  changed_.notify_all();
+  uint64_t one = 1;
+  for (int fd : watchers_) (void)!write(fd, &one, sizeof one);
 }
 
 }  // namespace berth::engine

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,6 +53,24 @@ class ContainerService {
   // Blocks until the condition holds. next-exit counts exits after exits_before (from
   // exit_count(), taken before the caller told its client the wait is registered).
   Result<WaitResult> wait(std::string_view ref, WaitCondition cond, std::optional<int> exits_before = {});
+  // The same without blocking: nullopt while the condition does not hold yet.
+  Result<std::optional<WaitResult>> try_wait(std::string_view ref, WaitCondition cond, std::optional<int> exits_before);
+
+  // A readable eventfd after every container state change while it lives: lets a caller that
+  // also watches its client (an API wait) sleep on both instead of holding a thread forever.
+  class ChangeWatch {
+   public:
+    ~ChangeWatch();
+    int fd() const { return fd_.get(); }
+    void clear();
+
+   private:
+    friend class ContainerService;
+    ChangeWatch(ContainerService* svc, UniqueFd fd) : svc_(svc), fd_(std::move(fd)) {}
+    ContainerService* svc_;
+    UniqueFd fd_;
+  };
+  Result<std::unique_ptr<ChangeWatch>> watch_changes();
   int exit_count(const std::string& id);
 
   Result<ContainerRecord> find(std::string_view ref) const { return store_.find(ref); }
@@ -64,7 +83,13 @@ class ContainerService {
   };
   std::string state_dir(const std::string& id) const;
   std::string bundle_dir(const std::string& id) const;
-  Result<> start_locked(ContainerRecord& c);
+  Result<> start_locked(std::unique_lock<std::mutex>& lk, ContainerRecord& c);
+  // mu_ held: the wait's result once cond holds for container id (seen: exits counted before).
+  std::optional<WaitResult> wait_check(const std::string& id, WaitCondition cond, int seen);
+  // mu_ held: the container id and exit count a wait starts from; gone is set for a removed one.
+  Result<std::pair<std::string, int>> wait_target(std::string_view ref, WaitCondition cond,
+                                                  std::optional<int> exits_before, std::optional<WaitResult>& gone);
+  void notify_changed();  // mu_ held
   void watch(const std::string& id, pid_t shim_pid);
   void monitor_loop();
   // The shim has exited: record how the container ended.
@@ -85,7 +110,8 @@ class ContainerService {
   std::condition_variable changed_;
   std::map<std::string, int> exits_;           // id -> number of exits seen
   std::map<std::string, WaitResult> removed_;  // recently removed containers' last exit
-  std::map<std::string, bool> autoremove_;
+  std::set<std::string> starting_;  // starts in flight (mu_ released while the shim comes up)
+  std::vector<int> watchers_;       // ChangeWatch eventfds
 
   std::mutex watch_mu_;
   std::map<int, std::string> watched_;  // shim pidfd -> id

@@ -147,6 +147,7 @@ int run_shim(const ShimOptions& o) {
   runtime::CreateOptions co;
   co.id = o.id;
   co.bundle = o.bundle;
+  co.die_with_parent = true;
   auto created = runtime::create_container(g, co);
   reset_stdio();
   stdio->in_r.reset();

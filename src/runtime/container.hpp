@@ -33,6 +33,9 @@ struct CreateOptions {
   // With a terminal and no console_socket, the pty master comes back in Created::console
   // (a shim holding the container's stdio, a foreground run); otherwise that is an error.
   bool console_to_caller = false;
+  // The container's init is killed when the creating thread's process dies (a shim that is
+  // the container's parent: kill -9 of it takes the container down, nothing is orphaned).
+  bool die_with_parent = false;
 };
 
 // What a caller holds on to after create: the init to wait for and signal, and its terminal.

@@ -173,6 +173,7 @@ Result<Created> launch(const GlobalOptions& g, const CreateOptions& o, StateStor
   ctx.console_fd = console.get();
   ctx.preserve_fds = o.preserve_fds;
   ctx.no_pivot = o.no_pivot;
+  ctx.die_with_parent = o.die_with_parent;
   ctx.no_new_keyring = o.no_new_keyring;
   ctx.id = o.id;
 

@@ -166,8 +166,9 @@ void container_init(const InitContext& ctx) {
   std::string exe;
   StartWaiter waiter;
   if (auto r = init_steps(ctx, exe, waiter); !r) sync_fail(ctx.sync_fd, r.error());
-  // create may exit once we are ready: we must survive it.
-  prctl(PR_SET_PDEATHSIG, 0);
+  // create may exit once we are ready: we must survive it, unless our parent holds us for
+  // life. Set again here: the change to the container's user cleared it.
+  prctl(PR_SET_PDEATHSIG, ctx.die_with_parent ? SIGKILL : 0);
   if (auto r = sync_send(ctx.sync_fd, SyncType::Ready); !r) _exit(1);
   if (!ctx.spec->process) {
     // Hold nothing of the host's while waiting to be deleted.

@@ -24,6 +24,7 @@ struct InitContext {
   bool unified_host = false;  // pure cgroup v2: a new cgroupns must exist before /sys/fs/cgroup is mounted
   bool no_pivot = false;
   bool no_new_keyring = false;
+  bool die_with_parent = false;
   std::string id;
 };
 

@@ -7,68 +7,13 @@
 #include <filesystem>
 #include <fstream>
 
-#include "api/berthd_fixture.hpp"
-#include "api/busybox_archive.hpp"
+#include "engine/containers_fixture.hpp"
 
 using namespace berth::api::test;
+using namespace berth::engine::test;
 using berth::test::wait_until;
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
-
-bool mounted(const std::string& needle) {
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.find(needle) != std::string::npos) return true;
-  return false;
-}
-
-bool cgroup_exists(const std::string& id) {
-  for (const char* root : {"/sys/fs/cgroup", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/unified"})
-    if (fs::exists(std::string(root) + "/berth/" + id)) return true;
-  return false;
-}
-
-bool shim_running(const std::string& id) {
-  for (auto& e : fs::directory_iterator("/proc")) {
-    std::ifstream in(e.path() / "cmdline");
-    std::string cmd((std::istreambuf_iterator<char>(in)), {});
-    if (cmd.find("berth-shim") != std::string::npos && cmd.find(id) != std::string::npos) return true;
-  }
-  return false;
-}
-
-class Containers : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(berth::test::have_program(kDocker28));
-    ASSERT_FALSE(busybox_archive().empty());
-    ASSERT_TRUE(d->ready()) << d->log();
-    auto r = d->docker({"load", "-i", busybox_archive()});
-    ASSERT_EQ(r.status, 0) << r.err;
-  }
-  void TearDown() override {
-    auto ps = d->docker({"ps", "-aq", "--no-trunc"});
-    std::istringstream ss(ps.out);
-    for (std::string id; std::getline(ss, id);)
-      if (!id.empty()) d->docker({"rm", "-f", id});
-  }
-  // Gone without a trace: no mount, cgroup, shim, DB row or directory.
-  void expect_no_trace(const std::string& id) {
-    EXPECT_FALSE(mounted(id)) << id;
-    EXPECT_FALSE(cgroup_exists(id)) << id;
-    EXPECT_TRUE(wait_until([&] { return !shim_running(id); }, std::chrono::seconds(10)));
-    EXPECT_FALSE(fs::exists(d->path("data/containers/" + id)));
-    EXPECT_FALSE(fs::exists(d->path("exec/containers/" + id)));
-    EXPECT_NE(d->docker({"inspect", id}).status, 0);
-  }
-  std::unique_ptr<Berthd> d = std::make_unique<Berthd>();
-};
-
-}  // namespace
 
 TEST_F(Containers, RunRmEchoes) {
   auto r = d->docker({"run", "--rm", "busybox", "echo", "hi"});

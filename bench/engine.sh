@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The engine side by side, in one run, on the same one-layer busybox image:
+#   `run --rm true`: berth CLI and docker CLI against berthd, docker against dockerd (runc),
+#   podman (berth-runtime: podman with runc cannot run here, see peers.sh), ctr (runc);
+#   `run -d` of 50 containers then `rm -f` of all of them, berthd vs dockerd;
+#   idle RSS of berthd vs dockerd + its containerd; RSS of one container's shim vs
+#   containerd-shim-runc-v2 and conmon.
+# Private daemons on unix sockets in a temp dir, no networking (`--network none` where asked).
+# Usage: bench/engine.sh [build-dir] [runs]
+set -euo pipefail
+build=${1:-build}
+runs=${2:-20}
+source "$(dirname "$0")/lib.sh"
+bench_binaries "$build"
+bin=$(cd "$build" && pwd)/bin
+work=$(mktemp -d /tmp/berth-bench-engine-XXXXXX)
+remember_strays
+pids=()
+cleanup() {
+  set +e
+  [ -n "${bcli:-}" ] && $bcli rm -f $($bcli ps -aq) >/dev/null 2>&1
+  [ -n "${docker_d:-}" ] && $docker_d rm -f $($docker_d ps -aq) >/dev/null 2>&1
+  [ -n "${pod:-}" ] && $pod rm -f -a >/dev/null 2>&1
+  stop_daemons "$work"
+  rm -rf "$work"
+  remove_strays
+}
+trap cleanup EXIT
+
+make_image_archive "$work"
+
+b="$work/berthd"; mkdir -p "$b"; echo '{}' > "$b/daemon.json"
+"$bin/berthd" --config-file "$b/daemon.json" --data-root "$b/data" --exec-root "$b/exec" --pidfile "$b/pid" \
+  -H "unix://$b/b.sock" > "$b/log" 2>&1 & pids+=($!)
+berthd_pid=$!
+bcli="$bin/berth -H unix://$b/b.sock"
+docker_b="docker -H unix://$b/b.sock"
+wait_for $bcli version
+$bcli load -i "$work/image.tar" > /dev/null
+
+start_dockerd "$work/docker"
+$docker_d load -i "$work/image.tar" > /dev/null
+start_containerd "$work/ctd"
+$ctr images import "$work/image.tar" > /dev/null
+p="$work/podman"; mkdir -p "$p/tmp"
+pod=$(podman_with "$berth" "$p")
+$pod load -i "$work/image.tar" > /dev/null
+
+echo "## run --rm true"
+hyperfine -N --warmup 3 --runs "$runs" --export-markdown "$work/run.md" --export-json "$work/run.json" \
+  -n "berth run --rm (berthd)" "$bcli run --rm berthbench true" \
+  -n "docker run --rm (berthd)" "$docker_b run --rm --network none berthbench true" \
+  -n "docker run --rm (dockerd, runc)" "$docker_d run --rm --network none berthbench true" \
+  -n "podman run --rm (berth-runtime)" "$pod run --rm --network none --cgroup-parent /berth-bench-peers berthbench true" \
+  -n "ctr run --rm (runc)" "$ctr run --rm --runc-root $work/ctd/runc --cgroup /berth-bench-peers/b1 docker.io/library/berthbench:latest b1 true"
+cat "$work/run.md"
+print_medians "$work/run.json"
+
+echo "## run -d of 50 containers, then rm -f of all"
+batch() { echo "for i in \$(seq 50); do $1 run -d --network none berthbench sleep 1000 >/dev/null; done; $1 rm -f \$($1 ps -aq) >/dev/null"; }
+hyperfine --warmup 1 --runs 3 --export-markdown "$work/batch.md" --export-json "$work/batch.json" \
+  -n "berth (berthd)" "$(batch "$bcli")" \
+  -n "docker (berthd)" "$(batch "$docker_b")" \
+  -n "docker (dockerd)" "$(batch "$docker_d")"
+cat "$work/batch.md"
+print_medians "$work/batch.json"
+
+echo "## memory (RSS, KiB)"
+dockerd_pid=$(cat "$work/docker/pid")
+dctd_pid=$(pgrep -P "$dockerd_pid" containerd || true)
+echo "berthd idle: $(rss_kib "$berthd_pid")"
+echo "dockerd idle: $(rss_kib "$dockerd_pid") + its containerd: $( [ -n "$dctd_pid" ] && rss_kib "$dctd_pid" || echo n/a)"
+id=$($bcli run -d berthbench sleep 1000)
+echo "berth-shim: $(rss_kib "$(pgrep -f "berth-shim --id $id" | head -1)")"
+did=$($docker_d run -d --network none berthbench sleep 1000)
+echo "containerd-shim-runc-v2: $(rss_kib "$(pgrep -f "containerd-shim-runc-v2.*$did" | head -1)")"
+$pod run -d --network none --cgroup-parent /berth-bench-peers berthbench sleep 1000 >/dev/null
+echo "conmon: $(rss_kib "$(pgrep -f "conmon.*$p" | head -1)")"
