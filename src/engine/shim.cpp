@@ -12,6 +12,7 @@
 #include "common/fs.hpp"
 #include "engine/exit_record.hpp"
 #include "engine/json_log.hpp"
+#include "engine/shim_memory.hpp"
 #include "runtime/container.hpp"
 
 namespace berth::engine {
@@ -160,6 +161,7 @@ int run_shim(const ShimOptions& o) {
   }
   report(o.ready_fd, "ok " + std::to_string(created->pid) + " " + std::to_string(getpid()));
   if (o.ready_fd >= 0) close(o.ready_fd);
+  release_startup_code();
   int code = pump(o, *created, std::move(stdio->out_r), std::move(stdio->err_r));
   stdio->in_w.reset();
   ExitRecord rec{code, rfc3339_now(), ""};
