@@ -219,7 +219,8 @@ void ContainerService::on_exit(const std::string& id) {
   (void)remove_all(state_dir(id));
   event(*c, "die", {{"exitCode", std::to_string(r.exit_code)}});
   ++exits_[id];
-  bool autoremove = host_config(*c).value("AutoRemove", false);
+  auto hc = host_config(*c);
+  bool autoremove = hc.contains("AutoRemove") && hc["AutoRemove"].is_boolean() && hc["AutoRemove"].get<bool>();
   if (autoremove) {
     if (auto rm = remove_locked(*c); !rm) log::error("auto-remove " + id + ": " + rm.error().what());
   }
@@ -242,6 +243,10 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     if (j.is_object() && j.contains("config") && j["config"].is_object()) image_config = j["config"];
   }
   json hc = body.contains("HostConfig") && body["HostConfig"].is_object() ? body["HostConfig"] : json::object();
+  if (hc.contains("AutoRemove") && !hc["AutoRemove"].is_boolean() && !hc["AutoRemove"].is_null())
+    return fail(ErrorKind::Invalid, "json: cannot unmarshal " + std::string(hc["AutoRemove"].type_name()) +
+                                        " into Go struct field HostConfig.AutoRemove of type bool");
+  bool autoremove = hc.contains("AutoRemove") && hc["AutoRemove"].is_boolean() && hc["AutoRemove"].get<bool>();
   json config = body;
   config.erase("HostConfig");
   config.erase("NetworkingConfig");
@@ -269,7 +274,8 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
   BERTH_CHECK(step(mkdir_p(rootfs, 0700)), "create container dir");
   BERTH_CHECK(step(images_.create_rootfs(c.id, c.image_id)), "");
   rootfs_made = true;
-  BERTH_CHECK(step(images_.mount_rootfs(c.id, rootfs)), "");
+  // A --rm container's writable layer dies with it: no syncs for it (see MountOptions).
+  BERTH_CHECK(step(images_.mount_rootfs(c.id, rootfs, image::MountOptions{autoremove})), "");
   mounted = true;
   auto user = resolve_user(effective_user(image_config, config), read_in_root(rootfs, "etc/passwd"),
                            read_in_root(rootfs, "etc/group"));

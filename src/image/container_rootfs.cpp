@@ -31,8 +31,8 @@ Result<> ImageService::create_rootfs(const std::string& key, std::string_view im
   return {};
 }
 
-Result<> ImageService::mount_rootfs(const std::string& key, const std::string& target) {
-  return snap_->mount(key, target);
+Result<> ImageService::mount_rootfs(const std::string& key, const std::string& target, const MountOptions& o) {
+  return snap_->mount(key, target, o);
 }
 
 Result<> ImageService::unmount_rootfs(const std::string& target) { return snap_->unmount(target); }

@@ -84,7 +84,7 @@ class ImageService {
 
   // Container root filesystems.
   Result<> create_rootfs(const std::string& key, std::string_view image);  // image "" = empty
-  Result<> mount_rootfs(const std::string& key, const std::string& target);
+  Result<> mount_rootfs(const std::string& key, const std::string& target, const MountOptions& o = {});
   Result<> unmount_rootfs(const std::string& target);
   Result<> remove_rootfs(const std::string& key);
   // The container's upper dir as a new layer on top of its image.

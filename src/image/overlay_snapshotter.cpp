@@ -49,7 +49,8 @@ int move_mount_(int from, const char* fp, int to, const char* tp, unsigned flags
 // The new mount API takes each lower layer as its own parameter, so the stack depth is not
 // limited by the one-page option string of mount(2).
 Result<> mount_with_fsconfig(const std::vector<std::string>& lowers, const std::string& upper,
-                             const std::string& work, const std::string& target, unsigned long flags) {
+                             const std::string& work, const std::string& target, unsigned long flags,
+                             bool volatile_upper) {
   UniqueFd fs(fsopen_("overlay", FSOPEN_CLOEXEC));
   if (!fs) return fail_sys("fsopen overlay");
   auto set = [&](const char* k, const std::string& v) -> Result<> {
@@ -61,6 +62,8 @@ Result<> mount_with_fsconfig(const std::vector<std::string>& lowers, const std::
   if (!upper.empty()) {
     BERTH_CHECK(set("upperdir", upper), "mount overlay");
     BERTH_CHECK(set("workdir", work), "mount overlay");
+    if (volatile_upper && fsconfig_(fs.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0)
+      return fail_sys("fsconfig volatile");
   }
   if (fsconfig_(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) return fail_sys("mount overlay: create");
   UniqueFd mnt(fsmount_(fs.get(), FSMOUNT_CLOEXEC, (flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0));
@@ -198,7 +201,7 @@ Result<std::optional<Digest>> OverlaySnapshotter::parent_of(const std::string& k
   return read_parent(root_ + "/active/" + key + "/parent");
 }
 
-Result<> OverlaySnapshotter::mount(const std::string& key, const std::string& target) {
+Result<> OverlaySnapshotter::mount(const std::string& key, const std::string& target, const MountOptions& mo) {
   std::string upper = BERTH_TRY(upper_dir(key), "mount snapshot");
   auto parent = BERTH_TRY(parent_of(key), "mount snapshot " + key);
   std::vector<std::string> lowers;
@@ -209,7 +212,10 @@ Result<> OverlaySnapshotter::mount(const std::string& key, const std::string& ta
       return fail_sys("mount snapshot " + key + " on " + target);
     return {};
   }
-  BERTH_CHECK(mount_stack(lowers, "active/" + key, target, 0), "mount snapshot " + key);
+  auto r = mount_stack(lowers, "active/" + key, target, 0, mo.volatile_upper);
+  // A kernel without "volatile" (before 5.10) gets the ordinary, synced mount.
+  if (!r && mo.volatile_upper && r.error().errnum == EINVAL) r = mount_stack(lowers, "active/" + key, target, 0);
+  BERTH_CHECK(r, "mount snapshot " + key);
   return {};
 }
 
@@ -217,13 +223,13 @@ Result<> OverlaySnapshotter::mount(const std::string& key, const std::string& ta
 // option string (up to one page); fsconfig("lowerdir+") one layer per call (kernel 6.8+); and,
 // for older kernels, mount(2) from a child that chdir()s into l/ so each layer costs ~21 bytes.
 Result<> OverlaySnapshotter::mount_stack(const std::vector<std::string>& lowers, const std::string& active,
-                                         const std::string& target, unsigned long flags) {
+                                         const std::string& target, unsigned long flags, bool volatile_upper) {
   std::string upper = active.empty() ? "" : root_ + "/" + active + "/upper";
   std::string work = active.empty() ? "" : root_ + "/" + active + "/work";
   auto options = [&](const std::vector<std::string>& ls, const std::string& u, const std::string& w) {
     std::string o = "lowerdir=";
     for (size_t i = 0; i < ls.size(); ++i) o += (i ? ":" : "") + ls[i];
-    if (!u.empty()) o += ",upperdir=" + u + ",workdir=" + w;
+    if (!u.empty()) o += ",upperdir=" + u + ",workdir=" + w + (volatile_upper ? ",volatile" : "");
     return o;
   };
   size_t page = static_cast<size_t>(getpagesize());
@@ -236,7 +242,7 @@ Result<> OverlaySnapshotter::mount_stack(const std::vector<std::string>& lowers,
     }
   }
   if (opts_.deep_stack != DeepStack::RelativeChdir) {
-    auto r = mount_with_fsconfig(lowers, upper, work, target, flags);
+    auto r = mount_with_fsconfig(lowers, upper, work, target, flags, volatile_upper);
     if (r || opts_.deep_stack == DeepStack::Fsconfig || r.error().errnum != EINVAL) return r;
   }
   // Relative to <root>/l: "abc...:def...", upper as "../active/<key>/upper".
