@@ -14,6 +14,7 @@ source "$(dirname "$0")/lib.sh"
 bench_binaries "$build"
 bin=$(cd "$build" && pwd)/bin
 work=$(mktemp -d /tmp/berth-bench-engine-XXXXXX)
+run=$(mktemp -d /run/berth-bench-engine-XXXXXX)  # berthd's exec root on tmpfs, as in production
 remember_strays
 pids=()
 cleanup() {
@@ -22,7 +23,7 @@ cleanup() {
   [ -n "${docker_d:-}" ] && $docker_d rm -f $($docker_d ps -aq) >/dev/null 2>&1
   [ -n "${pod:-}" ] && $pod rm -f -a >/dev/null 2>&1
   stop_daemons "$work"
-  rm -rf "$work"
+  rm -rf "$work" "$run"
   remove_strays
 }
 trap cleanup EXIT
@@ -30,7 +31,7 @@ trap cleanup EXIT
 make_image_archive "$work"
 
 b="$work/berthd"; mkdir -p "$b"; echo '{}' > "$b/daemon.json"
-"$bin/berthd" --config-file "$b/daemon.json" --data-root "$b/data" --exec-root "$b/exec" --pidfile "$b/pid" \
+"$bin/berthd" --config-file "$b/daemon.json" --data-root "$b/data" --exec-root "$run/exec" --pidfile "$b/pid" \
   -H "unix://$b/b.sock" > "$b/log" 2>&1 & pids+=($!)
 berthd_pid=$!
 bcli="$bin/berth -H unix://$b/b.sock"
