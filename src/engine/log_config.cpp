@@ -60,16 +60,11 @@ Result<> check_mode(const std::map<std::string, std::string>& cfg) {
 
 Result<> check_rotation(const LogConfig& c) {
   auto& cfg = c.config;
-  int64_t size = -1;
-  if (auto it = cfg.find("max-size"); it != cfg.end()) {
-    if (it->second == "-1") {
-      size = -1;  // dockerd's documented "unlimited"
-    } else {
-      auto s = parse_log_size(it->second);
-      if (!s) return fail(s.error());
-      if (*s <= 0) return fail(ErrorKind::Invalid, "max-size must be a positive number");
-      size = *s;
-    }
+  // "-1" is dockerd's documented "unlimited".
+  if (auto it = cfg.find("max-size"); it != cfg.end() && it->second != "-1") {
+    auto s = parse_log_size(it->second);
+    if (!s) return fail(s.error());
+    if (*s <= 0) return fail(ErrorKind::Invalid, "max-size must be a positive number");
   }
   if (auto it = cfg.find("max-file"); it != cfg.end()) {
     auto n = parse_int(it->second);
@@ -82,7 +77,6 @@ Result<> check_rotation(const LogConfig& c) {
     // Rotated files are kept as they are: saying "compressed" would be a lie.
     if (*b) return fail(ErrorKind::Invalid, "compress is not supported by berth's " + c.type + " log driver");
   }
-  (void)size;
   return {};
 }
 
