@@ -128,3 +128,21 @@ TEST_F(ExternalRuntime, UnknownRuntimeAndTtyRefused) {
   EXPECT_EQ(d->docker({"ps", "-aq"}).out, "");
   EXPECT_TRUE(fs::is_empty(d->path("data/containers")));
 }
+
+TEST(ExternalRuntimeDefault, DefaultRuntimeFromDaemonJson) {
+  if (!fs::exists(kRunc)) GTEST_SKIP() << "runc is not installed";
+  ASSERT_FALSE(busybox_archive().empty());
+  Berthd d({}, R"({"default-runtime": "runc", "runtimes": {"runc": {"path": ")" + kRunc + R"("}}})");
+  ASSERT_TRUE(d.ready()) << d.log();
+  ASSERT_EQ(d.docker({"load", "-i", busybox_archive()}).status, 0);
+  EXPECT_EQ(d.docker({"info", "--format", "{{.DefaultRuntime}}"}).out, "runc\n");
+  auto r = d.docker({"run", "--name", "dflt", "busybox", "echo", "on runc"});
+  EXPECT_EQ(r.status, 0) << r.err << d.log();
+  EXPECT_EQ(r.out, "on runc\n");
+  EXPECT_EQ(d.docker({"inspect", "-f", "{{.HostConfig.Runtime}}", "dflt"}).out, "runc\n");
+  // Asked for by name, berth's own runtime is still there.
+  auto b = d.docker({"run", "--rm", "--runtime", "berth", "busybox", "echo", "on berth"});
+  EXPECT_EQ(b.status, 0) << b.err;
+  EXPECT_EQ(b.out, "on berth\n");
+  EXPECT_EQ(d.docker({"rm", "dflt"}).status, 0);
+}
