@@ -31,6 +31,16 @@ int main(int argc, char** argv) {
     else if (a == "--seccomp-cache") o.seccomp_cache_dir = next();
     else if (a == "--ready-fd") o.ready_fd = std::atoi(next().c_str());
     else if (a == "--stdin") o.open_stdin = true;
+    else if (a == "--log-driver") o.log.type = next();
+    else if (a == "--log-opt") {
+      auto kv = next();
+      auto eq = kv.find('=');
+      if (eq == std::string::npos) {
+        std::fprintf(stderr, "berth-shim: --log-opt %s: expected key=value\n", kv.c_str());
+        return 2;
+      }
+      o.log.config[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
     else {
       std::fprintf(stderr, "berth-shim: unknown flag %s\n", a.c_str());
       return 2;

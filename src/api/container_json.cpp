@@ -102,6 +102,9 @@ json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c)
                 {"StartedAt", c.started.empty() ? kZeroTime : c.started},
                 {"FinishedAt", c.finished.empty() ? kZeroTime : c.finished}};
   std::string dir = svc.container_dir(c.id);
+  // dockerd shows a path for json-file only.
+  auto file = svc.log_file(c);
+  std::string log_path = file && file->format == engine::LogFormat::JsonFile ? file->path : "";
   return {{"Id", c.id},
           {"Created", c.created},
           {"Path", path},
@@ -111,7 +114,7 @@ json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c)
           {"ResolvConfPath", ""},
           {"HostnamePath", ""},
           {"HostsPath", ""},
-          {"LogPath", svc.log_path(c.id)},
+          {"LogPath", log_path},
           {"Name", c.name},
           {"RestartCount", c.restart_count},
           {"Driver", "overlay2"},

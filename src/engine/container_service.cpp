@@ -14,10 +14,12 @@
 #include "engine/container_id.hpp"
 #include "engine/exit_record.hpp"
 #include "engine/json_log.hpp"
+#include "engine/log_config.hpp"
 #include "engine/oci_spec_builder.hpp"
+#include "engine/rlimit_clamp.hpp"
+#include "engine/runtime_driver.hpp"
 #include "engine/shim.hpp"
 #include "engine/shim_launcher.hpp"
-#include "runtime/container.hpp"
 
 namespace berth::engine {
 
@@ -49,13 +51,6 @@ json host_config(const ContainerRecord& c) {
 json container_config(const ContainerRecord& c) {
   auto j = json::parse(c.config_json, nullptr, false);
   return j.is_object() ? j : json::object();
-}
-
-runtime::GlobalOptions runtime_options(const std::string& root, const std::string& cache) {
-  runtime::GlobalOptions g;
-  g.root = root;
-  g.seccomp_cache_dir = cache;
-  return g;
 }
 
 // Docker's merged view of the config: the image's values where the request gave none.
@@ -108,6 +103,43 @@ std::string ContainerService::state_dir(const std::string& id) const {
 }
 std::string ContainerService::log_path(const std::string& id) const {
   return container_log_path(container_dir(id), id);
+}
+
+LogConfig ContainerService::log_config(const ContainerRecord& c) const {
+  auto hc = host_config(c);
+  return log_config_from_json(hc.contains("LogConfig") ? hc["LogConfig"] : json());
+}
+
+std::optional<LogFile> ContainerService::log_file(const ContainerRecord& c) const {
+  return log_file_for(log_config(c), container_dir(c.id), c.id);
+}
+
+Result<RuntimeChoice> ContainerService::runtime_named(const std::string& name) const {
+  RuntimeChoice r;
+  r.name = name;
+  if (name == kBuiltinRuntime) {
+    r.root = runtime_root_;
+    r.seccomp_cache = seccomp_cache_;
+    return r;
+  }
+  auto it = config_.runtimes.find(name);
+  if (it == config_.runtimes.end()) return fail(ErrorKind::Invalid, "unknown or invalid runtime name: " + name);
+  r.path = it->second.path;
+  r.args = it->second.args;
+  // Its own state root: its containers never mix with berth's.
+  r.root = path_join(path_join(config_.exec_root, "runtimes"), name);
+  return r;
+}
+
+RuntimeChoice ContainerService::runtime_in_use(const std::string& id) const {
+  if (auto text = read_file(path_join(state_dir(id), kRuntimeFile))) {
+    if (auto r = runtime_choice_from_json(json::parse(*text, nullptr, false))) return *r;
+    log::error("container " + id + ": unreadable " + kRuntimeFile + ", using berth's runtime");
+  }
+  RuntimeChoice r;
+  r.root = runtime_root_;
+  r.seccomp_cache = seccomp_cache_;
+  return r;
 }
 
 void ContainerService::event(const ContainerRecord& c, const std::string& action,
@@ -209,7 +241,7 @@ void ContainerService::on_exit(const std::string& id) {
   auto rec = read_exit_record(container_dir(id));
   // A shim killed before it could record: its container died with it (PDEATHSIG), as SIGKILL.
   ExitRecord r = rec ? *rec : ExitRecord{137, rfc3339_now(), ""};
-  if (!rec) (void)runtime::delete_container(runtime_options(runtime_root_, seccomp_cache_), id, true);
+  if (!rec) (void)make_runtime_driver(runtime_in_use(id))->remove(id, true);
   c->state = "exited";
   c->exit_code = r.exit_code;
   c->finished = r.finished;
@@ -250,6 +282,21 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
   json config = body;
   config.erase("HostConfig");
   config.erase("NetworkingConfig");
+  // The runtime and the log driver are settled before anything exists, and recorded as
+  // dockerd shows them (HostConfig.Runtime, HostConfig.LogConfig) so a restarted berthd
+  // starts the container the same way.
+  if (hc.contains("Runtime") && !hc["Runtime"].is_null() && !hc["Runtime"].is_string())
+    return fail(ErrorKind::Invalid, "HostConfig.Runtime: expected a string");
+  std::string runtime_name = hc.value("Runtime", json()).is_string() ? hc["Runtime"].get<std::string>() : "";
+  if (runtime_name.empty()) runtime_name = config_.default_runtime;
+  auto runtime = BERTH_TRY(runtime_named(runtime_name), "");
+  if (runtime.external() && config.value("Tty", false))
+    return fail(ErrorKind::Invalid, "a TTY is not supported with the external runtime \"" + runtime_name +
+                                        "\" yet: run without -t, or with the berth runtime");
+  auto logcfg = BERTH_TRY(resolve_log_config(hc.contains("LogConfig") ? hc["LogConfig"] : json(), config_.log_driver,
+                                             config_.log_opts), "");
+  hc["Runtime"] = runtime_name;
+  hc["LogConfig"] = log_config_json(logcfg);
   // Checked before anything exists: the spec is built once more with the resolved user below.
   BERTH_CHECK(build_oci_spec(image_config, config, SpecInputs{std::string(64, '0'), "/", {}}), "");
 
@@ -288,6 +335,8 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     undo();
     return fail(spec.error());
   }
+  std::vector<std::string> warnings;
+  if (runtime.external()) warnings = clamp_rlimits_to_host(*spec);
   BERTH_CHECK(step(write_file_atomic(path_join(bundle_dir(c.id), "config.json"), spec->dump(2), 0600)), "write config.json");
   c.config_json = merged_config(config, image_config, image, *spec).dump();
   c.host_config_json = hc.dump();
@@ -303,7 +352,7 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     return fail(ins.error());
   }
   event(c, "create");
-  return CreateResult{c.id, {}};
+  return CreateResult{c.id, warnings};
 }
 
 // Called with mu_ held; releases it while the shim creates and starts the container, so
@@ -321,6 +370,20 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
                                    "--container-dir", cdir,          "--state-dir",    sdir,
                                    "--runtime-root", runtime_root_, "--seccomp-cache", seccomp_cache_};
   if (cfg.value("OpenStdin", false)) args.push_back("--stdin");
+  auto logcfg = log_config(c);
+  args.insert(args.end(), {"--log-driver", logcfg.type});
+  for (auto& [k, v] : logcfg.config) args.insert(args.end(), {"--log-opt", k + "=" + v});
+  auto hc = host_config(c);
+  auto runtime = runtime_named(hc.value("Runtime", json()).is_string() ? hc["Runtime"].get<std::string>() : kBuiltinRuntime);
+  if (!runtime) {  // daemon.json lost the runtime since create
+    (void)remove_all(sdir);
+    return fail(runtime.error());
+  }
+  if (runtime->external()) BERTH_CHECK(mkdir_p(runtime->root, 0700), "create runtime root");
+  if (auto w = write_file_atomic(path_join(sdir, kRuntimeFile), runtime_choice_json(*runtime).dump() + "\n", 0600); !w) {
+    (void)remove_all(sdir);
+    return fail(w.error().wrap("record runtime"));
+  }
   starting_.insert(c.id);
   lk.unlock();
   auto started = launch_shim(shim_path_, args);
@@ -349,11 +412,18 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
 Result<> ContainerService::start(std::string_view ref) {
   std::unique_lock lk(mu_);
   auto c = BERTH_TRY(store_.find(ref), "");
-  return start_locked(lk, c);
+  if (c.state == "running" || starting_.contains(c.id))
+    return fail(ErrorKind::Conflict, "container already started");  // 304 at the API
+  auto r = start_locked(lk, c);
+  // As dockerd: an --rm container that cannot start goes (`docker run --rm` waits for it).
+  if (auto hc = host_config(c); !r && hc.contains("AutoRemove") && hc["AutoRemove"] == true) {
+    if (auto rm = remove_locked(c); !rm) log::error("auto-remove " + c.id + ": " + rm.error().what());
+  }
+  return r;
 }
 
 Result<> ContainerService::signal_container(const ContainerRecord& c, int sig) {
-  auto r = runtime::kill_container(runtime_options(runtime_root_, seccomp_cache_), c.id, sig, false);
+  auto r = make_runtime_driver(runtime_in_use(c.id))->kill(c.id, sig);
   if (!r) return fail(r.error().wrap("cannot kill container " + c.id));
   return {};
 }

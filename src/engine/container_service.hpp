@@ -18,6 +18,8 @@
 #include "engine/container_store.hpp"
 #include "engine/daemon_config.hpp"
 #include "engine/events.hpp"
+#include "engine/log_config.hpp"
+#include "engine/runtime_driver.hpp"
 #include "image/image_service.hpp"
 
 namespace berth::engine {
@@ -75,7 +77,10 @@ class ContainerService {
 
   Result<ContainerRecord> find(std::string_view ref) const { return store_.find(ref); }
   std::string container_dir(const std::string& id) const;
-  std::string log_path(const std::string& id) const;
+  std::string log_path(const std::string& id) const;  // json-file's path (inspect's LogPath)
+  // The container's log as its driver keeps it; nullopt when the driver keeps none.
+  std::optional<LogFile> log_file(const ContainerRecord& c) const;
+  LogConfig log_config(const ContainerRecord& c) const;
 
  private:
   struct Watched {
@@ -97,6 +102,10 @@ class ContainerService {
   Result<> remove_locked(const ContainerRecord& c);
   void event(const ContainerRecord& c, const std::string& action, std::map<std::string, std::string> extra = {});
   Result<> signal_container(const ContainerRecord& c, int sig);
+  // A runtime by name (HostConfig.Runtime): berth's own or one of daemon.json's runtimes.
+  Result<RuntimeChoice> runtime_named(const std::string& name) const;
+  // The runtime the container's running shim uses, as its start recorded it.
+  RuntimeChoice runtime_in_use(const std::string& id) const;
   // Waits (bounded) until the container is no longer running; true when it stopped.
   bool wait_stopped(std::unique_lock<std::mutex>& lk, const std::string& id, std::chrono::milliseconds timeout);
 

@@ -5,6 +5,7 @@
 
 #include "common/fs.hpp"
 #include "common/json_util.hpp"
+#include "engine/log_config.hpp"
 
 namespace berth::engine {
 
@@ -175,8 +176,8 @@ Result<> validate(const DaemonConfig& c) {
   if (c.exec_root.empty() || c.exec_root[0] != '/') return fail(invalid("exec-root", "must be an absolute path"));
   if (c.default_runtime != "berth" && !c.runtimes.count(c.default_runtime))
     return fail(invalid("default-runtime", "runtime \"" + c.default_runtime + "\" is not defined in \"runtimes\""));
-  for (auto& [k, v] : c.log_opts)
-    if ((k == "max-file" || k == "max-size") && v.empty()) return fail(invalid("log-opts." + k, "empty value"));
+  // The daemon's default log driver and opts are checked as a container's would be.
+  if (auto r = validate_log_config(LogConfig{c.log_driver, c.log_opts}); !r) return fail(invalid("log-opts", r.error().what()));
   return {};
 }
 

@@ -12,6 +12,8 @@
 #include "common/fs.hpp"
 #include "engine/exit_record.hpp"
 #include "engine/json_log.hpp"
+#include "engine/log_writer.hpp"
+#include "engine/runtime_driver.hpp"
 #include "engine/shim_memory.hpp"
 #include "runtime/container.hpp"
 
@@ -27,15 +29,6 @@ void report(int fd, const std::string& line) {
   if (fd < 0) return;
   std::string s = line + "\n";
   (void)!::write(fd, s.data(), s.size());
-}
-
-void write_all(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t n = ::write(fd, s.data(), s.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    s.remove_prefix(static_cast<size_t>(n));
-  }
 }
 
 // The container's stdio: pipes whose container ends become its fds 0-2 at create.
@@ -78,14 +71,26 @@ void reset_stdio() {
   close(null);
 }
 
+// berthd's runtime record, or berth's own runtime at the shim's runtime root.
+Result<RuntimeChoice> runtime_of(const ShimOptions& o) {
+  std::string path = path_join(o.state_dir, kRuntimeFile);
+  if (!path_exists(path)) {
+    RuntimeChoice r;
+    r.root = o.runtime_root;
+    r.seccomp_cache = o.seccomp_cache_dir;
+    return r;
+  }
+  auto text = BERTH_TRY(read_file(path), "");
+  return runtime_choice_from_json(nlohmann::json::parse(text, nullptr, false));
+}
+
 int exit_status(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255; }
 
 // Copies both pipes into the log until the init exits and the pipes reach EOF.
-int pump(const ShimOptions& o, runtime::Created& c, UniqueFd out_r, UniqueFd err_r) {
-  UniqueFd log(open(container_log_path(o.container_dir, o.id).c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+int pump(LogWriter& log, runtime::Created& c, UniqueFd out_r, UniqueFd err_r) {
   LineSplitter split_out, split_err;
   auto emit = [&](const char* stream) {
-    return [&, stream](std::string_view line) { write_all(log.get(), json_log_line(stream, line, rfc3339_now())); };
+    return [&, stream](std::string_view line) { log.write(stream, line); };
   };
   int status = -1;
   char buf[32 * 1024];
@@ -123,7 +128,7 @@ int pump(const ShimOptions& o, runtime::Created& c, UniqueFd out_r, UniqueFd err
     int st = 0;
     if (waitpid(c.pid, &st, 0) == c.pid) status = exit_status(st);
   }
-  if (log) fsync(log.get());
+  log.sync();
   return status < 0 ? 255 : status;
 }
 
@@ -132,9 +137,8 @@ int pump(const ShimOptions& o, runtime::Created& c, UniqueFd out_r, UniqueFd err
 int run_shim(const ShimOptions& o) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   signal(SIGPIPE, SIG_IGN);
-  runtime::GlobalOptions g;
-  g.root = o.runtime_root;
-  g.seccomp_cache_dir = o.seccomp_cache_dir;
+  // An external runtime we exec must not hold berthd's report open.
+  if (o.ready_fd >= 0) fcntl(o.ready_fd, F_SETFD, FD_CLOEXEC);
   auto fail_start = [&](const Error& e) {
     report(o.ready_fd, "error " + e.what());
     return 1;
@@ -142,31 +146,35 @@ int run_shim(const ShimOptions& o) {
   nlohmann::json state = {{"Pid", getpid()}, {"Socket", path_join(o.state_dir, "attach.sock")}};
   if (auto r = write_file_atomic(path_join(o.state_dir, kShimStateFile), state.dump() + "\n", 0600); !r)
     return fail_start(r.error());
+  auto rt = runtime_of(o);
+  if (!rt) return fail_start(rt.error());
+  auto driver = make_runtime_driver(*rt);
+  auto log = open_log_writer(o.log, o.container_dir, o.id);
+  if (!log) return fail_start(log.error());
   auto stdio = make_stdio(o.open_stdin);
   if (!stdio) return fail_start(stdio.error());
   if (auto r = install_stdio(*stdio); !r) return fail_start(r.error());
-  runtime::CreateOptions co;
-  co.id = o.id;
-  co.bundle = o.bundle;
-  co.die_with_parent = true;
-  auto created = runtime::create_container(g, co);
+  auto created = driver->create(o.id, o.bundle, o.state_dir);
   reset_stdio();
   stdio->in_r.reset();
   stdio->out_w.reset();
   stdio->err_w.reset();
-  if (!created) return fail_start(created.error().wrap("create container"));
-  if (auto r = runtime::start_container(g, o.id); !r) {
-    (void)runtime::delete_container(g, o.id, true);
+  if (!created) {
+    (void)driver->remove(o.id, true);  // whatever the runtime left half-made
+    return fail_start(created.error().wrap("create container"));
+  }
+  if (auto r = driver->start(o.id); !r) {
+    (void)driver->remove(o.id, true);
     return fail_start(r.error().wrap("start container"));
   }
   report(o.ready_fd, "ok " + std::to_string(created->pid) + " " + std::to_string(getpid()));
   if (o.ready_fd >= 0) close(o.ready_fd);
   release_startup_code();
-  int code = pump(o, *created, std::move(stdio->out_r), std::move(stdio->err_r));
+  int code = pump(**log, *created, std::move(stdio->out_r), std::move(stdio->err_r));
   stdio->in_w.reset();
   ExitRecord rec{code, rfc3339_now(), ""};
   (void)write_exit_record(o.container_dir, rec);
-  (void)runtime::delete_container(g, o.id, true);
+  (void)driver->remove(o.id, true);
   while (waitpid(-1, nullptr, WNOHANG) > 0) {
   }
   return 0;

@@ -1,9 +1,11 @@
 // berth-shim's body: the parent of one container. It creates and starts the container through
-// the runtime library in-process, holds its stdio, writes its json-file log, waits for it on
+// its runtime (runtime_driver.hpp), holds its stdio, writes its log (log_writer.hpp), waits for it on
 // the pidfd, records the exit durably and deletes the runtime state. It runs in its own
 // session, a child subreaper, and outlives berthd.
 #pragma once
 #include <string>
+
+#include "engine/log_config.hpp"
 
 namespace berth::engine {
 
@@ -14,6 +16,7 @@ struct ShimOptions {
   std::string state_dir;      // exec root: shim.json (pid, attach socket)
   std::string runtime_root;   // the runtime library's state root
   std::string seccomp_cache_dir;
+  LogConfig log;  // the container's log driver and options (validated by berthd)
   bool open_stdin = false;
   int ready_fd = -1;  // gets "ok <pid>\n" or "error <message>\n", then EOF
 };
@@ -22,6 +25,9 @@ struct ShimOptions {
 int run_shim(const ShimOptions& o);
 
 inline constexpr const char* kShimStateFile = "shim.json";
+// In the state dir, written by berthd before the shim starts: the runtime the container runs
+// on (runtime_driver.hpp); absent means berth's in-process runtime at runtime_root.
+inline constexpr const char* kRuntimeFile = "runtime.json";
 std::string container_log_path(const std::string& container_dir, const std::string& id);
 
 }  // namespace berth::engine

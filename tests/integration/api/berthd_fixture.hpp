@@ -25,13 +25,14 @@ inline const std::string kDocker20 = "/usr/bin/docker";
 
 class Berthd {
  public:
-  explicit Berthd(std::vector<std::string> extra = {}) : dir_("berthd-api") {
+  // daemon_json: the content of its daemon.json.
+  explicit Berthd(std::vector<std::string> extra = {}, const std::string& daemon_json = "{}") : dir_("berthd-api") {
     sock_ = dir_ / "berthd.sock";
     argv_ = {berth::test::bin("berthd"), "--data-root", dir_ / "data", "--exec-root",
              dir_ / "exec", "-H", "unix://" + sock_, "--pidfile", dir_ / "berthd.pid",
              "--config-file", dir_ / "daemon.json"};
     argv_.insert(argv_.end(), extra.begin(), extra.end());
-    berth::test::write_text(dir_ / "daemon.json", "{}");
+    berth::test::write_text(dir_ / "daemon.json", daemon_json);
     start();
   }
   // Starts the daemon (again, after stop() or kill9(), on the same roots).

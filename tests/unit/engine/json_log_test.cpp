@@ -46,7 +46,7 @@ TEST(JsonLog, ReaderTailsAndEnds) {
   std::string text;
   for (int i = 0; i < 5; ++i) text += json_log_line(i % 2 ? "stderr" : "stdout", std::to_string(i) + "\n", "t");
   ASSERT_TRUE(berth::write_file_atomic(path, text + "{\"log\":\"par"));
-  auto r = LogReader::open(dir, path, true, false);
+  auto r = LogReader::open(dir, LogFile{LogFormat::JsonFile, path}, true, false);
   ASSERT_TRUE(r) << r.error().what();
   auto last2 = r->read_tail(2);
   ASSERT_TRUE(last2);
