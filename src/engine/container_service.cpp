@@ -141,7 +141,7 @@ Result<> ContainerService::restore() {
 
   auto all = BERTH_TRY(store_.list(), "restore containers");
   for (auto& c : all) {
-    if (c.state != "running") continue;
+    if (!is_live(c.state)) continue;
     auto shim = read_file(path_join(state_dir(c.id), kShimStateFile));
     pid_t shim_pid = 0;
     if (shim) {
@@ -205,7 +205,7 @@ void ContainerService::monitor_loop() {
 void ContainerService::on_exit(const std::string& id) {
   std::unique_lock lk(mu_);
   auto c = store_.get(id);
-  if (!c || c->state != "running") return;
+  if (!c || !is_live(c->state)) return;
   auto rec = read_exit_record(container_dir(id));
   // A shim killed before it could record: its container died with it (PDEATHSIG), as SIGKILL.
   ExitRecord r = rec ? *rec : ExitRecord{137, rfc3339_now(), ""};
@@ -301,7 +301,7 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
 }
 
 Result<> ContainerService::start_locked(ContainerRecord& c) {
-  if (c.state == "running") return fail(ErrorKind::Conflict, "container " + c.id + " is already running");
+  if (is_live(c.state)) return fail(ErrorKind::Conflict, "container " + c.id + " is already running");
   std::string sdir = state_dir(c.id), cdir = container_dir(c.id);
   (void)remove_all(sdir);
   BERTH_CHECK(mkdir_p(sdir, 0700), "create shim state dir");
@@ -333,6 +333,7 @@ Result<> ContainerService::start_locked(ContainerRecord& c) {
 Result<> ContainerService::start(std::string_view ref) {
   std::unique_lock lk(mu_);
   auto c = BERTH_TRY(store_.find(ref), "");
+  if (c.state == "paused") return fail(ErrorKind::Conflict, "cannot start a paused container, try unpause instead");
   if (c.state == "running") return fail(ErrorKind::Conflict, "container already started");  // 304 at the API
   return start_locked(c);
 }
@@ -349,7 +350,7 @@ bool ContainerService::wait_stopped(std::unique_lock<std::mutex>& lk, const std:
   auto stopped = [&] {
     if (exits_[id] != seen) return true;
     auto c = store_.get(id);
-    return !c || c->state != "running";
+    return !c || !is_live(c->state);
   };
   return changed_.wait_for(lk, timeout, stopped);
 }
@@ -359,9 +360,10 @@ Result<> ContainerService::kill(std::string_view ref, const std::string& signal)
   auto c = BERTH_TRY(store_.find(ref), "");
   int sig = SIGKILL;
   if (!signal.empty()) sig = BERTH_TRY(parse_signal(signal), "");
-  if (c.state != "running")
-    return fail(ErrorKind::Conflict, "cannot kill container: " + c.id + ": container " + c.id + " is not running");
+  if (!is_live(c.state))
+    return fail(ErrorKind::Conflict, "Cannot kill container: " + std::string(ref) + ": Container " + c.id + " is not running");
   BERTH_CHECK(signal_container(c, sig), "");
+  thaw_for_signal(c, sig);
   event(c, "kill", {{"signal", std::to_string(sig)}});
   return {};
 }
@@ -369,7 +371,7 @@ Result<> ContainerService::kill(std::string_view ref, const std::string& signal)
 Result<> ContainerService::stop(std::string_view ref, std::optional<int> timeout, const std::string& signal) {
   std::unique_lock lk(mu_);
   auto c = BERTH_TRY(store_.find(ref), "");
-  if (c.state != "running") return fail(ErrorKind::Exists, "container already stopped");  // 304 at the API
+  if (!is_live(c.state)) return fail(ErrorKind::Exists, "container already stopped");  // 304 at the API
   auto cfg = container_config(c);
   std::string sig_name = signal.empty() ? cfg.value("StopSignal", "") : signal;
   int sig = SIGTERM;
@@ -377,6 +379,7 @@ Result<> ContainerService::stop(std::string_view ref, std::optional<int> timeout
   int secs = timeout ? *timeout : (cfg.contains("StopTimeout") && cfg["StopTimeout"].is_number() ? cfg["StopTimeout"].get<int>() : 10);
   if (secs != 0) {
     (void)signal_container(c, sig);
+    thaw_for_signal(c, sig);
     event(c, "kill", {{"signal", std::to_string(sig)}});
     if (secs < 0 || wait_stopped(lk, c.id, std::chrono::seconds(secs))) {
       event(c, "stop");
@@ -384,6 +387,7 @@ Result<> ContainerService::stop(std::string_view ref, std::optional<int> timeout
     }
   }
   (void)signal_container(c, SIGKILL);
+  thaw_for_signal(c, SIGKILL);
   event(c, "kill", {{"signal", "9"}});
   if (!wait_stopped(lk, c.id, std::chrono::seconds(30)))
     return fail(ErrorKind::Internal, "container " + c.id + " did not exit after SIGKILL");
@@ -393,7 +397,7 @@ Result<> ContainerService::stop(std::string_view ref, std::optional<int> timeout
 
 Result<> ContainerService::restart(std::string_view ref, std::optional<int> timeout) {
   auto c = BERTH_TRY(store_.find(ref), "");
-  if (c.state == "running") {
+  if (is_live(c.state)) {
     auto s = stop(c.id, timeout, "");
     if (!s && s.error().kind != ErrorKind::Exists) return s;
   }
@@ -423,11 +427,14 @@ Result<> ContainerService::remove_locked(const ContainerRecord& c) {
 Result<> ContainerService::remove(std::string_view ref, bool force) {
   std::unique_lock lk(mu_);
   auto c = BERTH_TRY(store_.find(ref), "");
-  if (c.state == "running") {
+  if (is_live(c.state)) {
+    if (!force && c.state == "paused")
+      return fail(ErrorKind::Conflict, "cannot remove container \"" + c.name + "\": container is paused and must be unpaused first");
     if (!force)
       return fail(ErrorKind::Conflict, "cannot remove container \"" + c.name +
                                            "\": container is running: stop the container before removing or force remove");
     (void)signal_container(c, SIGKILL);
+    thaw_for_signal(c, SIGKILL);
     event(c, "kill", {{"signal", "9"}});
     if (!wait_stopped(lk, c.id, std::chrono::seconds(30)))
       return fail(ErrorKind::Internal, "container " + c.id + " did not exit after SIGKILL");
@@ -453,13 +460,13 @@ Result<WaitResult> ContainerService::wait(std::string_view ref, WaitCondition co
     return fail(found.error());
   }
   std::string id = found->id;
-  if (cond == WaitCondition::NotRunning && found->state != "running") return WaitResult{found->exit_code, found->error};
+  if (cond == WaitCondition::NotRunning && !is_live(found->state)) return WaitResult{found->exit_code, found->error};
   int seen = exits_before ? *exits_before : exits_[id];
   changed_.wait(lk, [&] {
     auto c = store_.get(id);
     if (!c) return true;
     if (cond == WaitCondition::Removed) return false;
-    if (cond == WaitCondition::NotRunning) return c->state != "running";
+    if (cond == WaitCondition::NotRunning) return !is_live(c->state);
     return exits_[id] != seen;
   });
   if (auto c = store_.get(id)) return WaitResult{c->exit_code, c->error};
