@@ -167,6 +167,9 @@ int64_t image_size(engine::Daemon& d, const std::string& image_id) {
 json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c, bool size) {
   json config = with_defaults(config_defaults(), parse_object(c.config_json));
   json hc = with_defaults(host_config_defaults(), parse_object(c.host_config_json));
+  // dockerd keeps "unset" as null: a swappiness of -1 and a pids limit of 0 or less.
+  if (hc["MemorySwappiness"].is_number() && hc["MemorySwappiness"].get<int64_t>() == -1) hc["MemorySwappiness"] = nullptr;
+  if (hc["PidsLimit"].is_number() && hc["PidsLimit"].get<int64_t>() <= 0) hc["PidsLimit"] = nullptr;
   auto cmd = command_of(config);
   std::string path = cmd.empty() ? "" : cmd[0];
   json args = json::array();

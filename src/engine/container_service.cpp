@@ -335,7 +335,10 @@ Result<> ContainerService::start(std::string_view ref) {
   auto c = BERTH_TRY(store_.find(ref), "");
   if (c.state == "paused") return fail(ErrorKind::Conflict, "cannot start a paused container, try unpause instead");
   if (c.state == "running") return fail(ErrorKind::Conflict, "container already started");  // 304 at the API
-  return start_locked(c);
+  auto r = start_locked(c);
+  // dockerd removes an --rm container whose start failed: `docker run --rm` waits for "removed".
+  if (!r && host_config(c).value("AutoRemove", false)) (void)remove_locked(c);
+  return r;
 }
 
 Result<> ContainerService::signal_container(const ContainerRecord& c, int sig) {
