@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <ctime>
 #include <sstream>
 
 #include "api/berthd_fixture.hpp"
@@ -183,6 +184,13 @@ TEST_F(BerthContainerVerbs, RenamePauseRestartPrune) {
   ASSERT_EQ(berth({"pause", "svc"}).status, 0);
   EXPECT_EQ(berth({"stop", "-t", "1", "svc"}).out, "svc\n");
   EXPECT_EQ(berth({"inspect", "-f", "{{.State.Status}}", "svc"}).out, "exited\n");
+  // Each change was an event, with dockerd's actions and attributes.
+  auto ev = berth({"events", "--since", "0", "--until", std::to_string(std::time(nullptr) + 1), "--filter",
+                   "type=container", "--format", "{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.oldName}}"});
+  EXPECT_EQ(ev.status, 0) << ev.err;
+  for (const char* want : {"rename spare /idle\n", "pause svc <no value>\n", "unpause svc <no value>\n",
+                           "prune <no value> <no value>\n"})
+    EXPECT_NE(ev.out.find(want), std::string::npos) << want << "\n" << ev.out;
 }
 
 TEST_F(BerthContainerVerbs, ErrorsAndManagementGroups) {
