@@ -1,5 +1,6 @@
 // berth: the command line client of berthd (docker's commands, flags and output).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 
 #include "api/routes.hpp"
@@ -70,8 +71,17 @@ int main(int argc, char** argv) {
       std::printf("%s", at->help().c_str());  // a management group alone: its usage, as docker
       return 0;
     }
-    std::fprintf(stderr, "berth: '%s' requires at least 1 argument\n\nSee '%s --help' for more information\n",
-                 path.c_str(), path.c_str());
+    // "requires at least 1 argument" (a list) or "requires 2 arguments" (fixed), as docker counts.
+    int needed = 0;
+    bool open = false;
+    for (const CLI::Option* opt : at->get_options())
+      if (opt->get_positional() && opt->get_required()) {
+        needed += std::max(opt->get_items_expected_min(), 1);
+        open = open || opt->get_items_expected_max() > opt->get_items_expected_min();
+      }
+    needed = std::max(needed, 1);
+    std::fprintf(stderr, "berth: '%s' requires %s%d argument%s\n\nSee '%s --help' for more information\n", path.c_str(),
+                 open ? "at least " : "", needed, needed == 1 ? "" : "s", path.c_str());
     return 1;
   } catch (const CLI::ParseError& e) {
     // docker exits 125 on usage errors.
