@@ -50,14 +50,15 @@ void add_container_state_verbs(CLI::App& app, Cli& cli) {
     each(cli, *names, [&](auto& n) { return "/containers/" + q(n) + "/restart?" + qs; });
   });
 
-  auto pair = std::make_shared<std::vector<std::string>>();
+  auto pair = std::make_shared<std::pair<std::string, std::string>>();
   auto* rename = app.add_subcommand("rename", "Rename a container");
-  rename->add_option("names", *pair, "CONTAINER NEW_NAME")->required()->expected(2);
+  rename->add_option("container", pair->first, "CONTAINER")->required();
+  rename->add_option("new_name", pair->second, "NEW_NAME")->required();
   rename->callback([&cli, pair] {
     auto* c = cli.api();
     if (!c) return;
-    const std::string& old_name = (*pair)[0];
-    const std::string& new_name = (*pair)[1];
+    const std::string& old_name = pair->first;
+    const std::string& new_name = pair->second;
     if (old_name.empty() || new_name.empty()) return (void)cli.error("Neither old nor new names may be empty");
     auto r = c->call("POST", "/containers/" + q(old_name) + "/rename?name=" + q(new_name));
     if (!r) return (void)cli.error(r.error().what());

@@ -200,6 +200,9 @@ TEST_F(BerthContainerVerbs, ErrorsAndManagementGroups) {
   auto pause = berth({"pause"});
   EXPECT_EQ(pause.status, 1);
   EXPECT_TRUE(pause.err.starts_with("berth: 'berth pause' requires at least 1 argument")) << pause.err;
+  auto rename = berth({"rename", "only-one"});
+  EXPECT_EQ(rename.status, 1);
+  EXPECT_TRUE(rename.err.starts_with("berth: 'berth rename' requires 2 arguments\n")) << rename.err;
   auto run_rm = berth({"container", "run", "--rm", "busybox", "echo", "hi"});
   EXPECT_EQ(run_rm.status, 0) << run_rm.err;
   EXPECT_EQ(run_rm.out, "hi\n");
