@@ -57,5 +57,10 @@ void add_events(CLI::App& app, Cli& cli);
 void add_run(CLI::App& app, Cli& cli);  // `run` and `create`
 void add_container_simple_verbs(CLI::App& app, Cli& cli);  // start stop kill rm wait
 void add_logs(CLI::App& app, Cli& cli);
+void add_ps(CLI::App& app, Cli& cli);
+void add_container_ls(CLI::App& container, Cli& cli);  // `container ls` (list, ps)
+void add_container_inspect(CLI::App& container, Cli& cli);
+void add_container_state_verbs(CLI::App& app, Cli& cli);  // pause unpause restart rename
+void add_container_prune(CLI::App& container, Cli& cli);
 
 }  // namespace berth::cli

@@ -9,22 +9,27 @@ namespace berth::cli {
 namespace {
 
 // Runs call for each name; prints the name on success, docker's error otherwise (exit 1).
+// Returns the names that failed.
 template <class F>
-void each(Cli& cli, const std::vector<std::string>& names, F&& call) {
+std::vector<std::string> each(Cli& cli, const std::vector<std::string>& names, F&& call) {
+  std::vector<std::string> failed;
   auto* c = cli.api();
-  if (!c) return;
+  if (!c) return names;
   for (auto& n : names) {
     auto r = call(*c, n);
     if (!r) {
       cli.error(r.error().what());
+      failed.push_back(n);
       continue;
     }
     if (r->status >= 300 && r->status != 304) {
       cli.daemon_error(*r);
+      failed.push_back(n);
       continue;
     }
     std::printf("%s\n", n.c_str());
   }
+  return failed;
 }
 
 }  // namespace
@@ -34,7 +39,13 @@ void add_container_simple_verbs(CLI::App& app, Cli& cli) {
   auto* start = app.add_subcommand("start", "Start one or more stopped containers");
   start->add_option("containers", *names, "CONTAINER")->required();
   start->callback([&cli, names] {
-    each(cli, *names, [](api::ApiClient& c, const std::string& n) { return c.call("POST", "/containers/" + q(n) + "/start"); });
+    auto failed = each(cli, *names, [](api::ApiClient& c, const std::string& n) {
+      return c.call("POST", "/containers/" + q(n) + "/start");
+    });
+    if (failed.empty() || !cli.client) return;
+    std::string list;
+    for (auto& f : failed) list += (list.empty() ? "" : ", ") + f;
+    cli.error("failed to start containers: " + list);
   });
 
   auto stop_t = std::make_shared<std::optional<int>>();

@@ -1,6 +1,8 @@
 #include "api/container_json.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <set>
 
 #include "api/image_json.hpp"
@@ -58,13 +60,13 @@ std::string human_duration(int64_t s) {
   int64_t m = s / 60;
   if (m == 1) return "About a minute";
   if (m < 60) return std::to_string(m) + " minutes";
-  int64_t h = m / 60;
+  int64_t h = (s + 1800) / 3600;  // go-units rounds hours
   if (h == 1) return "About an hour";
   if (h < 48) return std::to_string(h) + " hours";
   if (h < 24 * 7 * 2) return plural(h / 24, "day");
   if (h < 24 * 30 * 2) return plural(h / 24 / 7, "week");
   if (h < 24 * 365 * 2) return plural(h / 24 / 30, "month");
-  return plural(h / 24 / 365, "year");
+  return plural(s / 3600 / 24 / 365, "year");
 }
 
 std::string container_status_text(const engine::ContainerRecord& c, int64_t now) {
@@ -80,70 +82,200 @@ std::string container_status_text(const engine::ContainerRecord& c, int64_t now)
   return c.state;
 }
 
-json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c) {
-  json config = parse_object(c.config_json);
-  json hc = parse_object(c.host_config_json);
-  if (!hc.contains("NetworkMode")) hc["NetworkMode"] = "none";
+namespace {
+
+// Every HostConfig key dockerd prints, with its value when the create body left it out.
+json host_config_defaults() {
+  json empty_list = json::array();
+  return {{"Binds", nullptr}, {"ContainerIDFile", ""}, {"LogConfig", {{"Type", "json-file"}, {"Config", json::object()}}},
+          {"NetworkMode", "none"}, {"PortBindings", json::object()},
+          {"RestartPolicy", {{"Name", "no"}, {"MaximumRetryCount", 0}}}, {"AutoRemove", false}, {"VolumeDriver", ""},
+          {"VolumesFrom", nullptr}, {"CapAdd", nullptr}, {"CapDrop", nullptr}, {"CgroupnsMode", "host"},
+          {"Dns", empty_list}, {"DnsOptions", empty_list}, {"DnsSearch", empty_list}, {"ExtraHosts", nullptr},
+          {"GroupAdd", nullptr}, {"IpcMode", "private"}, {"Cgroup", ""}, {"Links", nullptr}, {"OomScoreAdj", 0},
+          {"PidMode", ""}, {"Privileged", false}, {"PublishAllPorts", false}, {"ReadonlyRootfs", false},
+          {"SecurityOpt", nullptr}, {"UTSMode", ""}, {"UsernsMode", ""}, {"ShmSize", 67108864}, {"Runtime", "berth"},
+          {"ConsoleSize", json::array({0, 0})}, {"Isolation", ""}, {"CpuShares", 0}, {"Memory", 0}, {"NanoCpus", 0},
+          {"CgroupParent", ""}, {"BlkioWeight", 0}, {"BlkioWeightDevice", empty_list},
+          {"BlkioDeviceReadBps", empty_list}, {"BlkioDeviceWriteBps", empty_list},
+          {"BlkioDeviceReadIOps", empty_list}, {"BlkioDeviceWriteIOps", empty_list}, {"CpuPeriod", 0},
+          {"CpuQuota", 0}, {"CpuRealtimePeriod", 0}, {"CpuRealtimeRuntime", 0}, {"CpusetCpus", ""},
+          {"CpusetMems", ""}, {"Devices", empty_list}, {"DeviceCgroupRules", nullptr}, {"DeviceRequests", nullptr},
+          {"KernelMemory", 0}, {"KernelMemoryTCP", 0}, {"MemoryReservation", 0}, {"MemorySwap", 0},
+          {"MemorySwappiness", nullptr}, {"OomKillDisable", false}, {"PidsLimit", nullptr}, {"Ulimits", empty_list},
+          {"CpuCount", 0}, {"CpuPercent", 0}, {"IOMaximumIOps", 0}, {"IOMaximumBandwidth", 0},
+          {"MaskedPaths", {"/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+                           "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"}},
+          {"ReadonlyPaths", {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}}};
+}
+
+// Every Config key dockerd prints.
+json config_defaults() {
+  return {{"Hostname", ""},     {"Domainname", ""},      {"User", ""},        {"AttachStdin", false},
+          {"AttachStdout", false}, {"AttachStderr", false}, {"Tty", false},   {"OpenStdin", false},
+          {"StdinOnce", false}, {"Env", nullptr},       {"Cmd", nullptr},    {"Image", ""},
+          {"Volumes", nullptr}, {"WorkingDir", ""},     {"Entrypoint", nullptr}, {"OnBuild", nullptr},
+          {"Labels", json::object()}};
+}
+
+// Defaults under the stored values: a key the stored object has wins, even when null.
+json with_defaults(json defaults, const json& given) {
+  for (auto& [k, v] : given.items()) defaults[k] = v;
+  return defaults;
+}
+
+// dockerd's NetworkSettings for a container without networking yet: every key, empty values.
+// HostConfig.NetworkMode as stored ("none" when absent or not a string).
+std::string network_mode(const json& hc) {
+  auto it = hc.find("NetworkMode");
+  return it != hc.end() && it->is_string() ? it->get<std::string>() : "none";
+}
+
+json network_settings(const std::string& mode) {
+  json networks = json::object();
+  if (mode == "none" || mode == "host")
+    networks[mode] = {{"IPAMConfig", nullptr}, {"Links", nullptr},        {"Aliases", nullptr},
+                      {"NetworkID", ""},       {"EndpointID", ""},        {"Gateway", ""},
+                      {"IPAddress", ""},       {"IPPrefixLen", 0},        {"IPv6Gateway", ""},
+                      {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"MacAddress", ""},
+                      {"DriverOpts", nullptr}};
+  return {{"Bridge", ""},         {"SandboxID", ""},       {"HairpinMode", false},
+          {"LinkLocalIPv6Address", ""}, {"LinkLocalIPv6PrefixLen", 0}, {"Ports", json::object()},
+          {"SandboxKey", ""},     {"SecondaryIPAddresses", nullptr}, {"SecondaryIPv6Addresses", nullptr},
+          {"EndpointID", ""},     {"Gateway", ""},         {"GlobalIPv6Address", ""},
+          {"GlobalIPv6PrefixLen", 0}, {"IPAddress", ""},   {"IPPrefixLen", 0},
+          {"IPv6Gateway", ""},    {"MacAddress", ""},      {"Networks", networks}};
+}
+
+json graph_driver(engine::Daemon& d, const engine::ContainerRecord& c) {
+  auto& svc = d.container_service();
+  json data = {{"MergedDir", svc.container_dir(c.id) + "/bundle/rootfs"}};
+  if (auto upper = d.images().rootfs_upper_dir(c.id)) {
+    data["UpperDir"] = *upper;
+    auto slash = upper->rfind('/');
+    data["WorkDir"] = upper->substr(0, slash == std::string::npos ? 0 : slash) + "/work";
+  }
+  if (auto lowers = d.images().rootfs_lower_dirs(c.id)) {
+    std::string joined;
+    for (auto& l : *lowers) joined += (joined.empty() ? "" : ":") + l;
+    data["LowerDir"] = joined;
+  }
+  return {{"Name", "overlay2"}, {"Data", data}};
+}
+
+int64_t image_size(engine::Daemon& d, const std::string& image_id) {
+  auto rec = d.images().inspect(image_id);
+  return rec ? rec->size : 0;
+}
+
+}  // namespace
+
+json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c, bool size) {
+  json config = with_defaults(config_defaults(), parse_object(c.config_json));
+  json hc = with_defaults(host_config_defaults(), parse_object(c.host_config_json));
+  // dockerd keeps "unset" as null: a swappiness of -1 and a pids limit of 0 or less.
+  if (hc["MemorySwappiness"].is_number() && hc["MemorySwappiness"].get<int64_t>() == -1) hc["MemorySwappiness"] = nullptr;
+  if (hc["PidsLimit"].is_number() && hc["PidsLimit"].get<int64_t>() <= 0) hc["PidsLimit"] = nullptr;
   auto cmd = command_of(config);
   std::string path = cmd.empty() ? "" : cmd[0];
   json args = json::array();
   for (size_t i = 1; i < cmd.size(); ++i) args.push_back(cmd[i]);
   auto& svc = d.container_service();
-  bool running = c.state == "running";
+  bool live = engine::is_live(c.state);
   json state = {{"Status", c.state},
-                {"Running", running},
+                {"Running", live},
                 {"Paused", c.state == "paused"},
                 {"Restarting", c.state == "restarting"},
                 {"OOMKilled", false},
                 {"Dead", c.state == "dead"},
-                {"Pid", running ? c.pid : 0},
+                {"Pid", live ? c.pid : 0},
                 {"ExitCode", c.exit_code},
                 {"Error", c.error},
                 {"StartedAt", c.started.empty() ? kZeroTime : c.started},
                 {"FinishedAt", c.finished.empty() ? kZeroTime : c.finished}};
-  std::string dir = svc.container_dir(c.id);
   // dockerd shows a path for json-file only.
   auto file = svc.log_file(c);
   std::string log_path = file && file->format == engine::LogFormat::JsonFile ? file->path : "";
-  return {{"Id", c.id},
-          {"Created", c.created},
-          {"Path", path},
-          {"Args", args},
-          {"State", state},
-          {"Image", c.image_id},
-          {"ResolvConfPath", ""},
-          {"HostnamePath", ""},
-          {"HostsPath", ""},
-          {"LogPath", log_path},
-          {"Name", c.name},
-          {"RestartCount", c.restart_count},
-          {"Driver", "overlay2"},
-          {"Platform", "linux"},
-          {"MountLabel", ""},
-          {"ProcessLabel", ""},
-          {"AppArmorProfile", ""},
-          {"ExecIDs", nullptr},
-          {"HostConfig", hc},
-          {"GraphDriver", {{"Name", "overlay2"}, {"Data", {{"MergedDir", dir + "/bundle/rootfs"}}}}},
-          {"Mounts", json::array()},
-          {"Config", config},
-          {"NetworkSettings", {{"Networks", json::object()}, {"Ports", json::object()}}}};
+  json out = {{"Id", c.id},
+              {"Created", c.created},
+              {"Path", path},
+              {"Args", args},
+              {"State", state},
+              {"Image", c.image_id},
+              {"ResolvConfPath", ""},
+              {"HostnamePath", ""},
+              {"HostsPath", ""},
+              {"LogPath", log_path},
+              {"Name", c.name},
+              {"RestartCount", c.restart_count},
+              {"Driver", "overlay2"},
+              {"Platform", "linux"},
+              {"MountLabel", ""},
+              {"ProcessLabel", ""},
+              {"AppArmorProfile", ""},
+              {"ExecIDs", nullptr},
+              {"HostConfig", hc},
+              {"GraphDriver", graph_driver(d, c)},
+              {"Mounts", json::array()},
+              {"Config", config},
+              {"NetworkSettings", network_settings(network_mode(hc))}};
+  if (size) {
+    int64_t rw = svc.rw_size(c.id);
+    out["SizeRw"] = rw;
+    out["SizeRootFs"] = rw + image_size(d, c.image_id);
+  }
+  return out;
 }
 
+namespace {
+
+// The position of a container named by the before/since filters in the oldest-first list.
+Result<size_t> position_of(engine::Daemon& d, const std::vector<engine::ContainerRecord>& records,
+                           const std::string& ref) {
+  auto c = d.containers().find(ref);
+  if (!c) return fail(c.error());
+  for (size_t i = 0; i < records.size(); ++i)
+    if (records[i].id == c->id) return i;
+  return fail(ErrorKind::NotFound, "No such container: " + ref);
+}
+
+bool valid_status(const std::string& s) {
+  static const std::set<std::string> ok = {"created", "restarting", "running", "removing", "paused", "exited", "dead"};
+  return ok.count(s) > 0;
+}
+
+}  // namespace
+
 Result<json> container_list_json(engine::Daemon& d, const Request& req) {
-  static const std::set<std::string> keys = {"id", "name", "label", "status", "exited", "ancestor", "before", "since"};
+  static const std::set<std::string> keys = {"id", "name", "label", "status", "exited", "ancestor", "before", "since",
+                                             "health", "isolation", "network", "volume", "publish", "expose",
+                                             "is-task"};
   auto f = BERTH_TRY(engine::Filters::parse(req.query_value("filters").value_or(""), keys), "");
-  bool all = req.query_bool("all");
+  for (auto& s : f.get("status"))
+    if (!valid_status(s)) return fail(ErrorKind::Invalid, "invalid filter 'status=" + s + "'");
+  for (auto& e : f.get("exited"))
+    if (e.empty() || e.find_first_not_of("-0123456789") != std::string::npos)
+      return fail(ErrorKind::Invalid, "strconv.Atoi: parsing \"" + e + "\": invalid syntax");
+  bool all = req.query_bool("all") || f.has("status");  // a status filter lists stopped ones too
   long limit = -1;
-  if (auto l = req.query_value("limit"); l && !l->empty()) limit = std::atol(l->c_str());
+  if (auto l = req.query_value("limit"); l && !l->empty()) {
+    char* end = nullptr;
+    limit = std::strtol(l->c_str(), &end, 10);
+    if (*end) return fail(ErrorKind::Invalid, "invalid limit: " + *l);
+  }
   if (limit > 0) all = true;
+  bool size = req.query_bool("size");
   auto records = BERTH_TRY(d.containers().list(), "list containers");
+  // before/since name containers; only those created before (after) them are listed.
+  size_t lo = 0, hi = records.size();
+  for (auto& ref : f.get("since")) lo = std::max(lo, BERTH_TRY(position_of(d, records, ref), "") + 1);
+  for (auto& ref : f.get("before")) hi = std::min(hi, BERTH_TRY(position_of(d, records, ref), ""));
   json out = json::array();
   int64_t now = now_unix();
   // Newest first, as dockerd lists.
-  for (auto it = records.rbegin(); it != records.rend(); ++it) {
-    const auto& c = *it;
-    if (!all && c.state != "running" && !f.has("status")) continue;
+  for (size_t i = hi; i-- > lo;) {
+    const auto& c = records[i];
+    if (!all && !engine::is_live(c.state)) continue;
     if (!f.match("status", c.state)) continue;
     if (f.has("exited") && !(c.state == "exited" && f.match("exited", std::to_string(c.exit_code)))) continue;
     if (f.has("id")) {
@@ -161,26 +293,36 @@ Result<json> container_list_json(engine::Daemon& d, const Request& req) {
     if (!f.match_labels("label", labels)) continue;
     if (f.has("ancestor")) {
       bool ok = false;
-      for (auto& v : f.get("ancestor")) ok = ok || v == c.image || c.image_id.find(v) != std::string::npos;
+      for (auto& v : f.get("ancestor")) {
+        std::string tagged = v.find(':') == std::string::npos ? v + ":latest" : v;
+        ok = ok || v == c.image || tagged == c.image || c.image_id == v || c.image_id == "sha256:" + v ||
+             (v.size() >= 12 && c.image_id.find(v) != std::string::npos);
+      }
       if (!ok) continue;
     }
     if (limit > 0 && static_cast<long>(out.size()) >= limit) break;
     std::string command;
     for (auto& a : command_of(config)) command += (command.empty() ? "" : " ") + a;
     json hc = parse_object(c.host_config_json);
-    out.push_back({{"Id", c.id},
-                   {"Names", json::array({c.name})},
-                   {"Image", c.image},
-                   {"ImageID", c.image_id},
-                   {"Command", command},
-                   {"Created", unix_seconds(c.created)},
-                   {"Ports", json::array()},
-                   {"Labels", labels},
-                   {"State", c.state},
-                   {"Status", container_status_text(c, now)},
-                   {"HostConfig", {{"NetworkMode", hc.value("NetworkMode", "none")}}},
-                   {"NetworkSettings", {{"Networks", json::object()}}},
-                   {"Mounts", json::array()}});
+    json row = {{"Id", c.id},
+                {"Names", json::array({c.name})},
+                {"Image", c.image},
+                {"ImageID", c.image_id},
+                {"Command", command},
+                {"Created", unix_seconds(c.created)},
+                {"Ports", json::array()},
+                {"Labels", labels},
+                {"State", c.state},
+                {"Status", container_status_text(c, now)},
+                {"HostConfig", {{"NetworkMode", network_mode(hc)}}},
+                {"NetworkSettings", {{"Networks", network_settings(network_mode(hc))["Networks"]}}},
+                {"Mounts", json::array()}};
+    if (size) {
+      int64_t rw = d.container_service().rw_size(c.id);
+      row["SizeRw"] = rw;
+      row["SizeRootFs"] = rw + image_size(d, c.image_id);
+    }
+    out.push_back(std::move(row));
   }
   return out;
 }

@@ -1,5 +1,5 @@
 // Containers in dockerd's JSON shapes: `docker inspect` (GET /containers/{id}/json) and
-// `docker ps` (GET /containers/json with all, limit, filters).
+// `docker ps` (GET /containers/json with all, limit, size, filters).
 #pragma once
 #include <nlohmann/json.hpp>
 
@@ -8,7 +8,8 @@
 
 namespace berth::api {
 
-nlohmann::json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c);
+// size: SizeRw and SizeRootFs as well (?size=1).
+nlohmann::json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c, bool size = false);
 Result<nlohmann::json> container_list_json(engine::Daemon& d, const Request& req);
 // "Up 3 seconds", "Exited (0) 2 minutes ago", "Created": the Status column of `docker ps`.
 std::string container_status_text(const engine::ContainerRecord& c, int64_t now_unix);

@@ -1,6 +1,8 @@
-// Container lifecycle: create, start, stop, kill, restart, wait, remove. Streams (logs,
+// Container lifecycle: create, start, stop, kill, restart, wait, remove, pause, unpause, rename,
+// prune. Streams (logs,
 // attach) are in container_stream_routes.cpp; the JSON shapes in container_json.cpp.
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "api/container_json.hpp"
 #include "api/response.hpp"
@@ -98,7 +100,7 @@ void add_container_routes(Router& r, engine::Daemon& d) {
   });
   r.add("GET", "/containers/{name}/json", [&d](Exchange& ex) -> Result<> {
     auto c = BERTH_TRY(d.container_service().find(ex.request().param("name")), "");
-    return reply_json(ex, 200, container_inspect_json(d, c));
+    return reply_json(ex, 200, container_inspect_json(d, c, ex.request().query_bool("size")));
   });
   r.add("POST", "/containers/{name}/start", [&d](Exchange& ex) -> Result<> {
     return not_modified_or(ex, d.container_service().start(ex.request().param("name")));
@@ -122,6 +124,26 @@ void add_container_routes(Router& r, engine::Daemon& d) {
   r.add("DELETE", "/containers/{name}", [&d](Exchange& ex) -> Result<> {
     BERTH_CHECK(d.container_service().remove(ex.request().param("name"), ex.request().query_bool("force")), "");
     return no_content(ex);
+  });
+  r.add("POST", "/containers/{name}/pause", [&d](Exchange& ex) -> Result<> {
+    BERTH_CHECK(d.container_service().pause(ex.request().param("name")), "");
+    return no_content(ex);
+  });
+  r.add("POST", "/containers/{name}/unpause", [&d](Exchange& ex) -> Result<> {
+    BERTH_CHECK(d.container_service().unpause(ex.request().param("name")), "");
+    return no_content(ex);
+  });
+  r.add("POST", "/containers/{name}/rename", [&d](Exchange& ex) -> Result<> {
+    auto name = ex.request().query_value("name").value_or("");
+    BERTH_CHECK(d.container_service().rename(ex.request().param("name"), name), "");
+    return no_content(ex);
+  });
+  r.add("POST", "/containers/prune", [&d](Exchange& ex) -> Result<> {
+    static const std::set<std::string> keys = {"until", "label", "label!"};
+    auto f = BERTH_TRY(engine::Filters::parse(ex.request().query_value("filters").value_or(""), keys), "");
+    auto pr = BERTH_TRY(d.container_service().prune(f), "");
+    json deleted = pr.deleted.empty() ? json(nullptr) : json(pr.deleted);  // Go's nil slice
+    return reply_json(ex, 200, json{{"ContainersDeleted", deleted}, {"SpaceReclaimed", pr.reclaimed}});
   });
   add_container_stream_routes(r, d);
 }

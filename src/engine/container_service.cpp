@@ -173,7 +173,7 @@ Result<> ContainerService::restore() {
 
   auto all = BERTH_TRY(store_.list(), "restore containers");
   for (auto& c : all) {
-    if (c.state != "running") continue;
+    if (!is_live(c.state)) continue;
     auto shim = read_file(path_join(state_dir(c.id), kShimStateFile));
     pid_t shim_pid = 0;
     if (shim) {
@@ -237,7 +237,7 @@ void ContainerService::monitor_loop() {
 void ContainerService::on_exit(const std::string& id) {
   std::unique_lock lk(mu_);
   auto c = store_.get(id);
-  if (!c || c->state != "running") return;
+  if (!c || !is_live(c->state)) return;
   auto rec = read_exit_record(container_dir(id));
   // A shim killed before it could record: its container died with it (PDEATHSIG), as SIGKILL.
   ExitRecord r = rec ? *rec : ExitRecord{137, rfc3339_now(), ""};
@@ -359,7 +359,7 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
 // starts of different containers run in parallel. starting_ keeps this container's other
 // transitions (a second start, a remove) out until the result is recorded.
 Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, ContainerRecord& c) {
-  if (c.state == "running" || starting_.contains(c.id))
+  if (is_live(c.state) || starting_.contains(c.id))
     return fail(ErrorKind::Conflict, "container already started");  // 304 at the API
   std::string sdir = state_dir(c.id), cdir = container_dir(c.id);
   (void)remove_all(sdir);
@@ -412,6 +412,7 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
 Result<> ContainerService::start(std::string_view ref) {
   std::unique_lock lk(mu_);
   auto c = BERTH_TRY(store_.find(ref), "");
+  if (c.state == "paused") return fail(ErrorKind::Conflict, "cannot start a paused container, try unpause instead");
   if (c.state == "running" || starting_.contains(c.id))
     return fail(ErrorKind::Conflict, "container already started");  // 304 at the API
   auto r = start_locked(lk, c);
@@ -434,7 +435,7 @@ bool ContainerService::wait_stopped(std::unique_lock<std::mutex>& lk, const std:
   auto stopped = [&] {
     if (exits_[id] != seen) return true;
     auto c = store_.get(id);
-    return !c || c->state != "running";
+    return !c || !is_live(c->state);
   };
   return changed_.wait_for(lk, timeout, stopped);
 }
@@ -444,9 +445,10 @@ Result<> ContainerService::kill(std::string_view ref, const std::string& signal)
   auto c = BERTH_TRY(store_.find(ref), "");
   int sig = SIGKILL;
   if (!signal.empty()) sig = BERTH_TRY(parse_signal(signal), "");
-  if (c.state != "running")
-    return fail(ErrorKind::Conflict, "cannot kill container: " + c.id + ": container " + c.id + " is not running");
+  if (!is_live(c.state))
+    return fail(ErrorKind::Conflict, "Cannot kill container: " + std::string(ref) + ": Container " + c.id + " is not running");
   BERTH_CHECK(signal_container(c, sig), "");
+  thaw_for_signal(c, sig);
   event(c, "kill", {{"signal", std::to_string(sig)}});
   return {};
 }
@@ -454,7 +456,7 @@ Result<> ContainerService::kill(std::string_view ref, const std::string& signal)
 Result<> ContainerService::stop(std::string_view ref, std::optional<int> timeout, const std::string& signal) {
   std::unique_lock lk(mu_);
   auto c = BERTH_TRY(store_.find(ref), "");
-  if (c.state != "running") return fail(ErrorKind::Exists, "container already stopped");  // 304 at the API
+  if (!is_live(c.state)) return fail(ErrorKind::Exists, "container already stopped");  // 304 at the API
   auto cfg = container_config(c);
   std::string sig_name = signal.empty() ? cfg.value("StopSignal", "") : signal;
   int sig = SIGTERM;
@@ -462,6 +464,7 @@ Result<> ContainerService::stop(std::string_view ref, std::optional<int> timeout
   int secs = timeout ? *timeout : (cfg.contains("StopTimeout") && cfg["StopTimeout"].is_number() ? cfg["StopTimeout"].get<int>() : 10);
   if (secs != 0) {
     (void)signal_container(c, sig);
+    thaw_for_signal(c, sig);
     event(c, "kill", {{"signal", std::to_string(sig)}});
     if (secs < 0 || wait_stopped(lk, c.id, std::chrono::seconds(secs))) {
       event(c, "stop");
@@ -469,6 +472,7 @@ Result<> ContainerService::stop(std::string_view ref, std::optional<int> timeout
     }
   }
   (void)signal_container(c, SIGKILL);
+  thaw_for_signal(c, SIGKILL);
   event(c, "kill", {{"signal", "9"}});
   if (!wait_stopped(lk, c.id, std::chrono::seconds(30)))
     return fail(ErrorKind::Internal, "container " + c.id + " did not exit after SIGKILL");
@@ -478,13 +482,13 @@ Result<> ContainerService::stop(std::string_view ref, std::optional<int> timeout
 
 Result<> ContainerService::restart(std::string_view ref, std::optional<int> timeout) {
   auto c = BERTH_TRY(store_.find(ref), "");
-  if (c.state == "running") {
+  if (is_live(c.state)) {
     auto s = stop(c.id, timeout, "");
     if (!s && s.error().kind != ErrorKind::Exists) return s;
   }
   std::unique_lock lk(mu_);
   auto now = BERTH_TRY(store_.get(c.id), "");
-  if (now.state == "running" || starting_.contains(now.id)) return {};
+  if (is_live(now.state) || starting_.contains(now.id)) return {};
   BERTH_CHECK(start_locked(lk, now), "");
   event(now, "restart");
   return {};
@@ -513,11 +517,14 @@ Result<> ContainerService::remove(std::string_view ref, bool force) {
     changed_.wait_for(lk, std::chrono::seconds(60), [&] { return !starting_.contains(c.id); });
     c = BERTH_TRY(store_.find(c.id), "");
   }
-  if (c.state == "running") {
+  if (is_live(c.state)) {
+    if (!force && c.state == "paused")
+      return fail(ErrorKind::Conflict, "cannot remove container \"" + c.name + "\": container is paused and must be unpaused first");
     if (!force)
       return fail(ErrorKind::Conflict, "cannot remove container \"" + c.name +
                                            "\": container is running: stop the container before removing or force remove");
     (void)signal_container(c, SIGKILL);
+    thaw_for_signal(c, SIGKILL);
     event(c, "kill", {{"signal", "9"}});
     if (!wait_stopped(lk, c.id, std::chrono::seconds(30)))
       return fail(ErrorKind::Internal, "container " + c.id + " did not exit after SIGKILL");
@@ -540,7 +547,7 @@ std::optional<WaitResult> ContainerService::wait_check(const std::string& id, Wa
     return WaitResult{};
   }
   if (cond == WaitCondition::Removed) return std::nullopt;
-  bool done = cond == WaitCondition::NotRunning ? c->state != "running" && !starting_.contains(id) : exits_[id] != seen;
+  bool done = cond == WaitCondition::NotRunning ? !is_live(c->state) && !starting_.contains(id) : exits_[id] != seen;
   if (done) return WaitResult{c->exit_code, c->error};
   return std::nullopt;
 }

@@ -31,6 +31,11 @@ struct CreateResult {
   std::vector<std::string> warnings;
 };
 
+struct PruneResult {
+  std::vector<std::string> deleted;
+  int64_t reclaimed = 0;
+};
+
 struct WaitResult {
   int exit_code = 0;
   std::string error;
@@ -52,6 +57,15 @@ class ContainerService {
   Result<> kill(std::string_view ref, const std::string& signal);
   Result<> restart(std::string_view ref, std::optional<int> timeout);
   Result<> remove(std::string_view ref, bool force);
+  // The freezer, through the runtime library (container_pause.cpp).
+  Result<> pause(std::string_view ref);
+  Result<> unpause(std::string_view ref);
+  // new_name as the client gave it ("x" or "/x"); dockerd's checks and messages (container_rename.cpp).
+  Result<> rename(std::string_view ref, const std::string& new_name);
+  // Removes every container that is not running or paused and matches f (until, label, label!).
+  Result<PruneResult> prune(const Filters& f);
+  // Bytes in the container's writable layer (SizeRw); 0 when it cannot be measured.
+  int64_t rw_size(const std::string& id) const;
   // Blocks until the condition holds. next-exit counts exits after exits_before (from
   // exit_count(), taken before the caller told its client the wait is registered).
   Result<WaitResult> wait(std::string_view ref, WaitCondition cond, std::optional<int> exits_before = {});
@@ -106,6 +120,9 @@ class ContainerService {
   Result<RuntimeChoice> runtime_named(const std::string& name) const;
   // The runtime the container's running shim uses, as its start recorded it.
   RuntimeChoice runtime_in_use(const std::string& id) const;
+  // After a signal that should end a paused container, thaw it so it can act on it (as
+  // dockerd does); records it as running again.
+  void thaw_for_signal(ContainerRecord& c, int sig);
   // Waits (bounded) until the container is no longer running; true when it stopped.
   bool wait_stopped(std::unique_lock<std::mutex>& lk, const std::string& id, std::chrono::milliseconds timeout);
 

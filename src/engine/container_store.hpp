@@ -25,6 +25,9 @@ struct ContainerRecord {
   int restart_count = 0;
 };
 
+// A container whose process exists: running, or paused (frozen).
+inline bool is_live(const std::string& state) { return state == "running" || state == "paused"; }
+
 class ContainerStore {
  public:
   static Result<std::unique_ptr<ContainerStore>> open(const std::string& path);

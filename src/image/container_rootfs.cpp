@@ -44,6 +44,12 @@ Result<> ImageService::remove_rootfs(const std::string& key) {
   return {};
 }
 
+Result<std::vector<std::string>> ImageService::rootfs_lower_dirs(const std::string& key) const {
+  auto top = BERTH_TRY(snap_->parent_of(key), "lower dirs of " + key);
+  if (!top) return std::vector<std::string>{};
+  return snap_->lower_stack(*top);
+}
+
 Result<ImageRecord> ImageService::commit(const std::string& key, const CommitOptions& opts) {
   std::string ctx = "commit " + key;
   auto upper = BERTH_TRY(snap_->upper_dir(key), ctx);

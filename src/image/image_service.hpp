@@ -87,6 +87,10 @@ class ImageService {
   Result<> mount_rootfs(const std::string& key, const std::string& target, const MountOptions& o = {});
   Result<> unmount_rootfs(const std::string& target);
   Result<> remove_rootfs(const std::string& key);
+  // Where the container's changes live (inspect's GraphDriver.Data.UpperDir, `ps -s`).
+  Result<std::string> rootfs_upper_dir(const std::string& key) const { return snap_->upper_dir(key); }
+  // Its read-only layers, top first (GraphDriver.Data.LowerDir).
+  Result<std::vector<std::string>> rootfs_lower_dirs(const std::string& key) const;
   // The container's upper dir as a new layer on top of its image.
   Result<ImageRecord> commit(const std::string& key, const CommitOptions& opts = {});
   // The container's whole filesystem as one tar.

@@ -89,6 +89,9 @@ Result<std::string> resolve_executable(const Process& p) {
   const std::string& name = p.args[0];
   if (name.find('/') != std::string::npos) {
     struct stat st;
+    // runc's (Go's) lowercase wording: `docker run` maps "no such file or directory" to 127.
+    if (stat(name.c_str(), &st) != 0 && errno == ENOENT)
+      return fail(ErrorKind::NotFound, "exec: \"" + name + "\": stat " + name + ": no such file or directory");
     if (stat(name.c_str(), &st) != 0) return fail_sys("exec: \"" + name + "\"");
     if (S_ISDIR(st.st_mode)) return fail(ErrorKind::Invalid, "exec: \"" + name + "\": is a directory");
     // As runc: a file that cannot be executed fails create, not the container's first breath.

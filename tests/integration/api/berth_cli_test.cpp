@@ -147,8 +147,10 @@ TEST_F(BerthCli, ErrorsAndExitCodes) {
   auto insp = berth({"inspect", "nope"});
   EXPECT_EQ(insp.status, 1);
   EXPECT_NE(insp.err.find("Error: No such object: nope"), std::string::npos);
+  // A missing argument is exit 1 for docker (a bad flag is 125).
   auto usage = berth({"tag", "only-one"});
-  EXPECT_EQ(usage.status, 125);
+  EXPECT_EQ(usage.status, 1);
+  EXPECT_TRUE(usage.err.starts_with("berth: 'berth tag' requires 2 arguments\n")) << usage.err;
   auto down = run({berth::test::bin("berth"), "-H", "unix://" + d.path("none.sock"), "images"});
   EXPECT_EQ(down.status, 1);
   EXPECT_NE(down.err.find("Cannot connect to the berth daemon at unix://" + d.path("none.sock")), std::string::npos)
