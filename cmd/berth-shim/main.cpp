@@ -31,6 +31,15 @@ int main(int argc, char** argv) {
     else if (a == "--seccomp-cache") o.seccomp_cache_dir = next();
     else if (a == "--ready-fd") o.ready_fd = std::atoi(next().c_str());
     else if (a == "--stdin") o.open_stdin = true;
+    else if (a == "--attach-wait") o.attach_wait = std::atoi(next().c_str());
+    else if (a == "--console-size") {
+      std::string v = next();
+      auto x = v.find('x');
+      o.console_rows = std::atoi(v.substr(0, x).c_str());
+      o.console_cols = x == std::string::npos ? 0 : std::atoi(v.substr(x + 1).c_str());
+      if (o.console_rows < 0 || o.console_rows > 65535 || o.console_cols < 0 || o.console_cols > 65535)
+        o.console_rows = o.console_cols = 0;
+    }
     else {
       std::fprintf(stderr, "berth-shim: unknown flag %s\n", a.c_str());
       return 2;

@@ -57,5 +57,6 @@ void add_events(CLI::App& app, Cli& cli);
 void add_run(CLI::App& app, Cli& cli);  // `run` and `create`
 void add_container_simple_verbs(CLI::App& app, Cli& cli);  // start stop kill rm wait
 void add_logs(CLI::App& app, Cli& cli);
+void add_attach(CLI::App& app, Cli& cli);
 
 }  // namespace berth::cli

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   add_run(app, cli);
   add_container_simple_verbs(app, cli);
   add_logs(app, cli);
+  add_attach(app, cli);
   if (argc > 1 && (std::string(argv[1]) == "-v" || std::string(argv[1]) == "--version")) {
     std::printf("berth version %s\n", berth::api::kEngineVersion);
     return 0;
