@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "api/berthd_fixture.hpp"
@@ -261,6 +262,40 @@ TEST_P(Attach, AttachToARunningContainerGetsNewOutputLive) {
   EXPECT_TRUE(running(id));
 }
 
+TEST_P(Attach, TtyPromptWithoutNewlineIsNotHeldBack) {
+  if (GetParam() != kDocker28) GTEST_SKIP() << "server side only: one client is enough";
+  auto r = docker({"run", "-d", "-t", "busybox", "sh", "-c", "while true; do printf 'prompt> '; sleep 0.3; done"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string id = first_line(r.out);
+  // In the log at once (each read of a TTY is a record as it comes)...
+  EXPECT_TRUE(wait_until([&] { return docker({"logs", id}).out.starts_with("prompt> "); }, 3s)) << docker({"logs", id}).out;
+  // ... and live to an attached client, with no newline ever.
+  PtyProcess a(docker_argv({"attach", "--no-stdin", id}));
+  EXPECT_TRUE(a.expect("prompt> prompt> ", 5s)) << a.output();
+  docker({"rm", "-f", id});
+}
+
+TEST_P(Attach, IdleShimIsSmall) {
+  if (GetParam() != kDocker28) GTEST_SKIP() << "server side only: one client is enough";
+  auto r = docker({"run", "-d", "-i", "busybox", "sleep", "60"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string id = first_line(r.out);
+  auto j = nlohmann::json::parse(berth::test::read_text(d.path("exec/containers/" + id + "/shim.json")), nullptr, false);
+  ASSERT_TRUE(j.is_object());
+  int pid = j.value("Pid", 0);
+  auto rss_kb = [&] {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1L;
+  };
+  std::this_thread::sleep_for(300ms);
+  long kb = rss_kb();
+  EXPECT_GT(kb, 0);
+  EXPECT_LT(kb, 2048) << "berth-shim of an idle container: " << kb << " kB resident";
+}
+
 INSTANTIATE_TEST_SUITE_P(Clients, Attach, ::testing::Values(kDocker28, kDocker20),
                          [](const auto& info) { return info.param == kDocker28 ? "docker28" : "docker20"; });
 
@@ -283,6 +318,25 @@ TEST_P(AttachBerth, BerthCliRunStartAttach) {
     EXPECT_EQ(p.wait(), 3) << p.output();
     EXPECT_NE(p.output().find("42"), std::string::npos) << p.output();
     EXPECT_NE(p.output().find("33 99"), std::string::npos) << p.output();
+  }
+  {
+    // The terminal comes back as it was, after an exit and after a detach.
+    std::string berth_cmd = berth::test::bin("berth") + " -H " + d.host();
+    PtyProcess p({"/bin/sh", "-c", "stty -g > " + d.path("tty-before") + "; " + berth_cmd +
+                                       " run --rm -it busybox sh; stty -g > " + d.path("tty-after") + "; " +
+                                       berth_cmd + " run -it --name bdet2 busybox sh; stty -g > " + d.path("tty-detached")});
+    ASSERT_TRUE(p.expect("# ")) << p.output();
+    p.type("exit 0\r");
+    size_t banner = p.output().find("Enter 'help'");
+    ASSERT_TRUE(p.expect("Enter 'help'", 20s, banner + 1)) << p.output();  // the second container's shell
+    ASSERT_TRUE(p.expect("# ", 20s, p.output().rfind("Enter 'help'"))) << p.output();
+    p.type("\x10\x11");
+    EXPECT_EQ(p.wait(), 0) << p.output();
+    std::string before = berth::test::read_text(d.path("tty-before"));
+    EXPECT_FALSE(before.empty());
+    EXPECT_EQ(berth::test::read_text(d.path("tty-after")), before);
+    EXPECT_EQ(berth::test::read_text(d.path("tty-detached")), before);
+    EXPECT_TRUE(running("bdet2"));
   }
   {
     PtyProcess p(berth_argv({"run", "-it", "--name", "bdet", "--detach-keys", "ctrl-x,y", "busybox", "sh"}));
