@@ -502,6 +502,16 @@ Result<> ContainerService::remove_locked(const ContainerRecord& c) {
   auto rr = images_.remove_rootfs(c.id);
   if (!rr && rr.error().kind != ErrorKind::NotFound) return fail(rr.error().wrap("remove container " + c.id));
   BERTH_CHECK(store_.remove(c.id), "remove container " + c.id);
+  // Attaches waiting for a start that will never come end now.
+  if (auto it = attach_waiters_.find(c.id); it != attach_waiters_.end()) {
+    for (auto& w : it->second) {
+      std::lock_guard wl(w->mu);
+      w->error = "container " + c.id + " was removed";
+      uint64_t one = 1;
+      (void)!::write(w->ready.get(), &one, sizeof one);
+    }
+    attach_waiters_.erase(it);
+  }
   (void)remove_all(container_dir(c.id));
   (void)remove_all(state_dir(c.id));
   if (removed_.size() > 1000) removed_.clear();

@@ -450,6 +450,17 @@ TEST_P(AttachHostile, VanishedClientsLeakNothing) {
   churn();
   EXPECT_TRUE(wait_until([&] { return d.fd_count() <= fds && thread_count(d.pid()) <= threads; }, 10s))
       << d.fd_count() << " fds (was " << fds << "), " << thread_count(d.pid()) << " threads (was " << threads << ")";
+  // An attach waiting for a start ends when its container is removed instead.
+  auto gone = docker({"create", "busybox", "true"});
+  std::string gid = first_line(gone.out);
+  auto waiting = unix_connect(d.socket_path());
+  send_str(waiting.get(), "POST /containers/" + gid + "/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: x\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n\r\n");
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(docker({"rm", gid}).status, 0);
+  auto t0 = std::chrono::steady_clock::now();
+  auto answer = read_until_eof(waiting.get(), 10s);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s) << answer;
+  EXPECT_NE(answer.find("101 UPGRADED"), std::string::npos) << answer;
   // The container whose attachers vanished before its start starts and runs normally.
   auto st = docker({"start", cid});
   EXPECT_EQ(st.status, 0) << st.err;
