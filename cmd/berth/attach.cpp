@@ -224,10 +224,10 @@ Result<AttachResult> attach_container(Cli& cli, const std::string& id, const Att
   return res;
 }
 
-int container_exit_status(Cli& cli, const std::string& id) {
+int container_exit_status(Cli& cli, const std::string& id, const std::string& condition) {
   auto* c = cli.api();
   if (!c) return 125;
-  auto w = c->call("POST", "/containers/" + q(id) + "/wait?condition=not-running");
+  auto w = c->call("POST", "/containers/" + q(id) + "/wait?condition=" + condition);
   if (!w) return cli.error(w.error().what()), 125;
   if (w->status != 200) return cli.daemon_error(*w), 125;
   auto wj = nlohmann::json::parse(w->body, nullptr, false);

@@ -28,8 +28,8 @@ Result<AttachResult> attach_container(Cli& cli, const std::string& id, const Att
                                       const std::function<Result<>()>& after_attach);
 // --detach-keys, else the docker config's detachKeys; nullopt (error printed) when invalid.
 std::optional<std::string> resolve_detach_keys(Cli& cli, const std::string& flag);
-// The container's exit status once it is not running (wait condition=not-running).
-int container_exit_status(Cli& cli, const std::string& id);
+// The container's exit status once it is not running (or, with "removed", gone).
+int container_exit_status(Cli& cli, const std::string& id, const std::string& condition = "not-running");
 // `berth start -a [-i]`: the container's exit status.
 int start_attached(Cli& cli, const std::string& name, bool interactive, const std::string& detach_keys);
 

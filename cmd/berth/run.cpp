@@ -32,7 +32,8 @@ nlohmann::json create_body(const RunOpts& o) {
   if (!o.workdir.empty()) body["WorkingDir"] = o.workdir;
   if (!o.user.empty()) body["User"] = o.user;
   if (!o.entrypoint.empty()) body["Entrypoint"] = nlohmann::json::array({o.entrypoint});
-  body["HostConfig"] = {{"AutoRemove", o.rm && o.detach}};
+  // --rm: the daemon removes it when it exits, also after a detach (as docker does).
+  body["HostConfig"] = {{"AutoRemove", o.rm}};
   winsize ws{};
   if (o.tty && !o.detach && ioctl(isatty(STDIN_FILENO) ? STDIN_FILENO : STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
       ws.ws_row > 0 && ws.ws_col > 0)
@@ -113,9 +114,7 @@ int run(Cli& cli, const RunOpts& o) {
     return 125;
   }
   if (r->detached) return 0;
-  int status = container_exit_status(cli, id);
-  if (o.rm) (void)c->call("DELETE", "/containers/" + id + "?force=1");
-  return status;
+  return container_exit_status(cli, id, o.rm ? "removed" : "not-running");
 }
 
 void add_options(CLI::App* sub, RunOpts& o) {
