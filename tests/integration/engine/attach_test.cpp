@@ -262,40 +262,6 @@ TEST_P(Attach, AttachToARunningContainerGetsNewOutputLive) {
   EXPECT_TRUE(running(id));
 }
 
-TEST_P(Attach, TtyPromptWithoutNewlineIsNotHeldBack) {
-  if (GetParam() != kDocker28) GTEST_SKIP() << "server side only: one client is enough";
-  auto r = docker({"run", "-d", "-t", "busybox", "sh", "-c", "while true; do printf 'prompt> '; sleep 0.3; done"});
-  ASSERT_EQ(r.status, 0) << r.err;
-  std::string id = first_line(r.out);
-  // In the log at once (each read of a TTY is a record as it comes)...
-  EXPECT_TRUE(wait_until([&] { return docker({"logs", id}).out.starts_with("prompt> "); }, 3s)) << docker({"logs", id}).out;
-  // ... and live to an attached client, with no newline ever.
-  PtyProcess a(docker_argv({"attach", "--no-stdin", id}));
-  EXPECT_TRUE(a.expect("prompt> prompt> ", 5s)) << a.output();
-  docker({"rm", "-f", id});
-}
-
-TEST_P(Attach, IdleShimIsSmall) {
-  if (GetParam() != kDocker28) GTEST_SKIP() << "server side only: one client is enough";
-  auto r = docker({"run", "-d", "-i", "busybox", "sleep", "60"});
-  ASSERT_EQ(r.status, 0) << r.err;
-  std::string id = first_line(r.out);
-  auto j = nlohmann::json::parse(berth::test::read_text(d.path("exec/containers/" + id + "/shim.json")), nullptr, false);
-  ASSERT_TRUE(j.is_object());
-  int pid = j.value("Pid", 0);
-  auto rss_kb = [&] {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    return -1L;
-  };
-  std::this_thread::sleep_for(300ms);
-  long kb = rss_kb();
-  EXPECT_GT(kb, 0);
-  EXPECT_LT(kb, 2048) << "berth-shim of an idle container: " << kb << " kB resident";
-}
-
 INSTANTIATE_TEST_SUITE_P(Clients, Attach, ::testing::Values(kDocker28, kDocker20),
                          [](const auto& info) { return info.param == kDocker28 ? "docker28" : "docker20"; });
 
@@ -366,6 +332,44 @@ TEST_P(AttachBerth, BerthCliRunStartAttach) {
 
 INSTANTIATE_TEST_SUITE_P(Clients, AttachBerth, ::testing::Values(kDocker28),
                          [](const auto&) { return "berth"; });
+
+// What the daemon and the shim do whatever the client: one client is enough.
+class AttachServer : public Attach {};
+
+TEST_P(AttachServer, TtyPromptWithoutNewlineIsNotHeldBack) {
+  auto r = docker({"run", "-d", "-t", "busybox", "sh", "-c", "while true; do printf 'prompt> '; sleep 0.3; done"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string id = first_line(r.out);
+  // In the log at once (each read of a TTY is a record as it comes)...
+  EXPECT_TRUE(wait_until([&] { return docker({"logs", id}).out.starts_with("prompt> "); }, 3s)) << docker({"logs", id}).out;
+  // ... and live to an attached client, with no newline ever.
+  PtyProcess a(docker_argv({"attach", "--no-stdin", id}));
+  EXPECT_TRUE(a.expect("prompt> prompt> ", 5s)) << a.output();
+  docker({"rm", "-f", id});
+}
+
+TEST_P(AttachServer, IdleShimIsSmall) {
+  auto r = docker({"run", "-d", "-i", "busybox", "sleep", "60"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string id = first_line(r.out);
+  auto j = nlohmann::json::parse(berth::test::read_text(d.path("exec/containers/" + id + "/shim.json")), nullptr, false);
+  ASSERT_TRUE(j.is_object());
+  int pid = j.value("Pid", 0);
+  auto rss_kb = [&] {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1L;
+  };
+  std::this_thread::sleep_for(300ms);
+  long kb = rss_kb();
+  EXPECT_GT(kb, 0);
+  EXPECT_LT(kb, 2048) << "berth-shim of an idle container: " << kb << " kB resident";
+}
+
+INSTANTIATE_TEST_SUITE_P(Clients, AttachServer, ::testing::Values(kDocker28),
+                         [](const auto&) { return "docker28"; });
 
 class AttachHostile : public Attach {};
 
