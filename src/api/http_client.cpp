@@ -249,11 +249,13 @@ struct TlsRelay {
   void run() {
     int raw = sock->native_handle();
     char buf[16384];
-    bool server_open = true;
+    bool server_open = true, local_open = true;
     while (true) {
-      bool from_server = server_open && SSL_pending(tls->native_handle()) > 0;
+      // Records OpenSSL has read but not processed (the last output and the close_notify often
+      // come in one segment) are not on the socket any more: poll would never see them.
+      bool from_server = server_open && SSL_has_pending(tls->native_handle());
       if (!from_server) {
-        pollfd p[2] = {{server_open ? raw : -1, POLLIN, 0}, {local.get(), POLLIN, 0}};
+        pollfd p[2] = {{server_open ? raw : -1, POLLIN, 0}, {local_open ? local.get() : -1, POLLIN, 0}};
         if (poll(p, 2, -1) < 0) {
           if (errno == EINTR) continue;
           return;
@@ -262,10 +264,10 @@ struct TlsRelay {
           ssize_t n = ::read(local.get(), buf, sizeof buf);
           if (n < 0 && errno == EINTR) continue;
           beast::error_code ec;
-          if (n <= 0) {  // our side is done sending
-            if (n < 0) return;
+          if (n <= 0) {  // our side is done sending (stdin's EOF) or gone
+            if (n < 0 || (p[1].revents & POLLHUP)) return;  // closed, not half-closed: all done
+            local_open = false;
             ::shutdown(raw, SHUT_WR);
-            if (!server_open) return;
             continue;
           }
           asio::write(*tls, asio::buffer(buf, static_cast<size_t>(n)), ec);

@@ -35,10 +35,11 @@ struct ClientTls {
 // fd is one end of a socket pair that a relay thread carries through the encrypted stream.
 struct ClientHijack {
   int status = 0;
-  std::string body;     // the error answer when status is not 101/200
-  UniqueFd fd;          // the raw connection
-  std::string pending;  // bytes the daemon sent after its answer
-  std::shared_ptr<void> relay;  // keeps the TLS relay alive; joined when dropped
+  std::string body;             // the error answer when status is not 101/200
+  std::shared_ptr<void> relay;  // the TLS relay, joined when dropped: declared before fd, so
+                                // that fd closes first and the relay sees it
+  UniqueFd fd;                  // the raw connection
+  std::string pending;          // bytes the daemon sent after its answer
 };
 
 class ApiClient {
