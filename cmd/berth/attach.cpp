@@ -84,19 +84,23 @@ void send_size(api::ApiClient& c, const std::string& id) {
   winsize ws{};
   int fd = isatty(STDIN_FILENO) ? STDIN_FILENO : STDOUT_FILENO;
   if (ioctl(fd, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 || ws.ws_col == 0) return;
-  (void)c.call("POST", "/containers/" + q(id) + "/resize?h=" + std::to_string(ws.ws_row) + "&w=" + std::to_string(ws.ws_col));
+  (void)c.call("POST",
+               "/containers/" + q(id) + "/resize?h=" + std::to_string(ws.ws_row) + "&w=" + std::to_string(ws.ws_col));
 }
 
 std::string config_detach_keys() {
   const char* dir = std::getenv("DOCKER_CONFIG");
   std::string path;
-  if (dir && *dir) path = std::string(dir) + "/config.json";
-  else if (const char* home = std::getenv("HOME")) path = std::string(home) + "/.docker/config.json";
+  if (dir && *dir)
+    path = std::string(dir) + "/config.json";
+  else if (const char* home = std::getenv("HOME"))
+    path = std::string(home) + "/.docker/config.json";
   if (path.empty()) return "";
   std::ifstream in(path);
   if (!in) return "";
   auto j = nlohmann::json::parse(in, nullptr, false);
-  return j.is_object() && j.contains("detachKeys") && j["detachKeys"].is_string() ? j["detachKeys"].get<std::string>() : "";
+  return j.is_object() && j.contains("detachKeys") && j["detachKeys"].is_string() ? j["detachKeys"].get<std::string>()
+                                                                                  : "";
 }
 
 std::string attach_query(const AttachOptions& o) {
@@ -148,7 +152,10 @@ Result<AttachResult> attach_container(Cli& cli, const std::string& id, const Att
 
   AttachResult res;
   int fd = h.fd.get();
-  engine::DetachMatcher detach(terminal ? BERTH_TRY(engine::parse_detach_keys(o.detach_keys.empty() ? engine::kDefaultDetachKeys : o.detach_keys), "") : "");
+  engine::DetachMatcher detach(
+      terminal
+          ? BERTH_TRY(engine::parse_detach_keys(o.detach_keys.empty() ? engine::kDefaultDetachKeys : o.detach_keys), "")
+          : "");
   api::MuxDecoder mux;
   auto output = [&](std::string_view data) -> bool {
     if (o.tty) return write_fd(STDOUT_FILENO, data);
@@ -188,8 +195,10 @@ Result<AttachResult> attach_container(Cli& cli, const std::string& id, const Att
     if (fds[2].revents & POLLIN) {
       unsigned char sig;
       while (read(g_sig_pipe[0], &sig, 1) == 1) {
-        if (sig == SIGWINCH) send_size(*c, id);
-        else (void)c->call("POST", "/containers/" + q(id) + "/kill?signal=" + std::to_string(sig));
+        if (sig == SIGWINCH)
+          send_size(*c, id);
+        else
+          (void)c->call("POST", "/containers/" + q(id) + "/kill?signal=" + std::to_string(sig));
       }
     }
     if ((fds[0].revents & POLLOUT) && !flush()) to_daemon.clear();
@@ -215,10 +224,12 @@ Result<AttachResult> attach_container(Cli& cli, const std::string& id, const Att
       ssize_t n = read(fd, buf, sizeof buf);
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (n <= 0) break;
-      if (!output(std::string_view(buf, static_cast<size_t>(n)))) return fail(ErrorKind::Internal, "attach: malformed output stream");
+      if (!output(std::string_view(buf, static_cast<size_t>(n))))
+        return fail(ErrorKind::Internal, "attach: malformed output stream");
     }
   }
-  if (o.tty) signal(SIGWINCH, SIG_DFL);
+  if (o.tty)
+    signal(SIGWINCH, SIG_DFL);
   else if (o.sig_proxy)
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) signal(sig, SIG_DFL);
   return res;
@@ -266,7 +277,8 @@ void add_attach(CLI::App& app, Cli& cli) {
     bool no_stdin = false, sig_proxy = true;
   };
   auto o = std::make_shared<Opts>();
-  auto* sub = app.add_subcommand("attach", "Attach local standard input, output, and error streams to a running container");
+  auto* sub =
+      app.add_subcommand("attach", "Attach local standard input, output, and error streams to a running container");
   sub->add_option("container", o->container, "CONTAINER")->required();
   sub->add_option("--detach-keys", o->detach_keys, "Override the key sequence for detaching a container");
   sub->add_flag("--no-stdin", o->no_stdin, "Do not attach STDIN");

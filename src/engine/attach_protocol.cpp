@@ -82,8 +82,8 @@ Result<std::optional<Frame>> FrameDecoder::next() {
   }
   if (len > kMaxFramePayload) {
     failed_ = true;
-    return fail(ErrorKind::Invalid, "attach protocol: frame of " + std::to_string(len) + " bytes exceeds the limit of " +
-                                        std::to_string(kMaxFramePayload));
+    return fail(ErrorKind::Invalid, "attach protocol: frame of " + std::to_string(len) +
+                                        " bytes exceeds the limit of " + std::to_string(kMaxFramePayload));
   }
   if (buffered() < kFrameHeader + len) return std::optional<Frame>{};
   Frame f{static_cast<FrameType>(type), buf_.substr(pos_ + kFrameHeader, len)};
@@ -142,8 +142,8 @@ Result<UniqueFd> connect_attach_socket(const std::string& state_dir) {
 
 Result<std::string> parse_detach_keys(std::string_view keys) {
   static constexpr std::array<const char*, 32> kCtrl = {
-      "ctrl-@", "ctrl-a", "ctrl-b", "ctrl-c", "ctrl-d", "ctrl-e", "ctrl-f", "ctrl-g", "ctrl-h", "ctrl-i", "ctrl-j",
-      "ctrl-k", "ctrl-l", "ctrl-m", "ctrl-n", "ctrl-o", "ctrl-p", "ctrl-q", "ctrl-r", "ctrl-s", "ctrl-t", "ctrl-u",
+      "ctrl-@", "ctrl-a", "ctrl-b", "ctrl-c", "ctrl-d", "ctrl-e", "ctrl-f",  "ctrl-g", "ctrl-h", "ctrl-i", "ctrl-j",
+      "ctrl-k", "ctrl-l", "ctrl-m", "ctrl-n", "ctrl-o", "ctrl-p", "ctrl-q",  "ctrl-r", "ctrl-s", "ctrl-t", "ctrl-u",
       "ctrl-v", "ctrl-w", "ctrl-x", "ctrl-y", "ctrl-z", "ctrl-[", "ctrl-\\", "ctrl-]", "ctrl-^", "ctrl-_"};
   std::string out;
   size_t start = 0;

@@ -88,7 +88,8 @@ class PtyProcess {
  private:
   bool read_some(int timeout_ms) {
     pollfd p{master_, POLLIN, 0};
-    if (poll(&p, 1, timeout_ms) <= 0) return status_ < 0 && timeout_ms > 0 ? waitpid(pid_, nullptr, WNOHANG) == 0 : false;
+    if (poll(&p, 1, timeout_ms) <= 0)
+      return status_ < 0 && timeout_ms > 0 ? waitpid(pid_, nullptr, WNOHANG) == 0 : false;
     char buf[4096];
     ssize_t n = read(master_, buf, sizeof buf);
     if (n <= 0) return false;  // EIO: the client and all its children are gone
@@ -202,17 +203,22 @@ TEST_P(Attach, TtySizeFollowsTheTerminal) {
   PtyProcess p(docker_argv({"run", "--rm", "-it", "busybox", "sh"}), 31, 101);
   ASSERT_TRUE(p.expect("# ")) << p.output();
   // The first size comes with the create (ConsoleSize) or the client's first resize.
-  EXPECT_TRUE(wait_until([&] {
-    p.type("stty size\r");
-    return p.expect("31 101", 500ms);
-  }, 15s, 100ms)) << p.output();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        p.type("stty size\r");
+        return p.expect("31 101", 500ms);
+      },
+      15s, 100ms))
+      << p.output();
   size_t mark = p.output().size();
   p.resize(42, 123);
   // The client's resize is asynchronous: ask until the shell sees the new size.
-  bool seen = wait_until([&] {
-    p.type("stty size\r");
-    return p.expect("42 123", 500ms, mark);
-  }, 15s, 100ms);
+  bool seen = wait_until(
+      [&] {
+        p.type("stty size\r");
+        return p.expect("42 123", 500ms, mark);
+      },
+      15s, 100ms);
   EXPECT_TRUE(seen) << p.output();
   p.type("exit 0\r");
   EXPECT_EQ(p.wait(), 0) << p.output();
@@ -228,17 +234,22 @@ TEST_P(Attach, DetachKeysLeaveItRunningAndAttachComesBack) {
 
   PtyProcess a(docker_argv({"attach", "det"}));
   // attach shows nothing until the shell prints: ask it something.
-  bool back = wait_until([&] {
-    a.type("echo got$MARK\r");
-    return a.expect("got42", 500ms);
-  }, 15s, 100ms);
+  bool back = wait_until(
+      [&] {
+        a.type("echo got$MARK\r");
+        return a.expect("got42", 500ms);
+      },
+      15s, 100ms);
   EXPECT_TRUE(back) << a.output() << d.log();
   // A custom sequence, docker's format.
   PtyProcess b(docker_argv({"attach", "--detach-keys", "ctrl-x,y", "det"}));
-  EXPECT_TRUE(wait_until([&] {
-    b.type("echo again$MARK\r");
-    return b.expect("again42", 500ms);
-  }, 15s, 100ms)) << b.output();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        b.type("echo again$MARK\r");
+        return b.expect("again42", 500ms);
+      },
+      15s, 100ms))
+      << b.output();
   b.type("\x18y");
   // docker attach reports the detach as its error (docker run -it does not).
   EXPECT_EQ(b.wait(20s), 1) << b.output();
@@ -251,7 +262,8 @@ TEST_P(Attach, DetachKeysLeaveItRunningAndAttachComesBack) {
 }
 
 TEST_P(Attach, AttachToARunningContainerGetsNewOutputLive) {
-  auto r = docker({"run", "-d", "busybox", "sh", "-c", "i=0; while true; do echo tick$i; echo tock$i >&2; i=$((i+1)); sleep 0.2; done"});
+  auto r = docker({"run", "-d", "busybox", "sh", "-c",
+                   "i=0; while true; do echo tick$i; echo tock$i >&2; i=$((i+1)); sleep 0.2; done"});
   ASSERT_EQ(r.status, 0) << r.err;
   std::string id = first_line(r.out);
   auto a = berth::test::run(docker_argv({"attach", "--no-stdin", "--sig-proxy=false", id}), "", 3s);
@@ -288,9 +300,10 @@ TEST_P(AttachBerth, BerthCliRunStartAttach) {
   {
     // The terminal comes back as it was, after an exit and after a detach.
     std::string berth_cmd = berth::test::bin("berth") + " -H " + d.host();
-    PtyProcess p({"/bin/sh", "-c", "stty -g > " + d.path("tty-before") + "; " + berth_cmd +
-                                       " run --rm -it busybox sh; stty -g > " + d.path("tty-after") + "; " +
-                                       berth_cmd + " run -it --name bdet2 busybox sh; stty -g > " + d.path("tty-detached")});
+    PtyProcess p({"/bin/sh", "-c",
+                  "stty -g > " + d.path("tty-before") + "; " + berth_cmd + " run --rm -it busybox sh; stty -g > " +
+                      d.path("tty-after") + "; " + berth_cmd + " run -it --name bdet2 busybox sh; stty -g > " +
+                      d.path("tty-detached")});
     ASSERT_TRUE(p.expect("# ")) << p.output();
     p.type("exit 0\r");
     size_t banner = p.output().find("Enter 'help'");
@@ -311,15 +324,19 @@ TEST_P(AttachBerth, BerthCliRunStartAttach) {
     EXPECT_EQ(p.wait(20s), 0) << p.output();
     EXPECT_TRUE(running("bdet"));
     PtyProcess a(berth_argv({"attach", "bdet"}));
-    EXPECT_TRUE(wait_until([&] {
-      a.type("echo $((5*5))\r");
-      return a.expect("25", 500ms);
-    }, 15s, 100ms)) << a.output();
+    EXPECT_TRUE(wait_until(
+        [&] {
+          a.type("echo $((5*5))\r");
+          return a.expect("25", 500ms);
+        },
+        15s, 100ms))
+        << a.output();
     a.type("exit 9\r");
     EXPECT_EQ(a.wait(), 9) << a.output();
   }
   // start -a -i on a created container: stdin goes in, the output and exit code come back.
-  auto cr = berth::test::run(berth_argv({"create", "-i", "--name", "later", "busybox", "sh", "-c", "read x; echo got $x; exit 2"}), "", 60s);
+  auto cr = berth::test::run(
+      berth_argv({"create", "-i", "--name", "later", "busybox", "sh", "-c", "read x; echo got $x; exit 2"}), "", 60s);
   ASSERT_EQ(cr.status, 0) << cr.err;
   auto st = berth::test::run(berth_argv({"start", "-a", "-i", "later"}), "value\n", 60s);
   EXPECT_EQ(st.status, 2) << st.err;
@@ -330,8 +347,7 @@ TEST_P(AttachBerth, BerthCliRunStartAttach) {
   EXPECT_EQ(again.out, "got again\n");
 }
 
-INSTANTIATE_TEST_SUITE_P(Clients, AttachBerth, ::testing::Values(kDocker28),
-                         [](const auto&) { return "berth"; });
+INSTANTIATE_TEST_SUITE_P(Clients, AttachBerth, ::testing::Values(kDocker28), [](const auto&) { return "berth"; });
 
 // What the daemon and the shim do whatever the client: one client is enough.
 class AttachServer : public Attach {};
@@ -341,7 +357,12 @@ TEST_P(AttachServer, TtyPromptWithoutNewlineIsNotHeldBack) {
   ASSERT_EQ(r.status, 0) << r.err;
   std::string id = first_line(r.out);
   // In the log at once (each read of a TTY is a record as it comes)...
-  EXPECT_TRUE(wait_until([&] { return docker({"logs", id}).out.starts_with("prompt> "); }, 3s)) << docker({"logs", id}).out;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return docker({"logs", id}).out.starts_with("prompt> ");
+      },
+      3s))
+      << docker({"logs", id}).out;
   // ... and live to an attached client, with no newline ever.
   PtyProcess a(docker_argv({"attach", "--no-stdin", id}));
   EXPECT_TRUE(a.expect("prompt> prompt> ", 5s)) << a.output();
@@ -352,7 +373,8 @@ TEST_P(AttachServer, IdleShimIsSmall) {
   auto r = docker({"run", "-d", "-i", "busybox", "sleep", "60"});
   ASSERT_EQ(r.status, 0) << r.err;
   std::string id = first_line(r.out);
-  auto j = nlohmann::json::parse(berth::test::read_text(d.path("exec/containers/" + id + "/shim.json")), nullptr, false);
+  auto j =
+      nlohmann::json::parse(berth::test::read_text(d.path("exec/containers/" + id + "/shim.json")), nullptr, false);
   ASSERT_TRUE(j.is_object());
   int pid = j.value("Pid", 0);
   auto rss_kb = [&] {
@@ -368,8 +390,7 @@ TEST_P(AttachServer, IdleShimIsSmall) {
   EXPECT_LT(kb, 2048) << "berth-shim of an idle container: " << kb << " kB resident";
 }
 
-INSTANTIATE_TEST_SUITE_P(Clients, AttachServer, ::testing::Values(kDocker28),
-                         [](const auto&) { return "docker28"; });
+INSTANTIATE_TEST_SUITE_P(Clients, AttachServer, ::testing::Values(kDocker28), [](const auto&) { return "docker28"; });
 
 class AttachHostile : public Attach {};
 
@@ -396,8 +417,10 @@ TEST_P(AttachHostile, GarbageFramesAndHugeSizesAreRefused) {
   EXPECT_NE(refused("GET / HTTP/1.1\r\n\r\n").find("unknown frame type"), std::string::npos);
   EXPECT_NE(refused(std::string("\x02\xff\xff\xff\xff", 5)).find("exceeds the limit"), std::string::npos);
   EXPECT_NE(refused(berth::engine::encode_resize(0xffffffffu, 80)).find("out of range"), std::string::npos);
-  EXPECT_NE(refused(berth::engine::encode_frame(berth::engine::FrameType::Resize, "xyz")).find("payload"), std::string::npos);
-  EXPECT_NE(refused(berth::engine::encode_frame(berth::engine::FrameType::Stdout, "x")).find("not for the shim"), std::string::npos);
+  EXPECT_NE(refused(berth::engine::encode_frame(berth::engine::FrameType::Resize, "xyz")).find("payload"),
+            std::string::npos);
+  EXPECT_NE(refused(berth::engine::encode_frame(berth::engine::FrameType::Stdout, "x")).find("not for the shim"),
+            std::string::npos);
   // Random bytes, many times: the shim survives them all.
   std::srand(7);
   for (int i = 0; i < 30; ++i) {
@@ -436,8 +459,12 @@ TEST_P(AttachHostile, VanishedClientsLeakNothing) {
   auto created = docker({"create", "-i", "busybox", "cat"});
   ASSERT_EQ(created.status, 0);
   std::string cid = first_line(created.out);
-  std::string req_running = "POST /containers/" + id + "/attach?stream=1&stdout=1&stdin=1 HTTP/1.1\r\nHost: x\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n\r\n";
-  std::string req_created = "POST /containers/" + cid + "/attach?stream=1&stdout=1&stdin=1 HTTP/1.1\r\nHost: x\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n\r\n";
+  std::string req_running =
+      "POST /containers/" + id +
+      "/attach?stream=1&stdout=1&stdin=1 HTTP/1.1\r\nHost: x\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n\r\n";
+  std::string req_created =
+      "POST /containers/" + cid +
+      "/attach?stream=1&stdout=1&stdin=1 HTTP/1.1\r\nHost: x\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n\r\n";
   auto churn = [&] {
     for (int i = 0; i < 20; ++i) {
       auto a = unix_connect(d.socket_path());
@@ -458,7 +485,9 @@ TEST_P(AttachHostile, VanishedClientsLeakNothing) {
   auto gone = docker({"create", "busybox", "true"});
   std::string gid = first_line(gone.out);
   auto waiting = unix_connect(d.socket_path());
-  send_str(waiting.get(), "POST /containers/" + gid + "/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: x\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n\r\n");
+  send_str(waiting.get(),
+           "POST /containers/" + gid +
+               "/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: x\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n\r\n");
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(docker({"rm", gid}).status, 0);
   auto t0 = std::chrono::steady_clock::now();
@@ -472,5 +501,4 @@ TEST_P(AttachHostile, VanishedClientsLeakNothing) {
   EXPECT_TRUE(running(id));
 }
 
-INSTANTIATE_TEST_SUITE_P(Clients, AttachHostile, ::testing::Values(kDocker28),
-                         [](const auto&) { return "docker28"; });
+INSTANTIATE_TEST_SUITE_P(Clients, AttachHostile, ::testing::Values(kDocker28), [](const auto&) { return "docker28"; });

@@ -93,7 +93,8 @@ TEST(AttachFraming, ResizeValuesAreChecked) {
 TEST(DetachKeys, ParsesDockersFormat) {
   EXPECT_EQ(*parse_detach_keys("ctrl-p,ctrl-q"), std::string("\x10\x11"));
   EXPECT_EQ(*parse_detach_keys("ctrl-x,y"), std::string("\x18y"));
-  EXPECT_EQ(*parse_detach_keys("ctrl-@,ctrl-[,ctrl-\\,ctrl-],ctrl-^,ctrl-_"), std::string("\x00\x1b\x1c\x1d\x1e\x1f", 6));
+  EXPECT_EQ(*parse_detach_keys("ctrl-@,ctrl-[,ctrl-\\,ctrl-],ctrl-^,ctrl-_"),
+            std::string("\x00\x1b\x1c\x1d\x1e\x1f", 6));
   EXPECT_EQ(*parse_detach_keys("a,DEL"), std::string("a\x7f"));
 }
 
@@ -110,8 +111,8 @@ TEST(DetachKeys, RefusesWhatDockerRefuses) {
 TEST(DetachKeys, MatcherForwardsAllButTheSequence) {
   DetachMatcher m("\x10\x11");
   EXPECT_EQ(m.feed("ls\n"), "ls\n");
-  EXPECT_EQ(m.feed("\x10"), "");  // held back: may be the start of the sequence
-  EXPECT_EQ(m.feed("x"), "\x10x");  // it was not
+  EXPECT_EQ(m.feed("\x10"), "");            // held back: may be the start of the sequence
+  EXPECT_EQ(m.feed("x"), "\x10x");          // it was not
   EXPECT_EQ(m.feed("a\x10\x10"), "a\x10");  // the second ctrl-p may still start it
   EXPECT_FALSE(m.detached());
   EXPECT_EQ(m.feed("\x11trailing"), "");
