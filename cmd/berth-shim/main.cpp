@@ -41,6 +41,15 @@ int main(int argc, char** argv) {
       }
       o.log.config[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
+    else if (a == "--attach-wait") o.attach_wait = std::atoi(next().c_str());
+    else if (a == "--console-size") {
+      std::string v = next();
+      auto x = v.find('x');
+      o.console_rows = std::atoi(v.substr(0, x).c_str());
+      o.console_cols = x == std::string::npos ? 0 : std::atoi(v.substr(x + 1).c_str());
+      if (o.console_rows < 0 || o.console_rows > 65535 || o.console_cols < 0 || o.console_cols > 65535)
+        o.console_rows = o.console_cols = 0;
+    }
     else {
       std::fprintf(stderr, "berth-shim: unknown flag %s\n", a.c_str());
       return 2;

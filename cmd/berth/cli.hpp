@@ -62,5 +62,6 @@ void add_container_ls(CLI::App& container, Cli& cli);  // `container ls` (list, 
 void add_container_inspect(CLI::App& container, Cli& cli);
 void add_container_state_verbs(CLI::App& app, Cli& cli);  // pause unpause restart rename
 void add_container_prune(CLI::App& container, Cli& cli);
+void add_attach(CLI::App& app, Cli& cli);
 
 }  // namespace berth::cli

@@ -38,7 +38,21 @@ void add_container_simple_verbs(CLI::App& app, Cli& cli) {
   auto names = std::make_shared<std::vector<std::string>>();
   auto* start = app.add_subcommand("start", "Start one or more stopped containers");
   start->add_option("containers", *names, "CONTAINER")->required();
-  start->callback([&cli, names] {
+  auto start_attach = std::make_shared<bool>(false);
+  auto start_interactive = std::make_shared<bool>(false);
+  auto start_keys = std::make_shared<std::string>();
+  start->add_flag("-a,--attach", *start_attach, "Attach STDOUT/STDERR and forward signals");
+  start->add_flag("-i,--interactive", *start_interactive, "Attach container's STDIN");
+  start->add_option("--detach-keys", *start_keys, "Override the key sequence for detaching a container");
+  start->callback([&cli, names, start_attach, start_interactive, start_keys] {
+    if (*start_attach || *start_interactive) {
+      if (names->size() != 1) {
+        cli.exit_code = cli.error("you cannot start and attach multiple containers at once");
+        return;
+      }
+      cli.exit_code = start_attached(cli, names->front(), *start_interactive, *start_keys);
+      return;
+    }
     auto failed = each(cli, *names, [](api::ApiClient& c, const std::string& n) {
       return c.call("POST", "/containers/" + q(n) + "/start");
     });

@@ -1,7 +1,10 @@
-// berth run (non-interactive) and berth create: create the container; run then starts it and,
-// unless detached, waits for it, prints its output and exits with its status. docker's exit
-// codes: 125 when the daemon refuses, 126 when the command cannot be run, 127 when it is not
-// found. Output is printed when the container ends (live streaming arrives with attach).
+// berth run and berth create: create the container; run then, unless detached, attaches to it
+// before the start (attach.cpp: live output, -i stdin, -t raw terminal and size, detach keys),
+// starts it and exits with its status. docker's exit codes: 125 when the daemon refuses, 126
+// when the command cannot be run, 127 when it is not found.
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "container_verbs.hpp"
@@ -11,20 +14,30 @@ namespace berth::cli {
 namespace {
 
 struct RunOpts {
-  std::string image, name, workdir, user, entrypoint;
+  std::string image, name, workdir, user, entrypoint, detach_keys;
   std::vector<std::string> command, env;
-  bool rm = false, detach = false, tty = false, interactive = false;
+  bool rm = false, detach = false, tty = false, interactive = false, sig_proxy = true, create_only = false;
 };
 
 nlohmann::json create_body(const RunOpts& o) {
-  nlohmann::json body = {{"Image", o.image}, {"Tty", o.tty}, {"OpenStdin", o.interactive},
-                         {"AttachStdout", !o.detach}, {"AttachStderr", !o.detach}};
+  // StdinOnce: the first attached client's EOF closes the container's stdin (run and create
+  // -i, as docker; not run -d -i, whose stdin stays open for later attaches).
+  bool attach_stdin = o.interactive && (!o.detach || o.create_only);
+  nlohmann::json body = {{"Image", o.image},         {"Tty", o.tty},
+                         {"OpenStdin", o.interactive}, {"StdinOnce", attach_stdin},
+                         {"AttachStdin", attach_stdin}, {"AttachStdout", !o.detach || o.create_only},
+                         {"AttachStderr", !o.detach || o.create_only}};
   if (!o.command.empty()) body["Cmd"] = o.command;
   if (!o.env.empty()) body["Env"] = o.env;
   if (!o.workdir.empty()) body["WorkingDir"] = o.workdir;
   if (!o.user.empty()) body["User"] = o.user;
   if (!o.entrypoint.empty()) body["Entrypoint"] = nlohmann::json::array({o.entrypoint});
-  body["HostConfig"] = {{"AutoRemove", o.rm && o.detach}};
+  // --rm: the daemon removes it when it exits, also after a detach (as docker does).
+  body["HostConfig"] = {{"AutoRemove", o.rm}};
+  winsize ws{};
+  if (o.tty && !o.detach && ioctl(isatty(STDIN_FILENO) ? STDIN_FILENO : STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+      ws.ws_row > 0 && ws.ws_col > 0)
+    body["HostConfig"]["ConsoleSize"] = {ws.ws_row, ws.ws_col};  // the terminal's size from the first byte
   return body;
 }
 
@@ -59,28 +72,49 @@ std::string create(Cli& cli, const RunOpts& o) {
 }
 
 int run(Cli& cli, const RunOpts& o) {
+  AttachOptions ao;
+  ao.tty = o.tty;
+  ao.stdin_ = o.interactive;
+  ao.sig_proxy = o.sig_proxy;
+  if (!o.detach) {
+    auto keys = resolve_detach_keys(cli, o.detach_keys);
+    if (!keys) return 125;
+    ao.detach_keys = *keys;
+    if (o.tty && o.interactive && !isatty(STDIN_FILENO)) {
+      std::fprintf(stderr, "the input device is not a TTY\n");
+      return 1;
+    }
+  }
   std::string id = create(cli, o);
   if (id.empty()) return 125;
   auto* c = cli.api();
-  auto s = c->call("POST", "/containers/" + id + "/start");
-  if (!s || s->status >= 300) {
-    std::string msg = s ? api::error_message(*s) : s.error().what();
-    std::fprintf(stderr, "Error response from daemon: %s\n", msg.c_str());
+  std::string start_error;
+  auto start = [&]() -> Result<> {
+    auto s = c->call("POST", "/containers/" + id + "/start");
+    if (!s || s->status >= 300) {
+      start_error = s ? api::error_message(*s) : s.error().what();
+      return fail(ErrorKind::Internal, start_error);
+    }
+    return {};
+  };
+  auto start_failed = [&] {
+    std::fprintf(stderr, "Error response from daemon: %s\n", start_error.c_str());
     if (o.rm) (void)c->call("DELETE", "/containers/" + id + "?force=1");
-    return start_failure_status(msg);
-  }
+    return start_failure_status(start_error);
+  };
   if (o.detach) {
+    if (!start()) return start_failed();
     std::printf("%s\n", id.c_str());
     return 0;
   }
-  auto w = c->call("POST", "/containers/" + id + "/wait?condition=not-running");
-  if (!w || w->status != 200) return w ? cli.daemon_error(*w), 125 : (cli.error(w.error().what()), 125);
-  auto wj = nlohmann::json::parse(w->body, nullptr, false);
-  int status = wj.is_object() ? wj.value("StatusCode", 125) : 125;
-  auto l = c->call("GET", "/containers/" + id + "/logs?stdout=1&stderr=1");
-  if (l && l->status == 200) print_container_output(l->body, o.tty);
-  if (o.rm) (void)c->call("DELETE", "/containers/" + id + "?force=1");
-  return status;
+  auto r = attach_container(cli, id, ao, start);
+  if (!start_error.empty()) return start_failed();
+  if (!r) {
+    cli.error(r.error().what());
+    return 125;
+  }
+  if (r->detached) return 0;
+  return container_exit_status(cli, id, o.rm ? "removed" : "not-running");
 }
 
 void add_options(CLI::App* sub, RunOpts& o) {
@@ -94,6 +128,8 @@ void add_options(CLI::App* sub, RunOpts& o) {
   sub->add_flag("--rm", o.rm, "Automatically remove the container when it exits");
   sub->add_flag("-t,--tty", o.tty, "Allocate a pseudo-TTY");
   sub->add_flag("-i,--interactive", o.interactive, "Keep STDIN open even if not attached");
+  sub->add_option("--detach-keys", o.detach_keys, "Override the key sequence for detaching a container");
+  sub->add_flag("--sig-proxy,!--no-sig-proxy", o.sig_proxy, "Proxy received signals to the process");
   sub->positionals_at_end(true);
   sub->prefix_command(false);
 }
@@ -112,6 +148,7 @@ void add_run(CLI::App& app, Cli& cli) {
   add_options(create_cmd, *oc);
   create_cmd->callback([&cli, oc] {
     oc->detach = true;
+    oc->create_only = true;
     std::string id = create(cli, *oc);
     if (id.empty()) {
       cli.exit_code = 125;

@@ -231,7 +231,8 @@ class Conn final : public Exchange {
       char buf[16384];
       bool client_open = true;
       while (true) {
-        bool from_client = client_open && SSL_pending(sock_.native_handle()) > 0;
+        // Records OpenSSL has read but not processed are not on the socket any more.
+        bool from_client = client_open && SSL_has_pending(sock_.native_handle());
         if (!from_client) {
           pollfd p[2] = {{client_open ? fd_ : -1, POLLIN, 0}, {local.get(), POLLIN, 0}};
           if (poll(p, 2, -1) < 0) {
@@ -429,10 +430,10 @@ void serve_connection(int fd, const Router& router, const ServerOptions& opts, T
       return;
     }
     serve_requests(stream, fd, router, opts);
-    // close_notify, then a bounded wait for the client's: a peer that never answers costs 2 s.
-    timeval brief{2, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &brief, sizeof brief);
-    stream.shutdown(ec);
+    // Our close_notify, without waiting for the client's: asio's synchronous reads poll without
+    // a timeout once a receive timeout expires, so a peer that never answers would hold this
+    // thread for good.
+    SSL_shutdown(stream.native_handle());
   } catch (const std::exception& e) {
     log::warn(std::string("connection: ") + e.what());
   }

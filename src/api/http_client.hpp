@@ -8,6 +8,8 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "common/fd.hpp"
+#include <memory>
 
 namespace berth::api {
 
@@ -29,6 +31,17 @@ struct ClientTls {
   std::string ca, cert, key;
 };
 
+// A hijacked connection (attach): raw bytes both ways after the daemon's 101/200 answer. Over TLS
+// fd is one end of a socket pair that a relay thread carries through the encrypted stream.
+struct ClientHijack {
+  int status = 0;
+  std::string body;             // the error answer when status is not 101/200
+  std::shared_ptr<void> relay;  // the TLS relay, joined when dropped: declared before fd, so
+                                // that fd closes first and the relay sees it
+  UniqueFd fd;                  // the raw connection
+  std::string pending;          // bytes the daemon sent after its answer
+};
+
 class ApiClient {
  public:
   // host: "unix:///run/berth/berthd.sock", "tcp://127.0.0.1:2375" or a bare socket path.
@@ -36,6 +49,8 @@ class ApiClient {
 
   // Asks /_ping for the daemon's version and uses min(ours, its) as the /vX.Y prefix.
   Result<> negotiate();
+  // POST path with "Upgrade: tcp", as the docker client attaches.
+  Result<ClientHijack> hijack(const std::string& path);
   const std::string& version() const { return version_; }
 
   // path without the version prefix ("/images/json?all=1").

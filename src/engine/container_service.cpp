@@ -4,13 +4,16 @@
 #include <linux/openat2.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/fs.hpp"
 #include "common/log.hpp"
 #include "common/process.hpp"
+#include "engine/attach_protocol.hpp"
 #include "engine/container_id.hpp"
 #include "engine/exit_record.hpp"
 #include "engine/json_log.hpp"
@@ -384,6 +387,13 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
     (void)remove_all(sdir);
     return fail(w.error().wrap("record runtime"));
   }
+  std::vector<std::shared_ptr<AttachWaiter>> waiters;
+  if (auto it = attach_waiters_.find(c.id); it != attach_waiters_.end()) waiters = it->second;
+  if (auto cs = host_config(c).value("ConsoleSize", json::array()); cs.is_array() && cs.size() == 2 &&
+      cs[0].is_number_unsigned() && cs[1].is_number_unsigned() && cs[0].get<uint64_t>() > 0 &&
+      cs[1].get<uint64_t>() > 0 && cs[0].get<uint64_t>() <= kMaxWinSize && cs[1].get<uint64_t>() <= kMaxWinSize)
+    args.insert(args.end(), {"--console-size", std::to_string(cs[0].get<uint64_t>()) + "x" + std::to_string(cs[1].get<uint64_t>())});
+  if (!waiters.empty()) args.insert(args.end(), {"--attach-wait", std::to_string(waiters.size())});
   starting_.insert(c.id);
   lk.unlock();
   auto started = launch_shim(shim_path_, args);
@@ -406,7 +416,88 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
   BERTH_CHECK(store_.update_state(c), "record start");
   event(c, "start");
   watch(c.id, started->shim_pid);
+  // Attaches that were waiting for this start: subscribed before the shim reads any output.
+  attach_waiters_.erase(c.id);
+  for (auto& w : waiters) {
+    std::lock_guard wl(w->mu);
+    auto fd = connect_attached(sdir);
+    if (fd) w->shim = std::move(*fd);
+    else w->error = fd.error().what();
+    uint64_t one = 1;
+    (void)!::write(w->ready.get(), &one, sizeof one);
+  }
   return {};
+}
+
+namespace {
+
+bool send_all(int fd, std::string_view s) {
+  while (!s.empty()) {
+    ssize_t n = send(fd, s.data(), s.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    s.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<UniqueFd> ContainerService::connect_attached(const std::string& sdir) {
+  auto fd = BERTH_TRY(connect_attach_socket(sdir), "");
+  if (!send_all(fd.get(), encode_frame(FrameType::Attach))) return fail_sys("attach to the shim");
+  return fd;
+}
+
+Result<AttachTarget> ContainerService::attach(std::string_view ref) {
+  std::lock_guard lk(mu_);
+  auto c = BERTH_TRY(store_.find(ref), "");
+  AttachTarget t;
+  if (c.state == "running") {
+    t.shim = BERTH_TRY(connect_attached(state_dir(c.id)), "attach to container " + c.id);
+    return t;
+  }
+  t.waiter = std::make_shared<AttachWaiter>();
+  t.waiter->ready = UniqueFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!t.waiter->ready) return fail_sys("eventfd");
+  attach_waiters_[c.id].push_back(t.waiter);
+  return t;
+}
+
+void ContainerService::cancel_attach(const std::string& id, const std::shared_ptr<AttachWaiter>& w) {
+  std::lock_guard lk(mu_);
+  auto it = attach_waiters_.find(id);
+  if (it == attach_waiters_.end()) return;
+  std::erase(it->second, w);
+  if (it->second.empty()) attach_waiters_.erase(it);
+}
+
+Result<> ContainerService::resize(std::string_view ref, uint32_t rows, uint32_t cols) {
+  UniqueFd fd;
+  std::string id;
+  {
+    std::lock_guard lk(mu_);
+    auto c = BERTH_TRY(store_.find(ref), "");
+    id = c.id;
+    if (c.state != "running") return fail(ErrorKind::Conflict, "Container " + c.id + " is not running");
+    fd = BERTH_TRY(connect_attach_socket(state_dir(c.id)), "resize container " + c.id);
+  }
+  if (!send_all(fd.get(), encode_resize(rows, cols))) return fail_sys("resize container " + id);
+  shutdown(fd.get(), SHUT_WR);
+  // The shim answers only a refusal, then closes; EOF means done. Bounded: 5 s.
+  FrameDecoder dec;
+  char buf[4096];
+  while (true) {
+    pollfd p{fd.get(), POLLIN, 0};
+    if (poll(&p, 1, 5000) <= 0) return fail(ErrorKind::Internal, "resize container " + id + ": no answer from its shim");
+    ssize_t n = read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return {};
+    dec.feed(std::string_view(buf, static_cast<size_t>(n)));
+    auto f = dec.next();
+    if (!f) return fail(ErrorKind::Internal, "resize container " + id + ": " + f.error().what());
+    if (*f && (*f)->type == FrameType::Error) return fail(ErrorKind::Invalid, (*f)->payload);
+  }
 }
 
 Result<> ContainerService::start(std::string_view ref) {
@@ -500,6 +591,16 @@ Result<> ContainerService::remove_locked(const ContainerRecord& c) {
   auto rr = images_.remove_rootfs(c.id);
   if (!rr && rr.error().kind != ErrorKind::NotFound) return fail(rr.error().wrap("remove container " + c.id));
   BERTH_CHECK(store_.remove(c.id), "remove container " + c.id);
+  // Attaches waiting for a start that will never come end now.
+  if (auto it = attach_waiters_.find(c.id); it != attach_waiters_.end()) {
+    for (auto& w : it->second) {
+      std::lock_guard wl(w->mu);
+      w->error = "container " + c.id + " was removed";
+      uint64_t one = 1;
+      (void)!::write(w->ready.get(), &one, sizeof one);
+    }
+    attach_waiters_.erase(it);
+  }
   (void)remove_all(container_dir(c.id));
   (void)remove_all(state_dir(c.id));
   if (removed_.size() > 1000) removed_.clear();

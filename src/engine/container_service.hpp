@@ -26,6 +26,21 @@ namespace berth::engine {
 
 enum class WaitCondition { NotRunning, NextExit, Removed };
 
+// An attach that came before the start (docker run attaches, then starts): the next start
+// connects it to the new shim, subscribed before the shim reads any output, and signals ready.
+struct AttachWaiter {
+  UniqueFd ready;  // eventfd, readable once shim or error is set
+  std::mutex mu;
+  UniqueFd shim;
+  std::string error;
+};
+
+// An attach's way to the shim: connected now (running), or through the next start.
+struct AttachTarget {
+  UniqueFd shim;
+  std::shared_ptr<AttachWaiter> waiter;
+};
+
 struct CreateResult {
   std::string id;
   std::vector<std::string> warnings;
@@ -89,6 +104,13 @@ class ContainerService {
   Result<std::unique_ptr<ChangeWatch>> watch_changes();
   int exit_count(const std::string& id);
 
+  // The attach socket of the container's shim, subscribed to its live output when running;
+  // otherwise a waiter served by the next start. cancel_attach() withdraws a waiter.
+  Result<AttachTarget> attach(std::string_view ref);
+  void cancel_attach(const std::string& id, const std::shared_ptr<AttachWaiter>& w);
+  // The container's terminal size (TIOCSWINSZ through the shim); 409 when it is not running.
+  Result<> resize(std::string_view ref, uint32_t rows, uint32_t cols);
+
   Result<ContainerRecord> find(std::string_view ref) const { return store_.find(ref); }
   std::string container_dir(const std::string& id) const;
   std::string log_path(const std::string& id) const;  // json-file's path (inspect's LogPath)
@@ -109,6 +131,8 @@ class ContainerService {
   Result<std::pair<std::string, int>> wait_target(std::string_view ref, WaitCondition cond,
                                                   std::optional<int> exits_before, std::optional<WaitResult>& gone);
   void notify_changed();  // mu_ held
+  // A connection to the shim in sdir, subscribed to its output.
+  Result<UniqueFd> connect_attached(const std::string& sdir);
   void watch(const std::string& id, pid_t shim_pid);
   void monitor_loop();
   // The shim has exited: record how the container ended.
@@ -138,6 +162,7 @@ class ContainerService {
   std::map<std::string, WaitResult> removed_;  // recently removed containers' last exit
   std::set<std::string> starting_;  // starts in flight (mu_ released while the shim comes up)
   std::vector<int> watchers_;       // ChangeWatch eventfds
+  std::map<std::string, std::vector<std::shared_ptr<AttachWaiter>>> attach_waiters_;  // under mu_
 
   std::mutex watch_mu_;
   std::map<int, std::string> watched_;  // shim pidfd -> id

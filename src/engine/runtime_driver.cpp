@@ -20,7 +20,8 @@ class InProcessRuntime final : public RuntimeDriver {
     runtime::CreateOptions co;
     co.id = id;
     co.bundle = bundle;
-    co.die_with_parent = true;  // the shim creates: its container must not outlive it
+    co.die_with_parent = true;    // the shim creates: its container must not outlive it
+    co.console_to_caller = true;  // with process.terminal: the pty master is the shim's
     return runtime::create_container(g_, co);
   }
   Result<> start(const std::string& id) override { return runtime::start_container(g_, id); }

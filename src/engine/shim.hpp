@@ -1,6 +1,8 @@
 // berth-shim's body: the parent of one container. It creates and starts the container through
-// its runtime (runtime_driver.hpp), holds its stdio, writes its log (log_writer.hpp), waits for it on
-// the pidfd, records the exit durably and deletes the runtime state. It runs in its own
+// its runtime (runtime_driver.hpp), holds its stdio (pipes, or the pty master with a TTY), writes
+// its log (log_writer.hpp), serves the attach socket (engine/attach_protocol.hpp: live output,
+// stdin, resize) in one poll loop, waits for it on the pidfd, records the exit durably and
+// deletes the runtime state. It runs in its own
 // session, a child subreaper, and outlives berthd.
 #pragma once
 #include <string>
@@ -18,6 +20,11 @@ struct ShimOptions {
   std::string seccomp_cache_dir;
   LogConfig log;  // the container's log driver and options (validated by berthd)
   bool open_stdin = false;
+  // Attach sessions berthd connects right after the start (attached before it): the output is
+  // not read until that many have subscribed (bounded), so they see it from the first byte.
+  int attach_wait = 0;
+  // The terminal's first size (HostConfig.ConsoleSize), before the container starts.
+  int console_rows = 0, console_cols = 0;
   int ready_fd = -1;  // gets "ok <pid>\n" or "error <message>\n", then EOF
 };
 

@@ -4,10 +4,8 @@
 
 namespace berth::engine {
 
-// Drops this process's mappings of its own executable code (r-xp pages of /proc/self/exe)
-// from its page tables. The pages stay in the page cache and fault back in if run again, so
-// nothing is lost; what stays resident is the code the monitoring loop actually runs. Only
-// never-written text is touched: relocated or written pages would lose their contents.
-void release_startup_code();
+// Drops clean, read-only, file-backed pages (the code that created the container) from this
+// process's mappings; the page cache keeps them and what runs again faults back in.
+void drop_clean_file_pages();
 
 }  // namespace berth::engine

@@ -1,8 +1,9 @@
 // Mutual TLS on TCP: the docker client with --tlsverify and a client certificate from the CA
-// gets in; without a certificate, or with plain HTTP, it does not.
+// gets in; without a certificate, or with plain HTTP, it does not. Attach works through it.
 #include <gtest/gtest.h>
 
 #include "api/berthd_fixture.hpp"
+#include "api/busybox_archive.hpp"
 #include "api/tls_certs.hpp"
 #include "image/registry_fixture.hpp"
 
@@ -65,4 +66,39 @@ TEST(Tls, NonLoopbackNeedsTls) {
                "", std::chrono::seconds(20));
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("TLS: certificate"), std::string::npos) << r.err;
+}
+
+// Attach over TLS: the daemon relays the hijacked stream through its TLS connection, the berth
+// CLI through a relay of its own; stdin's EOF, the output and the exit code cross both.
+TEST(Tls, AttachThroughTls) {
+  berth::test::TempDir certs("berth-tls-attach");
+  ASSERT_TRUE(make_certs(certs.path()));
+  ASSERT_FALSE(busybox_archive().empty());
+  std::string tcp = "tcp://127.0.0.1:" + std::to_string(free_port());
+  Berthd d({"-H", tcp, "--tlsverify", "--tlscacert", certs / "ca.pem", "--tlscert", certs / "server.pem", "--tlskey",
+            certs / "server-key.pem"});
+  ASSERT_TRUE(d.ready()) << d.log();
+  ASSERT_EQ(d.docker({"load", "-i", busybox_archive()}).status, 0);
+  std::vector<std::string> tls = {"-H", tcp, "--tlsverify", "--tlscacert", certs / "ca.pem", "--tlscert",
+                                  certs / "cert.pem", "--tlskey", certs / "key.pem"};
+  auto with = [&](const std::string& client, std::vector<std::string> args) {
+    args.insert(args.begin(), tls.begin(), tls.end());
+    args.insert(args.begin(), client);
+    return args;
+  };
+  ASSERT_TRUE(berth::test::wait_until([&] { return run(with(kDocker28, {"version"}), "", std::chrono::seconds(30)).status == 0; },
+                                      std::chrono::seconds(10)));
+  // The docker clients never tell the end of stdin over TLS (no close_notify, no FIN): stdin's
+  // EOF is the berth CLI's alone to test here.
+  auto cat = run(with(berth::test::bin("berth"), {"run", "--rm", "-i", "busybox", "cat"}), "through\ntls",
+                 std::chrono::seconds(60));
+  EXPECT_EQ(cat.status, 0) << cat.err << d.log();
+  EXPECT_EQ(cat.out, "through\ntls");
+  for (const auto& client : {berth::test::bin("berth"), kDocker28}) {
+    auto code = run(with(client, {"run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 7"}), "",
+                    std::chrono::seconds(60));
+    EXPECT_EQ(code.status, 7) << client << ": " << code.err;
+    EXPECT_EQ(code.out, "out\n") << client;
+    EXPECT_EQ(code.err, "err\n") << client;
+  }
 }
