@@ -10,7 +10,7 @@
 
 #include "api/berthd_fixture.hpp"
 #include "api/busybox_archive.hpp"
-#include "engine/container_traces.hpp"
+#include "engine/traces.hpp"
 #include "support/support.hpp"
 
 using namespace berth::api::test;
