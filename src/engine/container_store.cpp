@@ -1,10 +1,9 @@
 #include "engine/container_store.hpp"
 
-#include <sqlite3.h>
-
 #include <mutex>
 
 #include "engine/container_id.hpp"
+#include "engine/sqlite_db.hpp"
 
 namespace berth::engine {
 
@@ -25,32 +24,6 @@ CREATE INDEX IF NOT EXISTS containers_seq ON containers(seq);
 constexpr const char* kColumns =
     "id, name, image, image_id, config, host_config, state, created, started, finished, exit_code, error, pid, "
     "restart_count";
-
-// A prepared statement that finalizes itself.
-class Query {
- public:
-  Query(sqlite3* db, const std::string& sql) { rc_ = sqlite3_prepare_v2(db, sql.c_str(), -1, &st_, nullptr); }
-  ~Query() { sqlite3_finalize(st_); }
-  bool ok() const { return rc_ == SQLITE_OK; }
-  Query& text(int i, const std::string& s) {
-    sqlite3_bind_text(st_, i, s.c_str(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Query& num(int i, int64_t v) {
-    sqlite3_bind_int64(st_, i, v);
-    return *this;
-  }
-  int step() { return sqlite3_step(st_); }
-  std::string col(int c) const {
-    auto* p = sqlite3_column_text(st_, c);
-    return p ? reinterpret_cast<const char*>(p) : "";
-  }
-  int64_t col_num(int c) const { return sqlite3_column_int64(st_, c); }
-
- private:
-  sqlite3_stmt* st_ = nullptr;
-  int rc_;
-};
 
 ContainerRecord row(const Query& q) {
   ContainerRecord c;
@@ -79,15 +52,11 @@ std::string name_conflict(const std::string& name, const std::string& id) {
 }  // namespace
 
 struct ContainerStore::Db {
-  sqlite3* db = nullptr;
-  std::string path;
+  explicit Db(SqliteDb d) : sql(std::move(d)), db(sql.get()) {}
+  SqliteDb sql;
+  sqlite3* db;
   mutable std::mutex mu;  // one writer; SQLite's own locking covers other processes
-  ~Db() {
-    if (db) sqlite3_close(db);
-  }
-  Error err(const std::string& ctx) const {
-    return make_error(ErrorKind::Internal, ctx + ": " + path + ": " + sqlite3_errmsg(db));
-  }
+  Error err(const std::string& ctx) const { return sql.err(ctx); }
   // Rows of "SELECT <columns> FROM containers <where>" with params bound in order.
   Result<std::vector<ContainerRecord>> select(const std::string& where, const std::vector<std::string>& params) const {
     Query q(db, std::string("SELECT ") + kColumns + " FROM containers " + where);
@@ -105,18 +74,7 @@ ContainerStore::ContainerStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
 ContainerStore::~ContainerStore() = default;
 
 Result<std::unique_ptr<ContainerStore>> ContainerStore::open(const std::string& path) {
-  auto db = std::make_unique<Db>();
-  db->path = path;
-  if (sqlite3_open_v2(path.c_str(), &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK)
-    return fail(db->err("open container database"));
-  sqlite3_busy_timeout(db->db, 5000);
-  char* msg = nullptr;
-  if (sqlite3_exec(db->db, kSchema, nullptr, nullptr, &msg) != SQLITE_OK) {
-    std::string m = msg ? msg : "?";
-    sqlite3_free(msg);
-    return fail(ErrorKind::Internal, "open container database " + path + ": " + m);
-  }
+  auto db = std::make_unique<Db>(BERTH_TRY(SqliteDb::open(path, kSchema, "container database"), ""));
   return std::unique_ptr<ContainerStore>(new ContainerStore(std::move(db)));
 }
 

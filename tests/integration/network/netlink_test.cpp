@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "common/fd.hpp"
-#include "netns_thread.hpp"
+#include "support/netns_thread.hpp"
 #include "network/netlink.hpp"
 #include "network/netns.hpp"
 

@@ -2,7 +2,7 @@
 // nft's own error text passed on.
 #include <gtest/gtest.h>
 
-#include "netns_thread.hpp"
+#include "support/netns_thread.hpp"
 #include "network/nftables.hpp"
 
 using namespace berth::network;

@@ -1,0 +1,56 @@
+#include "engine/etc_files.hpp"
+
+#include <sstream>
+
+namespace berth::engine {
+
+std::string hosts_file(const std::string& hostname, const std::string& domainname,
+                       const std::vector<std::string>& own_ips, const std::vector<HostsEntry>& extra) {
+  std::string s =
+      "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
+      "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
+  std::string names = domainname.empty() ? hostname : hostname + "." + domainname + " " + hostname;
+  for (const auto& ip : own_ips) s += ip + "\t" + names + "\n";
+  for (const auto& e : extra) s += e.ip + "\t" + e.names + "\n";
+  return s;
+}
+
+std::string resolv_conf(const std::string& host_text, const DnsSettings& dns) {
+  std::vector<std::string> servers, search, options, other;
+  std::istringstream in(host_text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string key;
+    words >> key;
+    std::vector<std::string> args;
+    for (std::string w; words >> w;) args.push_back(w);
+    if (key == "nameserver" && !args.empty()) {
+      const auto& ip = args[0];
+      if (ip.starts_with("127.") || ip == "::1") continue;
+      if (ip.find(':') != std::string::npos) continue;  // no IPv6 in containers yet
+      servers.push_back(ip);
+    } else if (key == "search" || key == "domain") {
+      search = args;
+    } else if (key == "options") {
+      options.insert(options.end(), args.begin(), args.end());
+    }
+  }
+  if (!dns.servers.empty()) servers = dns.servers;
+  if (servers.empty()) servers = {"8.8.8.8", "8.8.4.4"};
+  if (!dns.search.empty()) search = dns.search;
+  if (!dns.options.empty()) options = dns.options;
+  std::string s;
+  for (const auto& ip : servers) s += "nameserver " + ip + "\n";
+  auto joined = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& w : v) out += (out.empty() ? "" : " ") + w;
+    return out;
+  };
+  // "--dns-search ." clears the search list, as with Docker.
+  if (!search.empty() && !(search.size() == 1 && search[0] == ".")) s += "search " + joined(search) + "\n";
+  if (!options.empty()) s += "options " + joined(options) + "\n";
+  return s;
+}
+
+}  // namespace berth::engine

@@ -1,0 +1,392 @@
+#include "engine/network_service.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <random>
+
+#include "common/fs.hpp"
+#include "common/log.hpp"
+#include "engine/container_id.hpp"
+#include "engine/json_log.hpp"
+#include "engine/nat_rules.hpp"
+#include "network/netlink.hpp"
+#include "network/netns.hpp"
+#include "network/nftables.hpp"
+
+namespace berth::engine {
+
+using network::Ipv4;
+using network::Ipv4Prefix;
+using network::Netlink;
+
+namespace {
+
+constexpr const char* kBridgeNameOpt = "com.docker.network.bridge.name";
+constexpr const char* kMtuOpt = "com.docker.network.driver.mtu";
+
+bool is_bridge(const NetworkRecord& n) { return n.driver == "bridge"; }
+
+bool predefined(const std::string& name) { return name == "bridge" || name == "host" || name == "none"; }
+
+// Docker's MAC for an address: 02:42 then the four bytes of the IPv4 address.
+network::Mac mac_for(Ipv4 ip) {
+  return {0x02, 0x42, uint8_t(ip.value >> 24), uint8_t(ip.value >> 16), uint8_t(ip.value >> 8), uint8_t(ip.value)};
+}
+
+std::string random_hex(size_t n) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* digits = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s += digits[rng() % 16];
+  return s;
+}
+
+// Forwarding on only when a bridge network masquerades; never turned off (other engines may
+// rely on it).
+Result<> enable_ip_forward() {
+  auto cur = read_file("/proc/sys/net/ipv4/ip_forward");
+  if (cur && trim(*cur) == "1") return {};
+  int fd = ::open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return fail_sys("enable IPv4 forwarding");
+  bool ok = ::write(fd, "1", 1) == 1;
+  ::close(fd);
+  if (!ok) return fail_sys("enable IPv4 forwarding");
+  return {};
+}
+
+}  // namespace
+
+NetworkService::~NetworkService() = default;
+
+Result<std::unique_ptr<NetworkService>> NetworkService::open(NetworkServiceOptions o) {
+  std::unique_ptr<NetworkService> s(new NetworkService(std::move(o)));
+  s->store_ = BERTH_TRY(NetworkStore::open(path_join(s->opts_.data_root, "networks.db")), "");
+  return s;
+}
+
+std::string NetworkService::netns_path(const std::string& container_id) const {
+  return path_join(opts_.exec_root, "netns/" + container_id);
+}
+
+Result<> NetworkService::ensure_predefined() {
+  auto nets = BERTH_TRY(store_->list(), "");
+  auto has = [&](const std::string& name) { return std::ranges::any_of(nets, [&](auto& n) { return n.name == name; }); };
+  for (const char* name : {"host", "none"}) {
+    if (has(name)) continue;
+    NetworkRecord n;
+    n.id = generate_id();
+    n.name = name;
+    n.driver = std::string(name) == "host" ? "host" : "null";
+    n.created = rfc3339_now();
+    BERTH_CHECK(store_->insert(n), "");
+  }
+  if (has("bridge")) return {};
+  NetworkRecord n;
+  n.id = generate_id();
+  n.name = "bridge";
+  n.bridge = opts_.default_bridge;
+  n.mtu = opts_.mtu;
+  n.created = rfc3339_now();
+  if (!opts_.bip.empty()) {
+    auto slash = opts_.bip.find('/');
+    auto gw = BERTH_TRY(Ipv4::parse(opts_.bip.substr(0, slash)), "bip");
+    int len = slash == std::string::npos ? 24 : std::stoi(opts_.bip.substr(slash + 1));
+    n.subnet = Ipv4Prefix::of(gw, len).str();
+    n.gateway = gw.str();
+  } else {
+    auto nl = BERTH_TRY(Netlink::open(), "");
+    auto in_use = BERTH_TRY(network::prefixes_in_use(nl), "");
+    for (auto& other : nets)
+      if (auto p = Ipv4Prefix::parse(other.subnet)) in_use.push_back(*p);
+    auto subnet = BERTH_TRY(network::choose_subnet(opts_.pools, in_use), "default bridge network");
+    n.subnet = subnet.str();
+    n.gateway = Ipv4{subnet.base.value + 1}.str();
+  }
+  n.options = {{"com.docker.network.bridge.default_bridge", "true"},
+               {"com.docker.network.bridge.enable_icc", "true"},
+               {"com.docker.network.bridge.enable_ip_masquerade", "true"},
+               {"com.docker.network.bridge.host_binding_ipv4", "0.0.0.0"},
+               {kBridgeNameOpt, n.bridge},
+               {kMtuOpt, std::to_string(n.mtu ? n.mtu : 1500)}};
+  return store_->insert(n);
+}
+
+Result<> NetworkService::ensure_bridge(const NetworkRecord& n) {
+  auto nl = BERTH_TRY(Netlink::open(), "");
+  auto subnet = BERTH_TRY(Ipv4Prefix::parse(n.subnet), "network " + n.name);
+  auto gw = BERTH_TRY(Ipv4::parse(n.gateway), "network " + n.name);
+  if (auto l = nl.link(n.bridge); !l) {
+    BERTH_CHECK(nl.create_bridge(n.bridge, n.mtu), "network " + n.name);
+  } else if (l->kind != "bridge") {
+    return fail(ErrorKind::Conflict, "network " + n.name + ": link " + n.bridge + " exists and is not a bridge");
+  }
+  if (auto r = nl.add_address(n.bridge, gw, subnet.length); !r && r.error().kind != ErrorKind::Exists)
+    return fail(r.error().wrap("network " + n.name));
+  return nl.set_up(n.bridge);
+}
+
+Result<> NetworkService::apply_nat() {
+  auto nets = BERTH_TRY(store_->list(), "");
+  std::vector<BridgeNat> rules;
+  bool masquerade = false;
+  for (auto& n : nets)
+    if (is_bridge(n)) {
+      rules.push_back({n.bridge, n.subnet, n.internal});
+      masquerade |= !n.internal;
+    }
+  auto nft = BERTH_TRY(network::Nftables::open(), "");
+  BERTH_CHECK(nft.run(nat_ruleset(rules)), "apply berth's nftables table");
+  if (masquerade) BERTH_CHECK(enable_ip_forward(), "");
+  return {};
+}
+
+Result<network::SubnetAllocator*> NetworkService::allocator(const NetworkRecord& n) {
+  if (auto it = allocators_.find(n.id); it != allocators_.end()) return &it->second;
+  auto subnet = BERTH_TRY(Ipv4Prefix::parse(n.subnet), "network " + n.name);
+  std::optional<Ipv4Prefix> range;
+  if (!n.ip_range.empty()) range = BERTH_TRY(Ipv4Prefix::parse(n.ip_range), "network " + n.name);
+  auto gw = BERTH_TRY(Ipv4::parse(n.gateway), "network " + n.name);
+  auto a = BERTH_TRY(network::SubnetAllocator::make(subnet, range, gw), "network " + n.name);
+  for (auto& e : BERTH_TRY(store_->endpoints(n.id), ""))
+    if (auto ip = Ipv4::parse(e.ip)) (void)a.reserve(*ip);
+  return &allocators_.emplace(n.id, std::move(a)).first->second;
+}
+
+Result<> NetworkService::restore(const std::set<std::string>& running) {
+  std::lock_guard lk(mu_);
+  BERTH_CHECK(ensure_predefined(), "predefined networks");
+  auto nets = BERTH_TRY(store_->list(), "");
+  for (auto& n : nets)
+    if (is_bridge(n)) BERTH_CHECK(ensure_bridge(n), "");
+  BERTH_CHECK(apply_nat(), "");
+  // Endpoints whose container is gone or stopped: their links and namespace go too.
+  std::set<std::string> stale;
+  for (auto& n : nets)
+    for (auto& e : BERTH_TRY(store_->endpoints(n.id), ""))
+      if (!running.contains(e.container_id)) stale.insert(e.container_id);
+  for (auto& id : stale)
+    if (auto r = detach_locked(id); !r) log::warn("release network of container " + id + ": " + r.error().what());
+  return {};
+}
+
+void NetworkService::shutdown(const std::set<std::string>& running) {
+  std::lock_guard lk(mu_);
+  auto nets = store_->list();
+  if (!nets) return;
+  auto nl = Netlink::open();
+  if (!nl) return;
+  for (auto& n : *nets) {
+    if (!is_bridge(n)) continue;
+    auto eps = store_->endpoints(n.id);
+    bool used = eps && std::ranges::any_of(*eps, [&](auto& e) { return running.contains(e.container_id); });
+    if (!used) (void)nl->delete_link(n.bridge);
+  }
+  // The table stays while any bridge does; with none left it goes too.
+  bool any_used = false;
+  for (auto& n : *nets)
+    if (auto eps = store_->endpoints(n.id); eps && is_bridge(n))
+      any_used |= std::ranges::any_of(*eps, [&](auto& e) { return running.contains(e.container_id); });
+  if (!any_used)
+    if (auto nft = network::Nftables::open()) (void)nft->run(nat_teardown());
+}
+
+Result<NetworkRecord> NetworkService::find_locked(std::string_view ref) const {
+  std::string r(ref);
+  auto nets = BERTH_TRY(store_->list(), "");
+  for (auto& n : nets)
+    if (n.id == r || n.name == r) return n;
+  std::vector<NetworkRecord> matches;
+  for (auto& n : nets)
+    if (!r.empty() && n.id.starts_with(r)) matches.push_back(n);
+  if (matches.size() == 1) return matches[0];
+  if (matches.size() > 1) return fail(ErrorKind::Invalid, "network " + r + " is ambiguous (" + std::to_string(matches.size()) + " matches found based on ID prefix)");
+  return fail(ErrorKind::NotFound, "network " + r + " not found");
+}
+
+Result<NetworkRecord> NetworkService::find(std::string_view ref) const {
+  std::lock_guard lk(mu_);
+  return find_locked(ref);
+}
+
+Result<std::vector<NetworkRecord>> NetworkService::list() const {
+  std::lock_guard lk(mu_);
+  return store_->list();
+}
+
+Result<std::vector<EndpointRecord>> NetworkService::endpoints(const std::string& network_id) const {
+  std::lock_guard lk(mu_);
+  return store_->endpoints(network_id);
+}
+
+Result<NetworkRecord> NetworkService::create(const NetworkCreate& req) {
+  if (req.name.empty()) return fail(ErrorKind::Invalid, "network name cannot be empty");
+  if (req.driver != "bridge") return fail(ErrorKind::NotFound, "plugin \"" + req.driver + "\" not found");
+  if (predefined(req.name))
+    return fail(ErrorKind::Permission, "operation is not permitted on predefined " + req.name + " network ");
+  std::lock_guard lk(mu_);
+  auto nets = BERTH_TRY(store_->list(), "");
+  if (std::ranges::any_of(nets, [&](auto& n) { return n.name == req.name; }))
+    return fail(ErrorKind::Conflict, "network with name " + req.name + " already exists");
+  NetworkRecord n;
+  n.id = generate_id();
+  n.name = req.name;
+  n.internal = req.internal;
+  n.attachable = req.attachable;
+  n.labels = req.labels;
+  n.options = req.options;
+  n.created = rfc3339_now();
+  n.bridge = req.options.contains(kBridgeNameOpt) ? req.options.at(kBridgeNameOpt) : "br-" + n.id.substr(0, 12);
+  if (n.bridge.empty() || n.bridge.size() > 15)
+    return fail(ErrorKind::Invalid, "invalid bridge name \"" + n.bridge + "\": 1 to 15 characters");
+  if (std::ranges::any_of(nets, [&](auto& o) { return o.bridge == n.bridge; }))
+    return fail(ErrorKind::Conflict, "bridge " + n.bridge + " is already used by another network");
+  if (auto it = req.options.find(kMtuOpt); it != req.options.end()) {
+    try {
+      n.mtu = static_cast<unsigned>(std::stoul(it->second));
+    } catch (...) {
+      return fail(ErrorKind::Invalid, "invalid MTU value \"" + it->second + "\"");
+    }
+    if (n.mtu < 68 || n.mtu > 65535) return fail(ErrorKind::Invalid, "invalid MTU value \"" + it->second + "\"");
+  }
+  std::vector<Ipv4Prefix> taken;
+  for (auto& o : nets)
+    if (auto p = Ipv4Prefix::parse(o.subnet)) taken.push_back(*p);
+  Ipv4Prefix subnet;
+  if (!req.subnet.empty()) {
+    subnet = BERTH_TRY(Ipv4Prefix::parse(req.subnet), "");
+    if (std::ranges::any_of(taken, [&](auto& p) { return p.overlaps(subnet); }))
+      return fail(ErrorKind::Permission, "Pool overlaps with other one on this address space");
+  } else {
+    if (!req.ip_range.empty() || !req.gateway.empty())
+      return fail(ErrorKind::Invalid, "ip-range and gateway need a subnet (--subnet)");
+    auto nl = BERTH_TRY(Netlink::open(), "");
+    auto in_use = BERTH_TRY(network::prefixes_in_use(nl), "");
+    in_use.insert(in_use.end(), taken.begin(), taken.end());
+    subnet = BERTH_TRY(network::choose_subnet(opts_.pools, in_use), "");
+  }
+  std::optional<Ipv4Prefix> range;
+  std::optional<Ipv4> gw;
+  if (!req.ip_range.empty()) range = BERTH_TRY(Ipv4Prefix::parse(req.ip_range), "");
+  if (!req.gateway.empty()) gw = BERTH_TRY(Ipv4::parse(req.gateway), "");
+  auto alloc = BERTH_TRY(network::SubnetAllocator::make(subnet, range, gw), "");
+  n.subnet = subnet.str();
+  n.gateway = alloc.gateway().str();
+  n.ip_range = req.ip_range;
+  BERTH_CHECK(store_->insert(n), "");
+  auto undo = [&](Error e) -> Result<NetworkRecord> {
+    if (auto nl = Netlink::open()) (void)nl->delete_link(n.bridge);
+    (void)store_->remove(n.id);
+    (void)apply_nat();
+    return fail(std::move(e));
+  };
+  if (auto r = ensure_bridge(n); !r) return undo(r.error());
+  if (auto r = apply_nat(); !r) return undo(r.error());
+  allocators_.emplace(n.id, std::move(alloc));
+  return n;
+}
+
+Result<> NetworkService::remove(std::string_view ref) {
+  std::lock_guard lk(mu_);
+  auto n = BERTH_TRY(find_locked(ref), "");
+  if (predefined(n.name))
+    return fail(ErrorKind::Permission, n.name + " is a pre-defined network and cannot be removed");
+  auto eps = BERTH_TRY(store_->endpoints(n.id), "");
+  if (!eps.empty())
+    return fail(ErrorKind::Permission,
+                "error while removing network: network " + n.name + " id " + n.id + " has active endpoints");
+  BERTH_CHECK(store_->remove(n.id), "");
+  allocators_.erase(n.id);
+  auto nl = BERTH_TRY(Netlink::open(), "");
+  if (auto r = nl.delete_link(n.bridge); !r && r.error().kind != ErrorKind::NotFound) return fail(r.error());
+  return apply_nat();
+}
+
+Result<> NetworkService::make_isolated_netns(const std::string& container_id) {
+  auto path = netns_path(container_id);
+  (void)network::remove_netns(path);  // a stale one from a crash
+  return network::create_netns(path);
+}
+
+Result<std::vector<Attachment>> NetworkService::attach(const std::string& container_id,
+                                                       const std::vector<EndpointRequest>& reqs) {
+  std::lock_guard lk(mu_);
+  auto path = netns_path(container_id);
+  (void)network::remove_netns(path);
+  BERTH_CHECK(network::create_netns(path), "");
+  std::vector<Attachment> out;
+  auto body = [&]() -> Result<> {
+    auto nsfd = BERTH_TRY(network::open_netns(path), "");
+    auto host = BERTH_TRY(Netlink::open(), "");
+    auto ctr = BERTH_TRY(Netlink::open_in(nsfd.get()), "");
+    bool routed = false;
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      auto n = BERTH_TRY(find_locked(reqs[i].network), "");
+      if (!is_bridge(n))
+        return fail(ErrorKind::Invalid, "container cannot be connected to network " + n.name + " alongside others");
+      auto* alloc = BERTH_TRY(allocator(n), "");
+      Ipv4 ip;
+      if (!reqs[i].ip.empty()) {
+        ip = BERTH_TRY(Ipv4::parse(reqs[i].ip), "");
+        BERTH_CHECK(alloc->reserve(ip), "");
+      } else {
+        ip = BERTH_TRY(alloc->allocate(), "");
+      }
+      Attachment a;
+      a.network = n;
+      a.ifname = "eth" + std::to_string(i);
+      a.ip = ip.str();
+      a.mac = network::mac_str(mac_for(ip));
+      a.gateway = n.gateway;
+      a.prefix_length = BERTH_TRY(Ipv4Prefix::parse(n.subnet), "").length;
+      a.endpoint_id = generate_id();
+      a.host_link = "veth" + random_hex(7);
+      EndpointRecord e{n.id, container_id, a.endpoint_id, a.ip, a.mac, a.host_link, !reqs[i].ip.empty()};
+      if (auto r = store_->add_endpoint(e); !r) {
+        alloc->release(ip);
+        return fail(r.error());
+      }
+      out.push_back(a);
+      BERTH_CHECK(host.create_veth({a.host_link, a.ifname, nsfd.get(), n.mtu, mac_for(ip)}), "");
+      auto br = BERTH_TRY(host.link(n.bridge), "network " + n.name);
+      BERTH_CHECK(host.set_master(a.host_link, br.index), "");
+      BERTH_CHECK(host.set_up(a.host_link), "");
+      BERTH_CHECK(ctr.add_address(a.ifname, ip, a.prefix_length), "");
+      BERTH_CHECK(ctr.set_up(a.ifname), "");
+      if (!routed && !n.internal) {
+        BERTH_CHECK(ctr.add_default_route(*Ipv4::parse(n.gateway), a.ifname), "");
+        routed = true;
+      }
+    }
+    return {};
+  };
+  if (auto r = body(); !r) {
+    (void)detach_locked(container_id);
+    return fail(r.error().wrap("connect container to its networks"));
+  }
+  return out;
+}
+
+Result<> NetworkService::detach(const std::string& container_id) {
+  std::lock_guard lk(mu_);
+  return detach_locked(container_id);
+}
+
+Result<> NetworkService::detach_locked(const std::string& container_id) {
+  Result<> result;
+  auto eps = BERTH_TRY(store_->endpoints_of(container_id), "");
+  auto host = Netlink::open();
+  for (auto& e : eps) {
+    // Deleting the host end takes the container end with it; the namespace may be gone already.
+    if (host && !e.host_link.empty())
+      if (auto r = host->delete_link(e.host_link); !r && r.error().kind != ErrorKind::NotFound) result = fail(r.error());
+    if (auto it = allocators_.find(e.network_id); it != allocators_.end())
+      if (auto ip = Ipv4::parse(e.ip)) it->second.release(*ip);
+    if (auto r = store_->remove_endpoint(e.network_id, container_id); !r) result = fail(r.error());
+  }
+  if (auto r = network::remove_netns(netns_path(container_id)); !r) result = fail(r.error());
+  return result;
+}
+
+}  // namespace berth::engine

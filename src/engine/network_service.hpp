@@ -1,0 +1,91 @@
+// Networks as berthd keeps them: the predefined bridge, host and none, user-defined bridge
+// networks, their bridges and NAT (nat_rules.hpp), and each running container's interfaces.
+// A container on bridge networks gets a persistent namespace at netns_path(id), made before
+// its process starts (the runtime joins it by path), with one veth per network; detach()
+// takes all of it down again. Bridges exist while berthd runs or a container uses them.
+#pragma once
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "engine/network_store.hpp"
+#include "network/address_pool.hpp"
+#include "network/ipam.hpp"
+
+namespace berth::engine {
+
+struct NetworkServiceOptions {
+  std::string data_root, exec_root;
+  std::vector<network::AddressPool> pools = network::default_address_pools();
+  std::string bip;                     // the default bridge's "gateway/len" (daemon.json "bip")
+  std::string default_bridge = "berth0";
+  unsigned mtu = 0;                    // daemon.json "mtu": the default bridge's
+};
+
+struct NetworkCreate {
+  std::string name, driver = "bridge";
+  std::string subnet, gateway, ip_range;  // "" = chosen / defaulted
+  bool internal = false, attachable = false, check_duplicate = true;
+  std::map<std::string, std::string> labels, options;
+};
+
+struct EndpointRequest {
+  std::string network;  // name or ID
+  std::string ip;       // --ip ("" = allocated)
+};
+
+// One interface of a running container.
+struct Attachment {
+  NetworkRecord network;
+  std::string ifname;  // eth0, eth1 ... in the container
+  std::string ip, mac, gateway, endpoint_id, host_link;
+  int prefix_length = 0;
+};
+
+class NetworkService {
+ public:
+  static Result<std::unique_ptr<NetworkService>> open(NetworkServiceOptions o);
+  ~NetworkService();
+
+  // At start: the predefined networks exist, every bridge network's bridge is up, the nft table
+  // matches the networks, and endpoints of containers not in `running` are released (their
+  // links and namespaces too: berthd may have died while they ran).
+  Result<> restore(const std::set<std::string>& running);
+  // At shutdown: bridges no running container uses are removed (restore makes them again).
+  void shutdown(const std::set<std::string>& running);
+
+  Result<NetworkRecord> create(const NetworkCreate& req);
+  Result<NetworkRecord> find(std::string_view ref) const;  // full ID, name, unique ID prefix
+  Result<std::vector<NetworkRecord>> list() const;
+  Result<std::vector<EndpointRecord>> endpoints(const std::string& network_id) const;
+  Result<> remove(std::string_view ref);
+
+  std::string netns_path(const std::string& container_id) const;
+  // A namespace with only lo (--network none).
+  Result<> make_isolated_netns(const std::string& container_id);
+  // The namespace and one interface per request, the first giving the default route; on
+  // error nothing of it is left.
+  Result<std::vector<Attachment>> attach(const std::string& container_id, const std::vector<EndpointRequest>& reqs);
+  // Removes the container's interfaces and namespace and releases its allocated addresses.
+  Result<> detach(const std::string& container_id);
+
+ private:
+  explicit NetworkService(NetworkServiceOptions o) : opts_(std::move(o)) {}
+  Result<> ensure_predefined();
+  Result<> ensure_bridge(const NetworkRecord& n);
+  Result<> apply_nat();  // mu_ held
+  Result<network::SubnetAllocator*> allocator(const NetworkRecord& n);  // mu_ held
+  Result<NetworkRecord> find_locked(std::string_view ref) const;
+  Result<> detach_locked(const std::string& container_id);
+
+  NetworkServiceOptions opts_;
+  std::unique_ptr<NetworkStore> store_;
+  mutable std::mutex mu_;
+  std::map<std::string, network::SubnetAllocator> allocators_;  // by network ID
+};
+
+}  // namespace berth::engine
