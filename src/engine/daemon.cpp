@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sys/file.h>
 
+#include <set>
+
 #include "common/fs.hpp"
 #include "engine/container_id.hpp"
 
@@ -22,7 +24,17 @@ Result<std::string> engine_id(const std::string& data_root) {
 
 }  // namespace
 
-Daemon::~Daemon() = default;
+// Bridges no running container needs go with berthd (restore makes them again); the
+// container service stops first, so its monitor no longer changes what runs.
+Daemon::~Daemon() {
+  service_.reset();
+  if (!networks_ || !containers_) return;
+  std::set<std::string> running;
+  if (auto all = containers_->list())
+    for (auto& c : *all)
+      if (is_live(c.state)) running.insert(c.id);
+  networks_->shutdown(running);
+}
 
 Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
   std::unique_ptr<Daemon> d(new Daemon());
@@ -38,11 +50,32 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
   d->images_ = BERTH_TRY(image::ImageService::open(c.data_root), "");
   d->containers_ = BERTH_TRY(ContainerStore::open(path_join(c.data_root, "containers.db")), "");
   d->id_ = BERTH_TRY(engine_id(c.data_root), "");
+  NetworkServiceOptions nopts;
+  nopts.data_root = c.data_root;
+  nopts.exec_root = c.exec_root;
+  nopts.bip = c.bip;
+  nopts.mtu = c.mtu;
+  nopts.default_bridge = c.bridge;
+  if (!c.default_address_pools.empty()) nopts.pools = c.default_address_pools;
+  d->networks_ = BERTH_TRY(NetworkService::open(nopts), "");
   d->service_ = std::make_unique<ContainerService>(d->config_, *d->images_, *d->containers_, d->events_);
   BERTH_CHECK(d->service_->restore(), "restore containers");
+  std::set<std::string> running;
+  for (auto& ct : BERTH_TRY(d->containers_->list(), ""))
+    if (is_live(ct.state)) running.insert(ct.id);
+  BERTH_CHECK(d->networks_->restore(running), "restore networks");
   d->host_ = host_info();
   d->started_ = std::chrono::system_clock::now();
   return d;
+}
+
+void Daemon::network_event(const std::string& action, const NetworkRecord& n) {
+  Event e;
+  e.type = "network";
+  e.action = action;
+  e.actor_id = n.id;
+  e.attributes = {{"name", n.name}, {"type", n.driver}};
+  events_.publish(std::move(e));
 }
 
 void Daemon::image_event(const std::string& action, const std::string& id, const std::string& name) {

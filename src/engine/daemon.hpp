@@ -12,6 +12,7 @@
 #include "engine/daemon_config.hpp"
 #include "engine/events.hpp"
 #include "engine/host_info.hpp"
+#include "engine/network_service.hpp"
 #include "image/image_service.hpp"
 
 namespace berth::engine {
@@ -28,11 +29,13 @@ class Daemon {
   ContainerStore& containers() { return *containers_; }
   EventBus& events() { return events_; }
   ContainerService& container_service() { return *service_; }
+  NetworkService& networks() { return *networks_; }
   const HostInfo& host() const { return host_; }
   const std::string& id() const { return id_; }  // stable across restarts (engine-id file)
   std::chrono::system_clock::time_point started() const { return started_; }
   // Publishes an image event with dockerd's attributes (name = the reference acted on).
   void image_event(const std::string& action, const std::string& id, const std::string& name);
+  void network_event(const std::string& action, const NetworkRecord& n);
 
  private:
   Daemon() = default;
@@ -40,6 +43,7 @@ class Daemon {
   UniqueFd lock_;
   std::unique_ptr<image::ImageService> images_;
   std::unique_ptr<ContainerStore> containers_;
+  std::unique_ptr<NetworkService> networks_;
   EventBus events_;
   HostInfo host_;
   std::string id_;

@@ -108,6 +108,24 @@ Result<std::map<std::string, RuntimeEntry>> as_runtimes(const std::string& key, 
   return out;
 }
 
+Result<std::vector<network::AddressPool>> as_pools(const std::string& key, const json& v) {
+  if (!v.is_array()) return fail(invalid(key, std::string("expected an array, got ") + v.type_name()));
+  std::vector<network::AddressPool> out;
+  for (auto& e : v) {
+    if (!e.is_object()) return fail(invalid(key, "each pool is an object with \"base\" and \"size\""));
+    for (auto& [f, fv] : e.items())
+      if (f != "base" && f != "size") return fail(invalid(key + "." + f, "unknown field"));
+    auto base_text = BERTH_TRY(as_string(key + ".base", e.value("base", json())), "");
+    auto size = BERTH_TRY(as_int(key + ".size", e.value("size", json())), "");
+    auto base = network::Ipv4Prefix::parse(base_text);
+    if (!base) return fail(invalid(key + ".base", base.error().message));
+    auto pool = network::make_address_pool(*base, static_cast<int>(size));
+    if (!pool) return fail(invalid(key + ".size", pool.error().message));
+    out.push_back(*pool);
+  }
+  return out;
+}
+
 // One setter per accepted key: it checks the value's type and stores it.
 using Setter = std::function<Result<>(DaemonConfig&, const std::string&, const json&)>;
 
@@ -158,6 +176,32 @@ const std::map<std::string, Setter>& setters() {
       {"tlscacert", field(&DaemonConfig::tlscacert, as_string)},
       {"tlscert", field(&DaemonConfig::tlscert, as_string)},
       {"tlskey", field(&DaemonConfig::tlskey, as_string)},
+      {"bridge", field(&DaemonConfig::bridge, as_string)},
+      {"bip",
+       [](DaemonConfig& c, const std::string& k, const json& v) -> Result<> {
+         c.bip = BERTH_TRY(as_string(k, v), "");
+         // "gateway/len": the prefix of gateway/len must parse once the host bits are cleared.
+         auto slash = c.bip.find('/');
+         auto gw = network::Ipv4::parse(c.bip.substr(0, slash));
+         int len = -1;
+         if (slash != std::string::npos) {
+           try {
+             len = std::stoi(c.bip.substr(slash + 1));
+           } catch (...) {
+           }
+         }
+         if (!gw || len < 1 || len > 30 || c.bip.substr(slash + 1) != std::to_string(len))
+           return fail(invalid(k, "expected an address with a prefix length such as 172.20.0.1/16, got \"" + c.bip + "\""));
+         return {};
+       }},
+      {"mtu",
+       [](DaemonConfig& c, const std::string& k, const json& v) -> Result<> {
+         auto m = BERTH_TRY(as_int(k, v), "");
+         if (m < 68 || m > 65535) return fail(invalid(k, "must be between 68 and 65535"));
+         c.mtu = static_cast<unsigned>(m);
+         return {};
+       }},
+      {"default-address-pools", field(&DaemonConfig::default_address_pools, as_pools)},
   };
   return s;
 }
@@ -174,6 +218,7 @@ Result<> apply_keys(DaemonConfig& c, const json& obj) {
 Result<> validate(const DaemonConfig& c) {
   if (c.data_root.empty() || c.data_root[0] != '/') return fail(invalid("data-root", "must be an absolute path"));
   if (c.exec_root.empty() || c.exec_root[0] != '/') return fail(invalid("exec-root", "must be an absolute path"));
+  if (c.bridge.empty() || c.bridge.size() > 15) return fail(invalid("bridge", "a link name of 1 to 15 characters"));
   if (c.default_runtime != "berth" && !c.runtimes.count(c.default_runtime))
     return fail(invalid("default-runtime", "runtime \"" + c.default_runtime + "\" is not defined in \"runtimes\""));
   // The daemon's default log driver and opts are checked as a container's would be.

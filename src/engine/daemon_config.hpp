@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "network/address_pool.hpp"
 
 namespace berth::engine {
 
@@ -41,6 +42,12 @@ struct DaemonConfig {
   std::string storage_driver = "overlay2";
   bool tls = false, tlsverify = false;
   std::string tlscacert, tlscert, tlskey;
+  // Networking: the default bridge's link name, its "gateway/len" (bip), its MTU (0: the
+  // kernel's), and where networks without --subnet get theirs (empty: Docker's defaults).
+  std::string bridge = "berth0";
+  std::string bip;
+  unsigned mtu = 0;
+  std::vector<network::AddressPool> default_address_pools;
 
   std::vector<std::string> effective_hosts() const;
   std::string effective_pidfile() const;
