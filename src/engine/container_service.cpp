@@ -677,6 +677,7 @@ Result<> ContainerService::remove(std::string_view ref, bool force) {
     if (!force)
       return fail(ErrorKind::Conflict, "cannot remove container \"" + c.name +
                                            "\": container is running: stop the container before removing or force remove");
+    stop_restart_loop(c, true);  // its exit must not start it again
     (void)signal_container(c, SIGKILL);
     thaw_for_signal(c, SIGKILL);
     event(c, "kill", {{"signal", "9"}});

@@ -3,6 +3,8 @@
 // ignores its stop signal is killed after the timeout (137); --init reaps orphaned zombies and
 // forwards the stop signal to its child; top lists the container's processes; stats has the
 // shape docker stats computes from.
+#include <unistd.h>
+
 #include "api/lifecycle_fixture.hpp"
 
 using namespace berth::api::test;
@@ -10,11 +12,21 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Zombie children of pid (state Z in /proc/<child>/stat), found through /proc/<pid>/task/*/children.
+std::string children_of(int pid) {
+  return berth::test::read_text("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+}
+
+int count_children(int pid) {
+  std::istringstream in(children_of(pid));
+  int n = 0;
+  for (std::string c; in >> c;) ++n;
+  return n;
+}
+
+// Zombie children of pid (state Z in /proc/<child>/stat).
 int zombies_under(int pid) {
   int n = 0;
-  auto children = berth::test::read_text("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
-  std::istringstream in(children);
+  std::istringstream in(children_of(pid));
   for (std::string c; in >> c;) {
     auto stat = berth::test::read_text("/proc/" + c + "/stat");
     auto close = stat.rfind(')');
@@ -64,15 +76,28 @@ TEST_P(Lifecycle, KillWithSignalNameAndBadSignal) {
 }
 
 TEST_P(Lifecycle, InitReapsZombiesAndForwardsSignals) {
-  // The shell orphans a child that exits at once; with tini as pid 1 it is reaped.
-  auto id = run_d({"--init", "busybox", "sh", "-c", "(sleep 0.1 &) ; exec sleep 1000"});
+  // An orphan that touches /done and exits: it is reparented to pid 1, which must reap it.
+  std::vector<std::string> orphaning = {"busybox", "sh", "-c", "(sh -c 'sleep 0.2; touch /done' &) ; exec sleep 1000"};
+  auto orphan_done = [](int pid) { return access(("/proc/" + std::to_string(pid) + "/root/done").c_str(), F_OK) == 0; };
+  // Without an init, pid 1 is sleep, which never waits: the zombie stays (the check can fail).
+  auto plain = run_d(orphaning);
+  ASSERT_FALSE(plain.empty());
+  int plain_pid = inspect(plain)["State"]["Pid"];
+  ASSERT_TRUE(berth::test::wait_until([&] { return orphan_done(plain_pid) && zombies_under(plain_pid) == 1; }, 10s, 20ms))
+      << zombies_under(plain_pid);
+  std::vector<std::string> with_init = {"--init"};
+  with_init.insert(with_init.end(), orphaning.begin(), orphaning.end());
+  auto id = run_d(with_init);
   ASSERT_FALSE(id.empty());
   auto j = inspect(id);
   EXPECT_TRUE(j["HostConfig"]["Init"].get<bool>());
   int pid = j["State"]["Pid"];
   auto comm = berth::test::read_text("/proc/" + std::to_string(pid) + "/cmdline");
   EXPECT_EQ(comm.substr(0, comm.find('\0')), "/sbin/docker-init") << comm;
-  EXPECT_TRUE(berth::test::wait_until([&] { return zombies_under(pid) == 0; }, 5s, 50ms));
+  ASSERT_TRUE(berth::test::wait_until([&] { return orphan_done(pid); }, 10s, 20ms));
+  // Reaped: tini's only child left is the command.
+  EXPECT_TRUE(berth::test::wait_until([&] { return count_children(pid) == 1 && zombies_under(pid) == 0; }, 5s, 20ms))
+      << children_of(pid);
   auto top = docker({"top", id});
   ASSERT_EQ(top.status, 0) << top.err;
   EXPECT_NE(top.out.find("sleep 1000"), std::string::npos) << top.out;
