@@ -326,7 +326,7 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
                                           "\"init-path\" in daemon.json)");
   }
   // Checked before anything exists: the spec is built once more with the resolved user below.
-  BERTH_CHECK(build_oci_spec(image_config, config, SpecInputs{std::string(64, '0'), "/", {}, init_path}), "");
+  BERTH_CHECK(build_oci_spec(image_config, config, SpecInputs{std::string(64, '0'), "/", {}}), "");
 
   ContainerRecord c;
   c.id = generate_id();
@@ -358,11 +358,12 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     undo();
     return fail(user.error());
   }
-  auto spec = build_oci_spec(image_config, config, SpecInputs{c.id, rootfs, *user, init_path});
+  auto spec = build_oci_spec(image_config, config, SpecInputs{c.id, rootfs, *user});
   if (!spec) {
     undo();
     return fail(spec.error());
   }
+  if (!init_path.empty()) add_init_process(*spec, init_path);
   std::vector<std::string> warnings;
   if (runtime.external()) warnings = clamp_rlimits_to_host(*spec);
   BERTH_CHECK(step(write_file_atomic(path_join(bundle_dir(c.id), "config.json"), spec->dump(2), 0600)), "write config.json");

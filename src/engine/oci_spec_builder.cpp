@@ -84,7 +84,6 @@ Result<json> build_oci_spec(const json& image_config, const json& config, const 
     args.insert(args.end(), c.begin(), c.end());
   }
   if (args.empty()) return fail(ErrorKind::Invalid, "No command specified");
-  if (!in.init_path.empty()) args.insert(args.begin(), {kContainerInitPath, "--"});
 
   bool tty = field(config, "Tty") && field(config, "Tty")->is_boolean() && field(config, "Tty")->get<bool>();
   std::vector<std::string> all_env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
@@ -115,11 +114,16 @@ Result<json> build_oci_spec(const json& image_config, const json& config, const 
   spec["hostname"] = hostname;
   if (auto d = str(field(config, "Domainname")); !d.empty()) spec["domainname"] = d;
   spec["linux"]["cgroupsPath"] = "/berth/" + in.id;
-  if (!in.init_path.empty())
-    spec["mounts"].push_back({{"destination", kContainerInitPath}, {"type", "bind"}, {"source", in.init_path},
-                              {"options", {"bind", "ro"}}});
+
   // Docker mounts /sys/fs/cgroup read-only and gives the container its own /dev/mqueue.
   return spec;
+}
+
+void add_init_process(json& spec, const std::string& init_path) {
+  auto& args = spec["process"]["args"];
+  args.insert(args.begin(), {kContainerInitPath, "--"});
+  spec["mounts"].push_back(
+      {{"destination", kContainerInitPath}, {"type", "bind"}, {"source", init_path}, {"options", {"bind", "ro"}}});
 }
 
 }  // namespace berth::engine
