@@ -41,7 +41,8 @@ milliseconds ran_for(const ContainerRecord& c) {
 bool zero_value(const json& v) {
   if (v.is_null()) return true;
   if (v.is_number()) return v.get<double>() == 0;
-  if (v.is_string() || v.is_array() || v.is_object()) return v.empty();
+  if (v.is_string()) return v.get_ref<const std::string&>().empty();  // json::empty() is false for strings
+  if (v.is_array() || v.is_object()) return v.empty();
   if (v.is_boolean()) return !v.get<bool>();
   return false;
 }
