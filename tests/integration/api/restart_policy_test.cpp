@@ -96,22 +96,22 @@ TEST_P(Lifecycle, AlwaysSurvivesBerthdRestartAndReboot) {
 }
 
 TEST_P(Lifecycle, UpdateRestartPolicy) {
-  ASSERT_FALSE(run_d({"--name", "u", "busybox", "sleep", "1000"}).empty());
-  auto r = docker({"update", "--restart", "on-failure:2", "u"});
+  ASSERT_FALSE(run_d({"--name", "upd", "busybox", "sleep", "1000"}).empty());
+  auto r = docker({"update", "--restart", "on-failure:2", "upd"});
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(inspect("u")["HostConfig"]["RestartPolicy"], (nlohmann::json{{"Name", "on-failure"}, {"MaximumRetryCount", 2}}));
-  ASSERT_EQ(docker({"update", "--restart", "always", "u"}).status, 0);
-  EXPECT_EQ(inspect("u")["HostConfig"]["RestartPolicy"]["Name"], "always");
+  EXPECT_EQ(inspect("upd")["HostConfig"]["RestartPolicy"], (nlohmann::json{{"Name", "on-failure"}, {"MaximumRetryCount", 2}}));
+  ASSERT_EQ(docker({"update", "--restart", "always", "upd"}).status, 0);
+  EXPECT_EQ(inspect("upd")["HostConfig"]["RestartPolicy"]["Name"], "always");
   // The new policy applies to the next exit: the container's own exit brings it back.
-  int pid = inspect("u")["State"]["Pid"];
+  int pid = inspect("upd")["State"]["Pid"];
   kill(pid, SIGKILL);
   EXPECT_TRUE(berth::test::wait_until([&] {
-    auto j = inspect("u");
+    auto j = inspect("upd");
     return j["State"].value("Status", "") == "running" && j["State"].value("Pid", 0) != pid;
-  }, 20s, 50ms)) << inspect("u").dump();
-  EXPECT_EQ(inspect("u")["RestartCount"], 1);
+  }, 20s, 50ms)) << inspect("upd").dump();
+  EXPECT_EQ(inspect("upd")["RestartCount"], 1);
   // A resource we cannot apply yet is refused, not ignored.
-  r = docker({"update", "--memory", "64m", "u"});
+  r = docker({"update", "--memory", "64m", "upd"});
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.err.find("not supported"), std::string::npos) << r.err;
   auto rm = run_d({"--rm", "busybox", "sleep", "1000"});
