@@ -178,3 +178,36 @@ TEST_P(Lifecycle, PortIsEmptyWithoutNetworking) {
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "");
 }
+
+// The berth CLI's verbs for the same: run --restart --init --stop-signal --stop-timeout, top,
+// stats, port, update --restart.
+TEST_P(Lifecycle, BerthVerbs) {
+  if (GetParam() != kDocker28) GTEST_SKIP() << "client-independent";
+  auto berth = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"env", "BERTH_HOST=" + d.host(), berth::test::bin("berth")});
+    return berth::test::run(args, "", std::chrono::seconds(60));
+  };
+  auto r = berth({"run", "-d", "--name", "bv", "--restart", "on-failure:2", "--init", "--stop-signal", "USR1",
+                  "--stop-timeout", "4", "busybox", "sleep", "1000"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = inspect("bv");
+  EXPECT_EQ(j["HostConfig"]["RestartPolicy"], (nlohmann::json{{"Name", "on-failure"}, {"MaximumRetryCount", 2}}));
+  EXPECT_TRUE(j["HostConfig"]["Init"].get<bool>());
+  EXPECT_EQ(j["Config"]["StopSignal"], "USR1");
+  EXPECT_EQ(j["Config"]["StopTimeout"], 4);
+  auto top = berth({"top", "bv", "-o", "pid,comm"});
+  ASSERT_EQ(top.status, 0) << top.err;
+  EXPECT_TRUE(top.out.starts_with("PID")) << top.out;
+  EXPECT_NE(top.out.find("sleep"), std::string::npos) << top.out;
+  auto st = berth({"stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "bv"});
+  ASSERT_EQ(st.status, 0) << st.err;
+  EXPECT_EQ(st.out, "bv 2\n");  // tini and sleep
+  auto port = berth({"port", "bv"});
+  EXPECT_EQ(port.status, 0) << port.err;
+  EXPECT_EQ(port.out, "");
+  ASSERT_EQ(berth({"update", "--restart", "unless-stopped", "bv"}).status, 0);
+  EXPECT_EQ(inspect("bv")["HostConfig"]["RestartPolicy"]["Name"], "unless-stopped");
+  auto bad = berth({"run", "--rm", "--restart", "always", "busybox", "true"});
+  EXPECT_EQ(bad.status, 125);
+  EXPECT_NE(bad.err.find("can't create 'AutoRemove' container with restart policy"), std::string::npos) << bad.err;
+}
