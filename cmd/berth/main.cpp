@@ -53,6 +53,10 @@ int main(int argc, char** argv) {
   auto* image = app.get_subcommand("image");
   for (auto add : {add_pull, add_push, add_tag, add_save, add_load, add_import, add_history}) add(*image, cli);
   add_attach(*container, cli);
+  for (auto add : {add_top, add_stats, add_port, add_update}) {
+    add(app, cli);
+    add(*container, cli);
+  }
   if (argc > 1 && (std::string(argv[1]) == "-v" || std::string(argv[1]) == "--version")) {
     std::printf("berth version %s\n", berth::api::kEngineVersion);
     return 0;

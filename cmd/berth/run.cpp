@@ -8,18 +8,21 @@
 #include <cstdio>
 
 #include "container_verbs.hpp"
+#include "restart_flag.hpp"
 
 namespace berth::cli {
 
 namespace {
 
 struct RunOpts {
-  std::string image, name, workdir, user, entrypoint, detach_keys;
+  std::string image, name, workdir, user, entrypoint, detach_keys, restart, stop_signal;
+  std::optional<int> stop_timeout;
+  bool init = false;
   std::vector<std::string> command, env;
   bool rm = false, detach = false, tty = false, interactive = false, sig_proxy = true, create_only = false;
 };
 
-nlohmann::json create_body(const RunOpts& o) {
+Result<nlohmann::json> create_body(const RunOpts& o) {
   // StdinOnce: the first attached client's EOF closes the container's stdin (run and create
   // -i, as docker; not run -d -i, whose stdin stays open for later attaches).
   bool attach_stdin = o.interactive && (!o.detach || o.create_only);
@@ -34,6 +37,10 @@ nlohmann::json create_body(const RunOpts& o) {
   if (!o.entrypoint.empty()) body["Entrypoint"] = nlohmann::json::array({o.entrypoint});
   // --rm: the daemon removes it when it exits, also after a detach (as docker does).
   body["HostConfig"] = {{"AutoRemove", o.rm}};
+  if (!o.restart.empty()) body["HostConfig"]["RestartPolicy"] = BERTH_TRY(parse_restart_flag(o.restart), "");
+  if (o.init) body["HostConfig"]["Init"] = true;
+  if (!o.stop_signal.empty()) body["StopSignal"] = o.stop_signal;
+  if (o.stop_timeout) body["StopTimeout"] = *o.stop_timeout;
   winsize ws{};
   if (o.tty && !o.detach && ioctl(isatty(STDIN_FILENO) ? STDIN_FILENO : STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
       ws.ws_row > 0 && ws.ws_col > 0)
@@ -57,7 +64,12 @@ std::string create(Cli& cli, const RunOpts& o) {
   auto* c = cli.api();
   if (!c) return "";
   std::string path = "/containers/create" + (o.name.empty() ? "" : "?name=" + q(o.name));
-  auto r = c->call("POST", path, create_body(o).dump(), {{"Content-Type", "application/json"}});
+  auto body = create_body(o);
+  if (!body) {
+    cli.error(body.error().message);
+    return "";
+  }
+  auto r = c->call("POST", path, body->dump(), {{"Content-Type", "application/json"}});
   if (!r) {
     cli.error(r.error().what());
     return "";
@@ -130,6 +142,10 @@ void add_options(CLI::App* sub, RunOpts& o) {
   sub->add_flag("-i,--interactive", o.interactive, "Keep STDIN open even if not attached");
   sub->add_option("--detach-keys", o.detach_keys, "Override the key sequence for detaching a container");
   sub->add_flag("--sig-proxy,!--no-sig-proxy", o.sig_proxy, "Proxy received signals to the process");
+  sub->add_option("--restart", o.restart, "Restart policy to apply when a container exits");
+  sub->add_flag("--init", o.init, "Run an init inside the container that forwards signals and reaps processes");
+  sub->add_option("--stop-signal", o.stop_signal, "Signal to stop the container");
+  sub->add_option("--stop-timeout", o.stop_timeout, "Timeout (in seconds) to stop a container");
   sub->positionals_at_end(true);
   sub->prefix_command(false);
 }

@@ -77,6 +77,8 @@ std::string container_status_text(const engine::ContainerRecord& c, int64_t now)
   }
   if (c.state == "created") return "Created";
   if (c.state == "paused") return "Up " + human_duration(now - unix_seconds(c.started)) + " (Paused)";
+  if (c.state == "restarting")
+    return "Restarting (" + std::to_string(c.exit_code) + ") " + human_duration(now - unix_seconds(c.finished)) + " ago";
   if (c.state == "dead") return "Dead";
   if (c.state == "removing") return "Removal In Progress";
   return c.state;
@@ -182,8 +184,9 @@ json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c,
   for (size_t i = 1; i < cmd.size(); ++i) args.push_back(cmd[i]);
   auto& svc = d.container_service();
   bool live = engine::is_live(c.state);
+  // dockerd counts a container waiting for its restart as running.
   json state = {{"Status", c.state},
-                {"Running", live},
+                {"Running", live || c.state == "restarting"},
                 {"Paused", c.state == "paused"},
                 {"Restarting", c.state == "restarting"},
                 {"OOMKilled", false},
@@ -275,7 +278,7 @@ Result<json> container_list_json(engine::Daemon& d, const Request& req) {
   // Newest first, as dockerd lists.
   for (size_t i = hi; i-- > lo;) {
     const auto& c = records[i];
-    if (!all && !engine::is_live(c.state)) continue;
+    if (!all && !engine::is_live(c.state) && c.state != "restarting") continue;
     if (!f.match("status", c.state)) continue;
     if (f.has("exited") && !(c.state == "exited" && f.match("exited", std::to_string(c.exit_code)))) continue;
     if (f.has("id")) {

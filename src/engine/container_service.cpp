@@ -23,6 +23,7 @@
 #include "engine/runtime_driver.hpp"
 #include "engine/shim.hpp"
 #include "engine/shim_launcher.hpp"
+#include "engine/stop_signal.hpp"
 
 namespace berth::engine {
 
@@ -189,6 +190,7 @@ Result<> ContainerService::restore() {
       on_exit(c.id);
     }
   }
+  restart_on_boot();
   return {};
 }
 
@@ -212,13 +214,19 @@ void ContainerService::watch(const std::string& id, pid_t shim_pid) {
 void ContainerService::monitor_loop() {
   while (true) {
     epoll_event evs[16];
-    int n = epoll_wait(epoll_.get(), evs, 16, -1);
+    int timeout;
+    {
+      std::lock_guard lk(watch_mu_);
+      timeout = next_restart_timeout_ms();  // restart policies' back-off: the one timer
+    }
+    int n = epoll_wait(epoll_.get(), evs, 16, timeout);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return;
-    std::vector<std::string> done;
+    std::vector<std::string> done, due;
     {
       std::lock_guard lk(watch_mu_);
       if (stopping_) return;
+      due = take_due_restarts();
       uint64_t count;
       (void)!read(wake_.get(), &count, sizeof count);
       done.swap(gone_);
@@ -234,6 +242,7 @@ void ContainerService::monitor_loop() {
       }
     }
     for (auto& id : done) on_exit(id);
+    for (auto& id : due) restart_due(id);
   }
 }
 
@@ -245,7 +254,8 @@ void ContainerService::on_exit(const std::string& id) {
   // A shim killed before it could record: its container died with it (PDEATHSIG), as SIGKILL.
   ExitRecord r = rec ? *rec : ExitRecord{137, rfc3339_now(), ""};
   if (!rec) (void)make_runtime_driver(runtime_in_use(id))->remove(id, true);
-  c->state = "exited";
+  auto restart_in = restart_after_exit(*c, r.exit_code);
+  c->state = restart_in ? "restarting" : "exited";
   c->exit_code = r.exit_code;
   c->finished = r.finished;
   c->error = r.error;
@@ -256,7 +266,8 @@ void ContainerService::on_exit(const std::string& id) {
   ++exits_[id];
   auto hc = host_config(*c);
   bool autoremove = hc.contains("AutoRemove") && hc["AutoRemove"].is_boolean() && hc["AutoRemove"].get<bool>();
-  if (autoremove) {
+  if (restart_in) schedule_restart(id, *restart_in);
+  else if (autoremove) {
     if (auto rm = remove_locked(*c); !rm) log::error("auto-remove " + id + ": " + rm.error().what());
   }
   notify_changed();
@@ -282,6 +293,7 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     return fail(ErrorKind::Invalid, "json: cannot unmarshal " + std::string(hc["AutoRemove"].type_name()) +
                                         " into Go struct field HostConfig.AutoRemove of type bool");
   bool autoremove = hc.contains("AutoRemove") && hc["AutoRemove"].is_boolean() && hc["AutoRemove"].get<bool>();
+  hc["RestartPolicy"] = restart_policy_json(BERTH_TRY(restart_policy_for_create(hc), ""));
   json config = body;
   config.erase("HostConfig");
   config.erase("NetworkingConfig");
@@ -300,6 +312,19 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
                                              config_.log_opts), "");
   hc["Runtime"] = runtime_name;
   hc["LogConfig"] = log_config_json(logcfg);
+  if (auto ss = config.value("StopSignal", json()); ss.is_string() && !ss.get<std::string>().empty())
+    BERTH_CHECK(parse_api_signal(ss.get<std::string>()), "");
+  // --init (HostConfig.Init, else daemon.json's "init"): the host's tini must be there.
+  if (hc.contains("Init") && !hc["Init"].is_null() && !hc["Init"].is_boolean())
+    return fail(ErrorKind::Invalid, "HostConfig.Init: expected a boolean");
+  std::string init_path;
+  if (hc.value("Init", json()).is_boolean() ? hc["Init"].get<bool>() : config_.init) {
+    init_path = config_.init_path;
+    if (access(init_path.c_str(), X_OK) != 0)
+      return fail(ErrorKind::Invalid, "--init: the init binary " + init_path +
+                                          " is missing or not executable (install Debian's tini package, or set "
+                                          "\"init-path\" in daemon.json)");
+  }
   // Checked before anything exists: the spec is built once more with the resolved user below.
   BERTH_CHECK(build_oci_spec(image_config, config, SpecInputs{std::string(64, '0'), "/", {}}), "");
 
@@ -338,6 +363,7 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     undo();
     return fail(spec.error());
   }
+  if (!init_path.empty()) add_init_process(*spec, init_path);
   std::vector<std::string> warnings;
   if (runtime.external()) warnings = clamp_rlimits_to_host(*spec);
   BERTH_CHECK(step(write_file_atomic(path_join(bundle_dir(c.id), "config.json"), spec->dump(2), 0600)), "write config.json");
@@ -504,8 +530,9 @@ Result<> ContainerService::start(std::string_view ref) {
   std::unique_lock lk(mu_);
   auto c = BERTH_TRY(store_.find(ref), "");
   if (c.state == "paused") return fail(ErrorKind::Conflict, "cannot start a paused container, try unpause instead");
-  if (c.state == "running" || starting_.contains(c.id))
+  if (c.state == "running" || c.state == "restarting" || starting_.contains(c.id))
     return fail(ErrorKind::Conflict, "container already started");  // 304 at the API
+  reset_restart_state(c);
   auto r = start_locked(lk, c);
   // As dockerd: an --rm container that cannot start goes (`docker run --rm` waits for it).
   if (auto hc = host_config(c); !r && hc.contains("AutoRemove") && hc["AutoRemove"] == true) {
@@ -535,9 +562,18 @@ Result<> ContainerService::kill(std::string_view ref, const std::string& signal)
   std::unique_lock lk(mu_);
   auto c = BERTH_TRY(store_.find(ref), "");
   int sig = SIGKILL;
-  if (!signal.empty()) sig = BERTH_TRY(parse_signal(signal), "");
+  if (!signal.empty()) sig = BERTH_TRY(parse_api_signal(signal), "");
+  if (c.state == "restarting") {  // nothing to signal: the loop ends (dockerd's ExitOnNext)
+    stop_restart_loop(c, true);
+    return {};
+  }
   if (!is_live(c.state))
     return fail(ErrorKind::Conflict, "Cannot kill container: " + std::string(ref) + ": Container " + c.id + " is not running");
+  // dockerd ends the restart loop for SIGKILL and for the stop signal (any signal without one).
+  auto cfg = container_config(c);
+  bool has_stop_signal = cfg.value("StopSignal", json()).is_string() && !cfg["StopSignal"].get<std::string>().empty();
+  auto stop_sig = container_stop_signal(cfg);
+  stop_restart_loop(c, sig == SIGKILL || !has_stop_signal || (stop_sig && *stop_sig == sig));
   BERTH_CHECK(signal_container(c, sig), "");
   thaw_for_signal(c, sig);
   event(c, "kill", {{"signal", std::to_string(sig)}});
@@ -547,17 +583,28 @@ Result<> ContainerService::kill(std::string_view ref, const std::string& signal)
 Result<> ContainerService::stop(std::string_view ref, std::optional<int> timeout, const std::string& signal) {
   std::unique_lock lk(mu_);
   auto c = BERTH_TRY(store_.find(ref), "");
+  // A start in flight (a policy's restart) settles first: its result is what gets stopped.
+  if (starting_.contains(c.id)) {
+    changed_.wait_for(lk, std::chrono::seconds(60), [&] { return !starting_.contains(c.id); });
+    c = BERTH_TRY(store_.find(c.id), "");
+  }
+  if (c.state == "restarting") {
+    stop_restart_loop(c, true);
+    event(c, "stop");
+    return {};
+  }
   if (!is_live(c.state)) return fail(ErrorKind::Exists, "container already stopped");  // 304 at the API
   auto cfg = container_config(c);
-  std::string sig_name = signal.empty() ? cfg.value("StopSignal", "") : signal;
-  int sig = SIGTERM;
-  if (!sig_name.empty()) sig = BERTH_TRY(parse_signal(sig_name), "");
-  int secs = timeout ? *timeout : (cfg.contains("StopTimeout") && cfg["StopTimeout"].is_number() ? cfg["StopTimeout"].get<int>() : 10);
+  int sig = BERTH_TRY(signal.empty() ? container_stop_signal(cfg) : parse_api_signal(signal), "");
+  int secs = timeout ? *timeout : container_stop_timeout(cfg);
+  stop_restart_loop(c, true);
   if (secs != 0) {
     (void)signal_container(c, sig);
     thaw_for_signal(c, sig);
     event(c, "kill", {{"signal", std::to_string(sig)}});
-    if (secs < 0 || wait_stopped(lk, c.id, std::chrono::seconds(secs))) {
+    // A negative timeout waits as long as it takes (dockerd's -1).
+    auto wait_for = secs < 0 ? std::chrono::seconds(std::chrono::hours(24 * 365)) : std::chrono::seconds(secs);
+    if (wait_stopped(lk, c.id, wait_for)) {
       event(c, "stop");
       return {};
     }
@@ -580,6 +627,7 @@ Result<> ContainerService::restart(std::string_view ref, std::optional<int> time
   std::unique_lock lk(mu_);
   auto now = BERTH_TRY(store_.get(c.id), "");
   if (is_live(now.state) || starting_.contains(now.id)) return {};
+  reset_restart_state(now);
   BERTH_CHECK(start_locked(lk, now), "");
   event(now, "restart");
   return {};
@@ -618,12 +666,19 @@ Result<> ContainerService::remove(std::string_view ref, bool force) {
     changed_.wait_for(lk, std::chrono::seconds(60), [&] { return !starting_.contains(c.id); });
     c = BERTH_TRY(store_.find(c.id), "");
   }
+  if (c.state == "restarting") {
+    if (!force)
+      return fail(ErrorKind::Conflict, "cannot remove container \"" + c.name +
+                                           "\": container is restarting: stop the container before removing or force remove");
+    stop_restart_loop(c, true);
+  }
   if (is_live(c.state)) {
     if (!force && c.state == "paused")
       return fail(ErrorKind::Conflict, "cannot remove container \"" + c.name + "\": container is paused and must be unpaused first");
     if (!force)
       return fail(ErrorKind::Conflict, "cannot remove container \"" + c.name +
                                            "\": container is running: stop the container before removing or force remove");
+    stop_restart_loop(c, true);  // its exit must not start it again
     (void)signal_container(c, SIGKILL);
     thaw_for_signal(c, SIGKILL);
     event(c, "kill", {{"signal", "9"}});
@@ -648,7 +703,8 @@ std::optional<WaitResult> ContainerService::wait_check(const std::string& id, Wa
     return WaitResult{};
   }
   if (cond == WaitCondition::Removed) return std::nullopt;
-  bool done = cond == WaitCondition::NotRunning ? !is_live(c->state) && !starting_.contains(id) : exits_[id] != seen;
+  bool running = is_live(c->state) || c->state == "restarting" || starting_.contains(id);
+  bool done = cond == WaitCondition::NotRunning ? !running : exits_[id] != seen;
   if (done) return WaitResult{c->exit_code, c->error};
   return std::nullopt;
 }

@@ -2,6 +2,7 @@
 // stop/kill/wait/remove, and the exit of each container as its shim reports it. berthd may
 // die at any time: restore() finds every shim again and learns the exits it missed.
 #pragma once
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "engine/daemon_config.hpp"
 #include "engine/events.hpp"
 #include "engine/log_config.hpp"
+#include "engine/restart_policy.hpp"
 #include "engine/runtime_driver.hpp"
 #include "image/image_service.hpp"
 
@@ -111,6 +113,15 @@ class ContainerService {
   // The container's terminal size (TIOCSWINSZ through the shim); 409 when it is not running.
   Result<> resize(std::string_view ref, uint32_t rows, uint32_t cols);
 
+  // POST /containers/{id}/update: the restart policy (container_restart.cpp); resource fields
+  // with values are refused until resource updates land. Returns the warnings.
+  Result<std::vector<std::string>> update(std::string_view ref, const nlohmann::json& body);
+  // ps on the host, rows of the container's processes only (container_top.cpp).
+  Result<nlohmann::json> top(std::string_view ref, const std::string& ps_args);
+  // One sample of the container's resource usage as the stats endpoint sends it (container_stats.cpp);
+  // 409 when it is not running.
+  Result<nlohmann::json> stats_sample(std::string_view ref);
+
   Result<ContainerRecord> find(std::string_view ref) const { return store_.find(ref); }
   std::string container_dir(const std::string& id) const;
   std::string log_path(const std::string& id) const;  // json-file's path (inspect's LogPath)
@@ -138,6 +149,21 @@ class ContainerService {
   // The shim has exited: record how the container ended.
   void on_exit(const std::string& id);
   Result<> remove_locked(const ContainerRecord& c);
+  // Restart policies (container_restart.cpp). mu_ held: after an exit, the delay before the
+  // policy starts it again (nullopt: it stays exited); counts the restart.
+  std::optional<std::chrono::milliseconds> restart_after_exit(ContainerRecord& c, int exit_code);
+  void schedule_restart(const std::string& id, std::chrono::milliseconds delay);
+  // The monitor's timer fired: start the container if it is still waiting to restart.
+  void restart_due(const std::string& id);
+  // mu_ held: the user stopped or killed c; ends a restart loop (a pending restart too).
+  void stop_restart_loop(ContainerRecord& c, bool cancel);
+  // mu_ held: a start by the user resets the policy's count and back-off.
+  void reset_restart_state(ContainerRecord& c);
+  // At berthd start: containers whose policy wants them up (after a host reboot too).
+  void restart_on_boot();
+  // The monitor's epoll timeout until the next restart is due (-1: none). watch_mu_ held.
+  int next_restart_timeout_ms() const;
+  std::vector<std::string> take_due_restarts();  // watch_mu_ held
   void event(const ContainerRecord& c, const std::string& action, std::map<std::string, std::string> extra = {});
   Result<> signal_container(const ContainerRecord& c, int sig);
   // A runtime by name (HostConfig.Runtime): berth's own or one of daemon.json's runtimes.
@@ -163,11 +189,14 @@ class ContainerService {
   std::set<std::string> starting_;  // starts in flight (mu_ released while the shim comes up)
   std::vector<int> watchers_;       // ChangeWatch eventfds
   std::map<std::string, std::vector<std::shared_ptr<AttachWaiter>>> attach_waiters_;  // under mu_
+  std::map<std::string, RestartBackoff> backoff_;  // under mu_: each container's restart state
+  std::set<std::string> restart_canceled_;        // under mu_: dockerd's canceled restart manager
 
   std::mutex watch_mu_;
   std::map<int, std::string> watched_;  // shim pidfd -> id
   std::map<std::string, UniqueFd> pidfds_;
   std::vector<std::string> gone_;  // shims that exited before they could be watched
+  std::map<std::string, std::chrono::steady_clock::time_point> restart_due_;  // id -> when to start it
   UniqueFd epoll_, wake_;
   std::thread monitor_;
   bool stopping_ = false;

@@ -17,13 +17,13 @@ CREATE TABLE IF NOT EXISTS containers(
   config TEXT NOT NULL, host_config TEXT NOT NULL, state TEXT NOT NULL, created TEXT NOT NULL,
   started TEXT NOT NULL DEFAULT '', finished TEXT NOT NULL DEFAULT '', exit_code INTEGER NOT NULL DEFAULT 0,
   error TEXT NOT NULL DEFAULT '', pid INTEGER NOT NULL DEFAULT 0, restart_count INTEGER NOT NULL DEFAULT 0,
-  seq INTEGER NOT NULL);
+  seq INTEGER NOT NULL, manually_stopped INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS containers_seq ON containers(seq);
 )SQL";
 
 constexpr const char* kColumns =
     "id, name, image, image_id, config, host_config, state, created, started, finished, exit_code, error, pid, "
-    "restart_count";
+    "restart_count, manually_stopped";
 
 ContainerRecord row(const Query& q) {
   ContainerRecord c;
@@ -41,6 +41,7 @@ ContainerRecord row(const Query& q) {
   c.error = q.col(11);
   c.pid = q.col_num(12);
   c.restart_count = static_cast<int>(q.col_num(13));
+  c.manually_stopped = q.col_num(14) != 0;
   return c;
 }
 
@@ -75,6 +76,9 @@ ContainerStore::~ContainerStore() = default;
 
 Result<std::unique_ptr<ContainerStore>> ContainerStore::open(const std::string& path) {
   auto db = std::make_unique<Db>(BERTH_TRY(SqliteDb::open(path, kSchema, "container database"), ""));
+  // A database from before the column: add it (fails harmlessly when it exists).
+  sqlite3_exec(db->db, "ALTER TABLE containers ADD COLUMN manually_stopped INTEGER NOT NULL DEFAULT 0", nullptr,
+               nullptr, nullptr);
   return std::unique_ptr<ContainerStore>(new ContainerStore(std::move(db)));
 }
 
@@ -86,12 +90,12 @@ Result<> ContainerStore::insert(const ContainerRecord& c) {
     return fail(ErrorKind::Conflict, "container ID " + c.id + " already exists");
   }
   Query q(db_->db, std::string("INSERT INTO containers(") + kColumns +
-                       ", seq) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
+                       ", seq) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
                        "(SELECT COALESCE(MAX(seq),0)+1 FROM containers))");
   if (!q.ok()) return fail(db_->err("create container"));
   q.text(1, c.id).text(2, c.name).text(3, c.image).text(4, c.image_id).text(5, c.config_json);
   q.text(6, c.host_config_json).text(7, c.state).text(8, c.created).text(9, c.started).text(10, c.finished);
-  q.num(11, c.exit_code).text(12, c.error).num(13, c.pid).num(14, c.restart_count);
+  q.num(11, c.exit_code).text(12, c.error).num(13, c.pid).num(14, c.restart_count).num(15, c.manually_stopped);
   if (q.step() != SQLITE_DONE) return fail(db_->err("create container"));
   return {};
 }
@@ -131,10 +135,10 @@ Result<> ContainerStore::update_state(const ContainerRecord& c) {
   std::lock_guard lk(db_->mu);
   Query q(db_->db,
           "UPDATE containers SET state=?2, started=?3, finished=?4, exit_code=?5, error=?6, pid=?7, "
-          "restart_count=?8 WHERE id=?1");
+          "restart_count=?8, manually_stopped=?9 WHERE id=?1");
   if (!q.ok()) return fail(db_->err("update container"));
   q.text(1, c.id).text(2, c.state).text(3, c.started).text(4, c.finished).num(5, c.exit_code).text(6, c.error);
-  q.num(7, c.pid).num(8, c.restart_count);
+  q.num(7, c.pid).num(8, c.restart_count).num(9, c.manually_stopped);
   if (q.step() != SQLITE_DONE) return fail(db_->err("update container"));
   if (sqlite3_changes(db_->db) == 0) return fail(ErrorKind::NotFound, "No such container: " + c.id);
   return {};
@@ -148,6 +152,16 @@ Result<> ContainerStore::rename(const std::string& id, const std::string& new_na
   if (!q.ok()) return fail(db_->err("rename container"));
   q.text(1, id).text(2, new_name);
   if (q.step() != SQLITE_DONE) return fail(db_->err("rename container"));
+  if (sqlite3_changes(db_->db) == 0) return fail(ErrorKind::NotFound, "No such container: " + id);
+  return {};
+}
+
+Result<> ContainerStore::update_host_config(const std::string& id, const std::string& host_config_json) {
+  std::lock_guard lk(db_->mu);
+  Query q(db_->db, "UPDATE containers SET host_config=?2 WHERE id=?1");
+  if (!q.ok()) return fail(db_->err("update container"));
+  q.text(1, id).text(2, host_config_json);
+  if (q.step() != SQLITE_DONE) return fail(db_->err("update container"));
   if (sqlite3_changes(db_->db) == 0) return fail(ErrorKind::NotFound, "No such container: " + id);
   return {};
 }

@@ -23,6 +23,9 @@ struct ContainerRecord {
   std::string error;
   int64_t pid = 0;
   int restart_count = 0;
+  // The user stopped or killed it (dockerd's HasBeenManuallyStopped): an unless-stopped
+  // container stays down, also across a berthd restart; cleared by the next start.
+  bool manually_stopped = false;
 };
 
 // A container whose process exists: running, or paused (frozen).
@@ -39,9 +42,11 @@ class ContainerStore {
   // dockerd's lookup order: full ID, then name ("x" or "/x"), then a unique ID prefix.
   Result<ContainerRecord> find(std::string_view ref) const;
   Result<std::vector<ContainerRecord>> list() const;  // oldest first
-  // Writes the lifecycle fields (state, times, exit code, error, pid, restart count).
+  // Writes the lifecycle fields (state, times, exit code, error, pid, restart count, manually stopped).
   Result<> update_state(const ContainerRecord& c);
   Result<> rename(const std::string& id, const std::string& new_name);
+  // Replaces the stored HostConfig (docker update).
+  Result<> update_host_config(const std::string& id, const std::string& host_config_json);
   Result<> remove(const std::string& id);
 
  private:

@@ -171,6 +171,8 @@ const std::map<std::string, Setter>& setters() {
          c.storage_driver = s;
          return {};
        }},
+      {"init", field(&DaemonConfig::init, as_bool)},
+      {"init-path", field(&DaemonConfig::init_path, as_string)},
       {"tls", field(&DaemonConfig::tls, as_bool)},
       {"tlsverify", field(&DaemonConfig::tlsverify, as_bool)},
       {"tlscacert", field(&DaemonConfig::tlscacert, as_string)},

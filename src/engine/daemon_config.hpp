@@ -40,6 +40,8 @@ struct DaemonConfig {
   bool live_restore = true;  // accepted for compatibility: restore is always on
   std::vector<std::string> insecure_registries, registry_mirrors;
   std::string storage_driver = "overlay2";
+  bool init = false;  // every container gets --init unless its HostConfig.Init says otherwise
+  std::string init_path = "/usr/bin/tini-static";  // Debian's tini package
   bool tls = false, tlsverify = false;
   std::string tlscacert, tlscert, tlskey;
   // Networking: the default bridge's link name, its "gateway/len" (bip), its MTU (0: the

@@ -114,8 +114,16 @@ Result<json> build_oci_spec(const json& image_config, const json& config, const 
   spec["hostname"] = hostname;
   if (auto d = str(field(config, "Domainname")); !d.empty()) spec["domainname"] = d;
   spec["linux"]["cgroupsPath"] = "/berth/" + in.id;
+
   // Docker mounts /sys/fs/cgroup read-only and gives the container its own /dev/mqueue.
   return spec;
+}
+
+void add_init_process(json& spec, const std::string& init_path) {
+  auto& args = spec["process"]["args"];
+  args.insert(args.begin(), {kContainerInitPath, "--"});
+  spec["mounts"].push_back(
+      {{"destination", kContainerInitPath}, {"type", "bind"}, {"source", init_path}, {"options", {"bind", "ro"}}});
 }
 
 }  // namespace berth::engine

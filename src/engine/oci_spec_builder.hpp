@@ -16,6 +16,11 @@ struct SpecInputs {
   ResolvedUser user;
 };
 
+inline constexpr const char* kContainerInitPath = "/sbin/docker-init";
+// --init: the host's init binary (tini) bind-mounted read-only at /sbin/docker-init and run as
+// pid 1 in front of the command ("/sbin/docker-init -- cmd..."), as dockerd does.
+void add_init_process(nlohmann::json& spec, const std::string& init_path);
+
 // image_config: the image's "config" object (may be null). config: the create body's Config
 // part (Cmd, Entrypoint, Env, WorkingDir, Hostname, Tty, OpenStdin...).
 // Errors: Invalid with dockerd's wording ("No command specified").

@@ -300,5 +300,30 @@ TEST_P(CompareWithDockerd, Logs) {
   EXPECT_EQ(tail.berth.out, "2\n3\n");
 }
 
+// Restart policies and signals refused as dockerd refuses them (status and message), nothing created.
+TEST_P(CompareWithDockerd, RestartPolicyAndSignalErrors) {
+  std::string c = name("bad-input");
+  for (auto& flags : std::vector<std::vector<std::string>>{{"--restart", "always", "--rm"},
+                                                          {"--restart", "on-failure:-1"},
+                                                          {"--restart", "always:3"},
+                                                          {"--restart", "sometimes"},
+                                                          {"--stop-signal", "NOPE"}}) {
+    std::vector<std::string> args = {"create", "--name", c};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.insert(args.end(), {"busybox", "true"});
+    expect_same(args);
+    auto r = both({"inspect", c});
+    EXPECT_NE(r.berth.status, 0) << "created with " << flags[0] << " " << flags[1];
+  }
+  ASSERT_EQ(both({"run", "-d", "--name", c, "busybox", "sleep", "100"}).berth.status, 0);
+  expect_same({"kill", "-s", "NOPE", c});
+  expect_same({"update", "--restart", "on-failure:-2", c});
+  expect_same({"update", "--restart", "always:1", c});
+  expect_same({"top", c, "-o", "x=PID"});
+  both({"rm", "-f", c});
+  ASSERT_EQ(both({"create", "--name", c, "busybox", "true"}).berth.status, 0);
+  expect_same({"top", c});  // not running: 409 with dockerd's message
+}
+
 INSTANTIATE_TEST_SUITE_P(Clients, CompareWithDockerd, ::testing::Values(kDocker28, kDocker20),
                          [](const auto& info) { return info.param == kDocker28 ? "docker28" : "docker20"; });
