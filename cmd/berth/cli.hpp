@@ -63,5 +63,6 @@ void add_container_inspect(CLI::App& container, Cli& cli);
 void add_container_state_verbs(CLI::App& app, Cli& cli);  // pause unpause restart rename
 void add_container_prune(CLI::App& container, Cli& cli);
 void add_attach(CLI::App& app, Cli& cli);
+void add_exec(CLI::App& app, Cli& cli);
 
 }  // namespace berth::cli

@@ -8,6 +8,7 @@ Router make_router(engine::Daemon& d) {
   add_image_routes(r, d);
   add_image_transfer_routes(r, d);
   add_container_routes(r, d);
+  add_exec_routes(r, d);
   return r;
 }
 
