@@ -125,6 +125,7 @@ void AttachSession::run(UniqueFd shim) {
           log::error("attach: the shim refused: " + frame.payload);
           return finish();
         }
+        if (frame.type == engine::FrameType::ExecExit && on_exec_exit_) on_exec_exit_(frame.payload);
         if (frame.type != engine::FrameType::Stdout && frame.type != engine::FrameType::Stderr) continue;
         engine::LogEntry e{frame.type == engine::FrameType::Stderr ? "stderr" : "stdout", frame.payload, ""};
         StreamFormat plain = f_;

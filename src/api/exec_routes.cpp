@@ -63,19 +63,21 @@ Result<> start(Exchange& ex, engine::Daemon& d) {
   bool tty = flag("Tty", info.config.tty);
   auto conn = BERTH_TRY(ex.hijack(tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"), "");
   int fd = conn.fd.get();
+  StreamFormat f;
+  f.tty = tty;
+  f.stdout_ = info.config.attach_stdout;
+  f.stderr_ = info.config.attach_stderr;
   auto shim = svc.start(id);
   if (!shim) {
-    // Past the hijack the error can only go into the stream, as dockerd writes it.
-    send_all(fd, shim.error().what() + "\r\n");
+    // Past the hijack the error can only go into the stream: on stdout, as dockerd writes it.
+    StreamFormat out = f;
+    out.stdout_ = true;
+    send_all(fd, encode(engine::LogEntry{"stdout", shim.error().what() + "\r\n", ""}, out));
     shutdown(fd, SHUT_RDWR);
     return {};
   }
   std::string keys_text = info.config.detach_keys.empty() ? engine::kDefaultDetachKeys : info.config.detach_keys;
   auto keys = engine::parse_detach_keys(keys_text);
-  StreamFormat f;
-  f.tty = tty;
-  f.stdout_ = info.config.attach_stdout;
-  f.stderr_ = info.config.attach_stderr;
   // stdin_once: the client's EOF closes the exec's stdin and its output streams on to the end.
   AttachSession session(fd, f, info.config.attach_stdin, true, keys ? *keys : std::string());
   session.early_input(conn.pending);

@@ -67,8 +67,8 @@ Result<ExecConfig> parse_exec_config(const json& body) {
   c.attach_stdout = BERTH_TRY(flag(body, "AttachStdout"), "");
   c.attach_stderr = BERTH_TRY(flag(body, "AttachStderr"), "");
   if (auto it = body.find("ConsoleSize"); it != body.end() && !it->is_null()) {
-    if (!it->is_array() || it->size() != 2 || !(*it)[0].is_number_unsigned() || !(*it)[1].is_number_unsigned() ||
-        (*it)[0].get<uint64_t>() > 65535 || (*it)[1].get<uint64_t>() > 65535)
+    auto dim_ok = [](const json& v) { return v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() <= 65535; };
+    if (!it->is_array() || it->size() != 2 || !dim_ok((*it)[0]) || !dim_ok((*it)[1]))
       return fail(ErrorKind::Invalid, "ConsoleSize: expected [height, width], each 0 to 65535");
     c.rows = (*it)[0].get<uint32_t>();
     c.cols = (*it)[1].get<uint32_t>();

@@ -14,6 +14,7 @@
 #include "engine/traces.hpp"
 
 using namespace berth::api::test;
+using berth::engine::test::process_with;
 using berth::engine::test::PtyProcess;
 using berth::test::wait_until;
 using nlohmann::json;
