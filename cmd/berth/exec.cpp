@@ -95,8 +95,8 @@ void add_exec(CLI::App& app, Cli& cli) {
   sub->add_flag("-i,--interactive", o->interactive, "Keep STDIN open even if not attached");
   sub->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY");
   sub->add_flag("-d,--detach", o->detach, "Detached mode: run command in the background");
-  sub->add_option("-e,--env", o->env, "Set environment variables");
-  sub->add_option("--env-file", o->env_files, "Read in a file of environment variables");
+  sub->add_option("-e,--env", o->env, "Set environment variables")->allow_extra_args(false);  // one value each time, repeatable
+  sub->add_option("--env-file", o->env_files, "Read in a file of environment variables")->allow_extra_args(false);  // one value each time, repeatable
   sub->add_option("-u,--user", o->user, "Username or UID (format: \"<name|uid>[:<group|gid>]\")");
   sub->add_option("-w,--workdir", o->workdir, "Working directory inside the container");
   sub->add_flag("--privileged", o->privileged, "Give extended privileges to the command");

@@ -171,7 +171,7 @@ void add_options(CLI::App* sub, RunOpts& o) {
   sub->add_option("image", o.image, "IMAGE")->required();
   sub->add_option("command", o.command, "COMMAND [ARG...]");
   sub->add_option("--name", o.name, "Assign a name to the container");
-  sub->add_option("-e,--env", o.env, "Set environment variables");
+  sub->add_option("-e,--env", o.env, "Set environment variables")->allow_extra_args(false);  // one value each time, repeatable
   sub->add_option("-w,--workdir", o.workdir, "Working directory inside the container");
   sub->add_option("-u,--user", o.user, "Username or UID (format: <name|uid>[:<group|gid>])");
   sub->add_option("--entrypoint", o.entrypoint, "Overwrite the default ENTRYPOINT of the image");

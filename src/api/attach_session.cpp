@@ -92,7 +92,7 @@ void AttachSession::run(UniqueFd shim) {
       if (errno == EINTR) continue;
       return finish();
     }
-    if ((fds[0].revents & POLLOUT) && !flush_to_shim()) return finish();
+    if (fds[0].revents & POLLOUT) flush_to_shim();
     if (fds[1].revents & POLLIN) {
       ssize_t n = read(client_, buf, sizeof buf);
       if (n < 0 && errno != EINTR) return finish();
@@ -140,7 +140,7 @@ bool AttachSession::client_input(std::string_view data) {
   if (!want_stdin_) return true;  // dockerd reads and drops them
   std::string fwd = detach_.feed(data);
   if (!fwd.empty()) to_shim_ += engine::encode_frame(engine::FrameType::Stdin, fwd);
-  if (!flush_to_shim()) return false;
+  flush_to_shim();
   return !detach_.detached();
 }
 
@@ -150,20 +150,25 @@ bool AttachSession::client_eof() {
   if (!held.empty()) to_shim_ += engine::encode_frame(engine::FrameType::Stdin, held);
   if (stdin_once_ && !f_.tty) {
     to_shim_ += engine::encode_frame(engine::FrameType::CloseStdin);
-    return flush_to_shim();
+    flush_to_shim();
+    return true;
   }
   return false;
 }
 
-bool AttachSession::flush_to_shim() {
+void AttachSession::flush_to_shim() {
   while (!to_shim_.empty()) {
     ssize_t n = send(shim_.get(), to_shim_.data(), to_shim_.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return true;
-    if (n <= 0) return false;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) {
+      // The shim closed: its last output (an exec's exit report) may still wait in the socket,
+      // so the session goes on until that side reads EOF. What it did not take is dropped.
+      to_shim_.clear();
+      return;
+    }
     to_shim_.erase(0, static_cast<size_t>(n));
   }
-  return true;
 }
 
 void AttachSession::finish_after_stdin() {
@@ -171,7 +176,7 @@ void AttachSession::finish_after_stdin() {
   while (!to_shim_.empty() && std::chrono::steady_clock::now() < deadline) {
     pollfd p{shim_.get(), POLLOUT, 0};
     if (poll(&p, 1, 100) < 0 && errno != EINTR) break;
-    if (!flush_to_shim()) break;
+    flush_to_shim();
   }
   finish();
 }

@@ -58,8 +58,9 @@ class AttachSession {
   bool client_input(std::string_view data);
   // The client closed its sending side; false when that ends the session.
   bool client_eof();
-  // Sends what it can of the queued stdin frames without blocking; false when the shim is gone.
-  bool flush_to_shim();
+  // Sends what it can of the queued stdin frames without blocking; a shim that is gone is
+  // noticed when its side reads EOF.
+  void flush_to_shim();
   // The session ends on the client's side: the stdin it sent still reaches the container
   // (bounded wait), then both connections close.
   void finish_after_stdin();
