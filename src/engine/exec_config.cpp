@@ -1,5 +1,7 @@
 #include "engine/exec_config.hpp"
 
+#include <algorithm>
+
 #include "runtime/process/capabilities.hpp"
 
 namespace berth::engine {
@@ -92,6 +94,12 @@ Result<json> exec_process(const json& base, const ExecConfig& c, const std::opti
   if (user) {
     p["user"] = {{"uid", user->uid}, {"gid", user->gid}};
     if (!user->additional_gids.empty()) p["user"]["additionalGids"] = user->additional_gids;
+  }
+  // As runc does for docker's execs: the primary group is among the supplementary ones too.
+  if (p.contains("user") && p["user"].is_object() && p["user"].contains("gid")) {
+    json& groups = p["user"]["additionalGids"];
+    if (!groups.is_array()) groups = json::array();
+    if (std::find(groups.begin(), groups.end(), p["user"]["gid"]) == groups.end()) groups.insert(groups.begin(), p["user"]["gid"]);
   }
   if (c.privileged) {
     auto all = runtime::all_cap_names();

@@ -69,12 +69,9 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
-// dockerd's exit code for a process that could not be started.
-int start_failure_code(const std::string& msg) {
-  if (msg.find("executable file not found") != std::string::npos || msg.find("no such file or directory") != std::string::npos)
-    return 127;
-  return 126;
-}
+// dockerd records 126 for an exec whose process could not be started, whatever the reason (its
+// deferred cleanup overrides the 127 it first sets for a missing program).
+constexpr int kStartFailed = 126;
 
 }  // namespace
 
@@ -162,7 +159,7 @@ Result<UniqueFd> ExecService::start(const std::string& id) {
   auto& rec = execs_[id];
   if (!ran) {
     rec.running = false;
-    rec.exit_code = start_failure_code(ran.error().what());
+    rec.exit_code = kStartFailed;
     return fail(ran.error());
   }
   rec.pid = ran->second;

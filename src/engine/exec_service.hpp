@@ -44,7 +44,7 @@ class ExecService {
   Result<ExecInfo> inspect(const std::string& id);
   // Runs the exec in its container's shim; the connection then carries its output frames and
   // ExecExit. Errors before anything ran are dockerd's (404, 409); a process that could not
-  // start is an Invalid error with the runtime's words, its exit code recorded (126 or 127).
+  // start is an Invalid error with the runtime's words, its exit code recorded (126, as dockerd).
   Result<UniqueFd> start(const std::string& id);
   // The exec's end as its connection told it (ExecExit's payload; "" when none came).
   void finished(const std::string& id, const std::string& exit_payload);

@@ -81,6 +81,7 @@ TEST_P(Exec, ExitCodeEnvUserWorkdirStdin) {
   // -u by name (the image's /etc/passwd) and by uid:gid.
   auto nobody = docker({"exec", "-u", "nobody", "ex", "id"});
   EXPECT_TRUE(nobody.out.starts_with("uid=65534(nobody) gid=65534(")) << nobody.out << nobody.err;
+  EXPECT_NE(nobody.out.find(" groups=65534("), std::string::npos) << nobody.out;
   EXPECT_EQ(docker({"exec", "-u", "1234:4321", "ex", "sh", "-c", "id -u; id -g"}).out, "1234\n4321\n");
   auto bad_user = docker({"exec", "-u", "nosuchuser", "ex", "true"});
   EXPECT_NE(bad_user.status, 0);
@@ -90,9 +91,9 @@ TEST_P(Exec, ExitCodeEnvUserWorkdirStdin) {
   auto cat = docker({"exec", "-i", "ex", "cat"}, "piped\ninput");
   EXPECT_EQ(cat.status, 0) << cat.err;
   EXPECT_EQ(cat.out, "piped\ninput");
-  // A command that does not exist: docker's 126/127 and the runtime's words.
+  // A command that does not exist: dockerd's 126 and the runtime's words.
   auto missing = docker({"exec", "ex", "nosuchcmd"});
-  EXPECT_EQ(missing.status, 127) << missing.out << missing.err;
+  EXPECT_EQ(missing.status, 126) << missing.out << missing.err;
   EXPECT_NE((missing.out + missing.err).find("executable file not found"), std::string::npos) << missing.out;
 }
 
@@ -262,7 +263,7 @@ TEST(ExecBerthCli, ExecVerb) {
   EXPECT_EQ(r.status, 9) << r.err << d.log();
   EXPECT_EQ(r.out, "1 2 /tmp 65534\n");
   EXPECT_EQ(berth({"exec", "-i", "bx", "cat"}, "in").out, "in");
-  EXPECT_EQ(berth({"exec", "bx", "nosuchcmd"}).status, 127);
+  EXPECT_EQ(berth({"exec", "bx", "nosuchcmd"}).status, 126);
   {
     PtyProcess p({berth::test::bin("berth"), "-H", d.host(), "exec", "-it", "bx", "sh"}, 33, 99);
     ASSERT_TRUE(p.expect("# ")) << p.output();

@@ -52,6 +52,7 @@ TEST(ExecProcess, ContainersProcessWithTheExecsChanges) {
   EXPECT_EQ((*p)["env"], (json{"PATH=/bin", "A=new", "B=2"}));
   EXPECT_EQ((*p)["cwd"], "/tmp");
   EXPECT_EQ((*p)["user"]["uid"], 5);  // the container's user when none is given
+  EXPECT_EQ((*p)["user"]["additionalGids"], json{5});  // its group among the supplementary ones
   EXPECT_EQ((*p)["capabilities"]["bounding"], json{"CAP_CHOWN"});
 
   c.tty = true;
@@ -60,7 +61,7 @@ TEST(ExecProcess, ContainersProcessWithTheExecsChanges) {
   c.privileged = true;
   auto p2 = exec_process(base, c, ResolvedUser{1000, 100, {4}});
   ASSERT_TRUE(p2);
-  EXPECT_EQ((*p2)["user"], (json{{"uid", 1000}, {"gid", 100}, {"additionalGids", {4}}}));
+  EXPECT_EQ((*p2)["user"], (json{{"uid", 1000}, {"gid", 100}, {"additionalGids", {100, 4}}}));
   EXPECT_EQ((*p2)["consoleSize"], (json{{"height", 30}, {"width", 100}}));
   EXPECT_TRUE((*p2)["terminal"].get<bool>());
   EXPECT_GT((*p2)["capabilities"]["effective"].size(), 30u);
