@@ -323,6 +323,7 @@ TEST_P(CompareWithDockerd, Exec) {
   expect_same({"exec", c, "true"});  // paused
   ASSERT_EQ(both({"unpause", c}).berth.status, 0);
   ASSERT_EQ(both({"kill", c}).berth.status, 0);
+  both({"wait", c});  // kill only signals: the exit comes after
   expect_same({"exec", c, "true"});  // not running
 }
 

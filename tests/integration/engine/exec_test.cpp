@@ -153,6 +153,7 @@ TEST_P(Exec, PausedStoppedAndBadInput) {
       << paused.err;
   ASSERT_EQ(docker({"unpause", "ps1"}).status, 0);
   ASSERT_EQ(docker({"kill", "ps1"}).status, 0);
+  docker({"wait", "ps1"});  // kill only signals: the exit comes after
   auto stopped = docker({"exec", "ps1", "true"});
   EXPECT_NE(stopped.status, 0);
   EXPECT_NE(stopped.err.find("Container " + id + " is not running"), std::string::npos) << stopped.err;
