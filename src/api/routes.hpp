@@ -16,6 +16,7 @@ void add_container_stream_routes(Router& r, engine::Daemon& d);  // logs, attach
 void add_container_stats_routes(Router& r, engine::Daemon& d);
 void add_container_top_routes(Router& r, engine::Daemon& d);
 void add_container_update_routes(Router& r, engine::Daemon& d);
+void add_exec_routes(Router& r, engine::Daemon& d);
 
 // Every route berthd serves.
 Router make_router(engine::Daemon& d);

@@ -40,6 +40,9 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
   d->id_ = BERTH_TRY(engine_id(c.data_root), "");
   d->service_ = std::make_unique<ContainerService>(d->config_, *d->images_, *d->containers_, d->events_);
   BERTH_CHECK(d->service_->restore(), "restore containers");
+  d->loop_ = std::make_unique<FrameLoop>();
+  d->exec_ = std::make_unique<ExecService>(*d->service_, *d->loop_);
+  d->health_ = std::make_unique<HealthMonitor>(*d->containers_, *d->service_, *d->exec_, d->events_, *d->loop_);
   d->host_ = host_info();
   d->started_ = std::chrono::system_clock::now();
   return d;
