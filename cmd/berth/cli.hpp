@@ -63,5 +63,9 @@ void add_container_inspect(CLI::App& container, Cli& cli);
 void add_container_state_verbs(CLI::App& app, Cli& cli);  // pause unpause restart rename
 void add_container_prune(CLI::App& container, Cli& cli);
 void add_attach(CLI::App& app, Cli& cli);
+void add_cp(CLI::App& app, Cli& cli);
+void add_diff(CLI::App& app, Cli& cli);
+void add_commit(CLI::App& app, Cli& cli);
+void add_export(CLI::App& app, Cli& cli);
 
 }  // namespace berth::cli

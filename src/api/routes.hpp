@@ -13,6 +13,7 @@ void add_image_routes(Router& r, engine::Daemon& d);
 void add_image_transfer_routes(Router& r, engine::Daemon& d);
 void add_container_routes(Router& r, engine::Daemon& d);
 void add_container_stream_routes(Router& r, engine::Daemon& d);  // logs, attach
+void add_container_archive_routes(Router& r, engine::Daemon& d);  // cp, export, diff, commit
 
 // Every route berthd serves.
 Router make_router(engine::Daemon& d);
