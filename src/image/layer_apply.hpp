@@ -21,7 +21,7 @@ struct ApplyOptions {
   // docker cp's noOverwriteDirNonDir: a directory may not replace a file or the other way round.
   bool no_overwrite_dir_non_dir = false;
   // Owner of every entry instead of the tar's (docker cp -a into a container with a User).
-  std::optional<std::pair<uint32_t, uint32_t>> chown;
+  std::optional<std::pair<uint32_t, uint32_t>> chown = std::nullopt;
   // Reads the whole archive once before writing anything (fd must be seekable): a bad entry
   // anywhere (absolute, "..", a whiteout, a path through a symlink of the same archive, a hard
   // link out) refuses it with nothing written.
