@@ -171,7 +171,14 @@ TEST_P(Cp, ErrorsAsDockerd) {
     std::string cmd;
     for (auto& a : args) cmd += a + " ";
     EXPECT_EQ(b.status, d.status) << cmd << "\nberth: " << b.err << "\ndockerd: " << d.err;
-    EXPECT_EQ(b.err, d.err) << cmd;
+    // The client's own tar goroutine may log a closed pipe first (on either daemon): not compared.
+    auto messages = [](const std::string& err) {
+      std::string out;
+      for (auto& l : lines(err))
+        if (!l.starts_with("time=")) out += l + "\n";
+      return out;
+    };
+    EXPECT_EQ(messages(b.err), messages(d.err)) << cmd;
   }
 }
 
