@@ -18,8 +18,10 @@ void add_commit(CLI::App& app, Cli& cli) {
   sub->add_option("repository", o->repo, "[REPOSITORY[:TAG]]");
   sub->add_option("-a,--author", o->author, "Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")");
   sub->add_option("-m,--message", o->message, "Commit message");
-  sub->add_option("-c,--change", o->changes, "Apply Dockerfile instruction to the created image");
-  sub->add_option("-p,--pause", o->pause, "Pause container during commit")->default_val(true);
+  // One value per -c (a vector option would swallow the positional arguments too).
+  sub->add_option("-c,--change", o->changes, "Apply Dockerfile instruction to the created image")
+      ->allow_extra_args(false);
+  sub->add_flag("-p,--pause", o->pause, "Pause container during commit (--pause=false: do not)");
   sub->callback([&cli, o] {
     auto* c = cli.api();
     if (!c) return;

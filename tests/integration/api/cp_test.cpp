@@ -324,5 +324,40 @@ TEST_P(Cp, ExportHasTheContainersFiles) {
   EXPECT_EQ(sh_out("tar -xOf " + out + " exported"), "exported\n");
 }
 
+// berth's own verbs: cp both ways (with -a and to a new name), diff, commit -c, export -o.
+TEST_P(Cp, BerthCliVerbs) {
+  if (GetParam() != kDocker28) GTEST_SKIP() << "the berth CLI does not depend on the docker client";
+  auto berth = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {berth::test::bin("berth"), "-H", berthd_->host()});
+    return berth::test::run(args);
+  };
+  std::string c = name("berth-cli");
+  ASSERT_EQ(docker({"create", "--name", c, "busybox", "cat", "/tmp/in/f"}).status, 0);
+  std::string src = tmp_ / "in";
+  fs::create_directories(src);
+  berth::test::write_text(src + "/f", "from the host\n");
+  auto in = berth({"cp", "-a", src, c + ":/tmp/"});
+  ASSERT_EQ(in.status, 0) << in.err;
+  EXPECT_EQ(start_and_log(c), "from the host\n");
+  auto out = berth({"cp", c + ":/tmp/in/f", tmp_ / "back"});
+  ASSERT_EQ(out.status, 0) << out.err;
+  EXPECT_EQ(berth::test::read_text(tmp_ / "back"), "from the host\n");
+  auto missing = berth({"cp", src + "/f", c + ":/nonexist/x"});
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.err.find("Could not find the file /nonexist in container " + c), std::string::npos) << missing.err;
+  auto d = berth({"diff", c});
+  EXPECT_NE(d.out.find("A /tmp/in/f"), std::string::npos) << d.out;
+  std::string img = "berth-cli-commit:1";
+  images_.push_back(img);
+  auto cm = berth({"commit", "-m", "msg", "-c", "CMD [\"cat\", \"/tmp/in/f\"]", c, img});
+  ASSERT_EQ(cm.status, 0) << cm.err;
+  auto run = docker({"run", "--rm", img});
+  EXPECT_EQ(run.out, "from the host\n") << run.err;
+  std::string tar = tmp_ / "e.tar";
+  auto ex = berth({"export", "-o", tar, c});
+  ASSERT_EQ(ex.status, 0) << ex.err;
+  EXPECT_EQ(sh_out("tar -xOf " + tar + " tmp/in/f"), "from the host\n");
+}
+
 INSTANTIATE_TEST_SUITE_P(Clients, Cp, ::testing::Values(kDocker28, kDocker20),
                          [](const auto& info) { return info.param == kDocker28 ? "docker28" : "docker20"; });
