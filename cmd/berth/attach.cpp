@@ -80,12 +80,11 @@ bool write_fd(int fd, std::string_view s) {
   return true;
 }
 
-void send_size(api::ApiClient& c, const std::string& id) {
+void send_size(api::ApiClient& c, const std::string& resize_path) {
   winsize ws{};
   int fd = isatty(STDIN_FILENO) ? STDIN_FILENO : STDOUT_FILENO;
   if (ioctl(fd, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 || ws.ws_col == 0) return;
-  (void)c.call("POST",
-               "/containers/" + q(id) + "/resize?h=" + std::to_string(ws.ws_row) + "&w=" + std::to_string(ws.ws_col));
+  (void)c.call("POST", resize_path + "?h=" + std::to_string(ws.ws_row) + "&w=" + std::to_string(ws.ws_col));
 }
 
 std::string config_detach_keys() {
@@ -127,7 +126,8 @@ Result<AttachResult> attach_container(Cli& cli, const std::string& id, const Att
   auto* c = cli.api();
   if (!c) return fail(ErrorKind::Unavailable, "no daemon");
   bool terminal = o.tty && o.stdin_ && isatty(STDIN_FILENO);
-  auto h = BERTH_TRY(c->hijack("/containers/" + q(id) + "/attach?" + attach_query(o)), "");
+  auto h = BERTH_TRY(c->hijack(o.path.empty() ? "/containers/" + q(id) + "/attach?" + attach_query(o) : o.path, o.body), "");
+  std::string resize_path = o.resize_path.empty() ? "/containers/" + q(id) + "/resize" : o.resize_path;
   if (h.status != 101 && h.status != 200) {
     api::ClientResponse r;
     r.status = h.status;
@@ -145,7 +145,7 @@ Result<AttachResult> attach_container(Cli& cli, const std::string& id, const Att
   sa.sa_flags = SA_RESTART;
   if (o.tty) {
     sigaction(SIGWINCH, &sa, nullptr);
-    if (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO)) send_size(*c, id);
+    if (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO)) send_size(*c, resize_path);
   } else if (o.sig_proxy) {
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaction(sig, &sa, nullptr);
   }
@@ -196,7 +196,7 @@ Result<AttachResult> attach_container(Cli& cli, const std::string& id, const Att
       unsigned char sig;
       while (read(g_sig_pipe[0], &sig, 1) == 1) {
         if (sig == SIGWINCH)
-          send_size(*c, id);
+          send_size(*c, resize_path);
         else
           (void)c->call("POST", "/containers/" + q(id) + "/kill?signal=" + std::to_string(sig));
       }

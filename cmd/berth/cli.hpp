@@ -67,5 +67,10 @@ void add_top(CLI::App& app, Cli& cli);
 void add_stats(CLI::App& app, Cli& cli);
 void add_port(CLI::App& app, Cli& cli);
 void add_update(CLI::App& app, Cli& cli);
+void add_exec(CLI::App& app, Cli& cli);
+void add_cp(CLI::App& app, Cli& cli);
+void add_diff(CLI::App& app, Cli& cli);
+void add_commit(CLI::App& app, Cli& cli);
+void add_export(CLI::App& app, Cli& cli);
 
 }  // namespace berth::cli

@@ -18,6 +18,9 @@ bool container_tty(Cli& cli, const std::string& id);
 struct AttachOptions {
   bool stdin_ = false, tty = false, sig_proxy = true;
   std::string detach_keys;  // docker's format; empty: the daemon's default (ctrl-p,ctrl-q)
+  // An exec's start instead of the container's attach: the hijacked path, its JSON body, and
+  // where the terminal size goes.
+  std::string path, body, resize_path;
 };
 struct AttachResult {
   bool detached = false;  // the detach keys ended it; the container runs on

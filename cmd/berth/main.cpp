@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   add_container_simple_verbs(app, cli);
   add_logs(app, cli);
   add_attach(app, cli);
+  add_exec(app, cli);
+  for (auto add : {add_cp, add_diff, add_commit, add_export}) add(app, cli);
   add_ps(app, cli);
   add_container_state_verbs(app, cli);
   // The management groups: `berth container ls`, `berth image pull`, ... as docker has them.
@@ -57,6 +59,8 @@ int main(int argc, char** argv) {
     add(app, cli);
     add(*container, cli);
   }
+  add_exec(*container, cli);
+  for (auto add : {add_cp, add_diff, add_commit, add_export}) add(*container, cli);
   if (argc > 1 && (std::string(argv[1]) == "-v" || std::string(argv[1]) == "--version")) {
     std::printf("berth version %s\n", berth::api::kEngineVersion);
     return 0;

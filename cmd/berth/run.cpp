@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <tuple>
 
 #include "container_verbs.hpp"
+#include "duration.hpp"
 #include "restart_flag.hpp"
 
 namespace berth::cli {
@@ -20,7 +22,48 @@ struct RunOpts {
   bool init = false;
   std::vector<std::string> command, env;
   bool rm = false, detach = false, tty = false, interactive = false, sig_proxy = true, create_only = false;
+  std::string health_cmd, health_interval, health_timeout, health_start_period;
+  int health_retries = 0;
+  bool no_healthcheck = false;
 };
+
+// docker's Config.Healthcheck from the --health-* flags: null when none was given (the image's
+// HEALTHCHECK applies); an error message for a bad duration or a contradiction.
+std::optional<nlohmann::json> healthcheck_body(const RunOpts& o, std::string& error) {
+  bool any = !o.health_cmd.empty() || !o.health_interval.empty() || !o.health_timeout.empty() ||
+             !o.health_start_period.empty() || o.health_retries != 0;
+  if (o.no_healthcheck) {
+    if (any) {
+      error = "--no-healthcheck conflicts with --health-* options";
+      return std::nullopt;
+    }
+    return nlohmann::json{{"Test", {"NONE"}}};
+  }
+  if (!any) return nlohmann::json();
+  nlohmann::json hc = nlohmann::json::object();
+  if (!o.health_cmd.empty()) hc["Test"] = {"CMD-SHELL", o.health_cmd};
+  for (auto [flag, text, key] : {std::tuple{"--health-interval", &o.health_interval, "Interval"},
+                                 std::tuple{"--health-timeout", &o.health_timeout, "Timeout"},
+                                 std::tuple{"--health-start-period", &o.health_start_period, "StartPeriod"}}) {
+    if (text->empty()) continue;
+    auto ns = parse_go_duration(*text);
+    if (!ns) {
+      error = std::string("invalid argument \"") + *text + "\" for \"" + flag + "\" flag: time: invalid duration \"" + *text + "\"";
+      return std::nullopt;
+    }
+    if (*ns < 0) {
+      error = std::string(flag) + " cannot be negative";
+      return std::nullopt;
+    }
+    hc[key] = *ns;
+  }
+  if (o.health_retries < 0) {
+    error = "--health-retries cannot be negative";
+    return std::nullopt;
+  }
+  if (o.health_retries) hc["Retries"] = o.health_retries;
+  return hc;
+}
 
 Result<nlohmann::json> create_body(const RunOpts& o) {
   // StdinOnce: the first attached client's EOF closes the container's stdin (run and create
@@ -41,6 +84,8 @@ Result<nlohmann::json> create_body(const RunOpts& o) {
   if (o.init) body["HostConfig"]["Init"] = true;
   if (!o.stop_signal.empty()) body["StopSignal"] = o.stop_signal;
   if (o.stop_timeout) body["StopTimeout"] = *o.stop_timeout;
+  std::string hc_error;
+  if (auto hc = healthcheck_body(o, hc_error); hc && !hc->is_null()) body["Healthcheck"] = *hc;
   winsize ws{};
   if (o.tty && !o.detach && ioctl(isatty(STDIN_FILENO) ? STDIN_FILENO : STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
       ws.ws_row > 0 && ws.ws_col > 0)
@@ -61,6 +106,11 @@ int start_failure_status(const std::string& message) {
 
 // Creates the container; prints docker's error and returns "" on failure (exit code 125).
 std::string create(Cli& cli, const RunOpts& o) {
+  std::string hc_error;
+  if (!healthcheck_body(o, hc_error)) {
+    cli.error(hc_error);
+    return "";
+  }
   auto* c = cli.api();
   if (!c) return "";
   std::string path = "/containers/create" + (o.name.empty() ? "" : "?name=" + q(o.name));
@@ -133,7 +183,7 @@ void add_options(CLI::App* sub, RunOpts& o) {
   sub->add_option("image", o.image, "IMAGE")->required();
   sub->add_option("command", o.command, "COMMAND [ARG...]");
   sub->add_option("--name", o.name, "Assign a name to the container");
-  sub->add_option("-e,--env", o.env, "Set environment variables");
+  sub->add_option("-e,--env", o.env, "Set environment variables")->allow_extra_args(false);  // one value each time, repeatable
   sub->add_option("-w,--workdir", o.workdir, "Working directory inside the container");
   sub->add_option("-u,--user", o.user, "Username or UID (format: <name|uid>[:<group|gid>])");
   sub->add_option("--entrypoint", o.entrypoint, "Overwrite the default ENTRYPOINT of the image");
@@ -146,6 +196,13 @@ void add_options(CLI::App* sub, RunOpts& o) {
   sub->add_flag("--init", o.init, "Run an init inside the container that forwards signals and reaps processes");
   sub->add_option("--stop-signal", o.stop_signal, "Signal to stop the container");
   sub->add_option("--stop-timeout", o.stop_timeout, "Timeout (in seconds) to stop a container");
+  sub->add_option("--health-cmd", o.health_cmd, "Command to run to check health");
+  sub->add_option("--health-interval", o.health_interval, "Time between running the check (ms|s|m|h)");
+  sub->add_option("--health-timeout", o.health_timeout, "Maximum time to allow one check to run (ms|s|m|h)");
+  sub->add_option("--health-start-period", o.health_start_period,
+                  "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h)");
+  sub->add_option("--health-retries", o.health_retries, "Consecutive failures needed to report unhealthy");
+  sub->add_flag("--no-healthcheck", o.no_healthcheck, "Disable any container-specified HEALTHCHECK");
   sub->positionals_at_end(true);
   sub->prefix_command(false);
 }

@@ -145,11 +145,17 @@ class Conn final : public Exchange {
   }
 
   Result<> start_stream(int status, std::string_view content_type) override {
+    return start_stream_with_headers(status, content_type, {});
+  }
+
+  Result<> start_stream_with_headers(int status, std::string_view content_type,
+                                     const std::map<std::string, std::string>& extra) override {
     if (responded_) return fail(ErrorKind::Internal, "response already sent");
     responded_ = streaming_ = true;
     // The rest of a request body cannot be read after we answer; the connection ends then.
     http::response<http::empty_body> res{static_cast<http::status>(status), parser_.get().version()};
     add_common(res);
+    for (auto& [k, v] : extra) res.set(k, v);
     res.set(http::field::content_type, content_type);
     res.keep_alive(keep_alive());
     res.chunked(true);

@@ -86,6 +86,14 @@ std::string container_status_text(const engine::ContainerRecord& c, int64_t now)
 
 namespace {
 
+// `docker ps`'s Status of a running container with a health check: "Up 3 seconds (healthy)".
+std::string status_with_health(engine::Daemon& d, const engine::ContainerRecord& c, int64_t now) {
+  std::string s = container_status_text(c, now);
+  if (c.state == "running")
+    if (auto h = d.health().health(c.id)) s += " (" + engine::health_status_text(*h) + ")";
+  return s;
+}
+
 // Every HostConfig key dockerd prints, with its value when the create body left it out.
 json host_config_defaults() {
   json empty_list = json::array();
@@ -196,6 +204,7 @@ json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c,
                 {"Error", c.error},
                 {"StartedAt", c.started.empty() ? kZeroTime : c.started},
                 {"FinishedAt", c.finished.empty() ? kZeroTime : c.finished}};
+  if (auto h = d.health().health(c.id)) state["Health"] = engine::health_json(*h);
   // dockerd shows a path for json-file only.
   auto file = svc.log_file(c);
   std::string log_path = file && file->format == engine::LogFormat::JsonFile ? file->path : "";
@@ -316,7 +325,7 @@ Result<json> container_list_json(engine::Daemon& d, const Request& req) {
                 {"Ports", json::array()},
                 {"Labels", labels},
                 {"State", c.state},
-                {"Status", container_status_text(c, now)},
+                {"Status", status_with_health(d, c, now)},
                 {"HostConfig", {{"NetworkMode", network_mode(hc)}}},
                 {"NetworkSettings", {{"Networks", network_settings(network_mode(hc))["Networks"]}}},
                 {"Mounts", json::array()}};

@@ -146,6 +146,7 @@ void add_container_routes(Router& r, engine::Daemon& d) {
     return reply_json(ex, 200, json{{"ContainersDeleted", deleted}, {"SpaceReclaimed", pr.reclaimed}});
   });
   add_container_stream_routes(r, d);
+  add_container_archive_routes(r, d);
 }
 
 }  // namespace berth::api

@@ -53,6 +53,10 @@ class Exchange {
                          const std::map<std::string, std::string>& extra = {}) = 0;
   // A chunked response, written as it is produced (progress, events, archives).
   virtual Result<> start_stream(int status, std::string_view content_type) = 0;
+  // The same with more headers (docker cp's path stat); exchanges that cannot send them refuse.
+  virtual Result<> start_stream_with_headers(int, std::string_view, const std::map<std::string, std::string>&) {
+    return fail(ErrorKind::Internal, "this exchange cannot stream with extra headers");
+  }
   virtual Result<> write(std::string_view data) = 0;
   virtual Result<> finish_stream() = 0;
   virtual bool responded() const = 0;

@@ -294,11 +294,12 @@ struct TlsRelay {
 
 }  // namespace
 
-Result<ClientHijack> ApiClient::hijack(const std::string& path) {
+Result<ClientHijack> ApiClient::hijack(const std::string& path, const std::string& json_body) {
   std::string target = (version_.empty() ? "" : "/v" + version_) + path;
-  std::string req = "POST " + target +
-                    " HTTP/1.1\r\nHost: api.berth\r\nUser-Agent: berth-cli\r\nContent-Type: text/plain\r\n"
-                    "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n";
+  std::string req = "POST " + target + " HTTP/1.1\r\nHost: api.berth\r\nUser-Agent: berth-cli\r\nContent-Type: " +
+                    (json_body.empty() ? "text/plain" : "application/json") +
+                    "\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: " + std::to_string(json_body.size()) +
+                    "\r\n\r\n" + json_body;
   std::string where;
   UniqueFd fd;
   int family = AF_UNIX;

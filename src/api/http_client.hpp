@@ -49,8 +49,9 @@ class ApiClient {
 
   // Asks /_ping for the daemon's version and uses min(ours, its) as the /vX.Y prefix.
   Result<> negotiate();
-  // POST path with "Upgrade: tcp", as the docker client attaches.
-  Result<ClientHijack> hijack(const std::string& path);
+  // POST path with "Upgrade: tcp", as the docker client attaches (and starts an exec, with a
+  // JSON body).
+  Result<ClientHijack> hijack(const std::string& path, const std::string& json_body = "");
   const std::string& version() const { return version_; }
 
   // path without the version prefix ("/images/json?all=1").

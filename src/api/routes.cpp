@@ -12,6 +12,7 @@ Router make_router(engine::Daemon& d) {
   add_container_stats_routes(r, d);
   add_container_top_routes(r, d);
   add_container_update_routes(r, d);
+  add_exec_routes(r, d);
   return r;
 }
 

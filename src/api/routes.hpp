@@ -17,6 +17,8 @@ void add_network_routes(Router& r, engine::Daemon& d);
 void add_container_stats_routes(Router& r, engine::Daemon& d);
 void add_container_top_routes(Router& r, engine::Daemon& d);
 void add_container_update_routes(Router& r, engine::Daemon& d);
+void add_exec_routes(Router& r, engine::Daemon& d);
+void add_container_archive_routes(Router& r, engine::Daemon& d);  // cp, export, diff, commit
 
 // Every route berthd serves.
 Router make_router(engine::Daemon& d);

@@ -31,8 +31,12 @@ bool known_type(uint8_t t) {
     case FrameType::Stdin:
     case FrameType::CloseStdin:
     case FrameType::Resize:
+    case FrameType::Exec:
+    case FrameType::ExecResize:
     case FrameType::Stdout:
     case FrameType::Stderr:
+    case FrameType::ExecStarted:
+    case FrameType::ExecExit:
     case FrameType::Error:
       return true;
   }

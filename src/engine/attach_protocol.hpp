@@ -6,8 +6,15 @@
 //                    Stdin       bytes          for the container's stdin (pipe or pty master)
 //                    CloseStdin  (empty)        EOF on the container's stdin (non-TTY)
 //                    Resize      rows, cols     two 4-byte big-endian integers, each <= 65535
+//                    Exec        JSON           run a process in the container (exec_request.hpp);
+//                                               the connection becomes that exec's: its Stdin,
+//                                               CloseStdin and Resize go to the exec, which
+//                                               sends its output, then ExecExit, then closes
+//                    ExecResize  JSON           the terminal size of a running exec, by pid
 //   shim -> berthd   Stdout      bytes          output as it is read (TTY output is all Stdout)
 //                    Stderr      bytes
+//                    ExecStarted pid            the exec's process runs (pid in decimal)
+//                    ExecExit    JSON           how it ended (exec_request.hpp)
 //                    Error       text           the frame was refused; the shim closes the
 //                                               connection after it
 //
@@ -31,8 +38,12 @@ enum class FrameType : uint8_t {
   Stdin = 2,
   CloseStdin = 3,
   Resize = 4,
+  Exec = 5,
+  ExecResize = 6,
   Stdout = 0x11,
   Stderr = 0x12,
+  ExecStarted = 0x13,
+  ExecExit = 0x14,
   Error = 0x1f,
 };
 

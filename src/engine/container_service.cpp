@@ -16,6 +16,7 @@
 #include "engine/attach_protocol.hpp"
 #include "engine/container_id.hpp"
 #include "engine/exit_record.hpp"
+#include "engine/health.hpp"
 #include "engine/json_log.hpp"
 #include "engine/log_config.hpp"
 #include "engine/oci_spec_builder.hpp"
@@ -31,22 +32,6 @@ using nlohmann::json;
 
 namespace {
 
-// A file of the container's root filesystem, resolved inside it (symlinks cannot leave it).
-std::string read_in_root(const std::string& root, const char* rel) {
-  UniqueFd dir(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!dir) return "";
-  open_how how{};
-  how.flags = O_RDONLY | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  UniqueFd fd(static_cast<int>(syscall(SYS_openat2, dir.get(), rel, &how, sizeof how)));
-  if (!fd) return "";
-  std::string out;
-  char buf[8192];
-  ssize_t n;
-  while ((n = read(fd.get(), buf, sizeof buf)) > 0 && out.size() < (1 << 20)) out.append(buf, static_cast<size_t>(n));
-  return out;
-}
-
 json host_config(const ContainerRecord& c) {
   auto j = json::parse(c.host_config_json, nullptr, false);
   return j.is_object() ? j : json::object();
@@ -58,6 +43,12 @@ json container_config(const ContainerRecord& c) {
 }
 
 // Docker's merged view of the config: the image's values where the request gave none.
+// The create body's Healthcheck over the image's HEALTHCHECK.
+json healthcheck_of(const json& config, const json& image_config) {
+  auto field = [](const json& j) { return j.is_object() ? j.value("Healthcheck", json()) : json(); };
+  return merge_healthcheck(field(config), field(image_config));
+}
+
 json merged_config(json config, const json& image_config, const std::string& image, const json& spec) {
   config["Image"] = image;
   json env = json::array();
@@ -73,6 +64,7 @@ json merged_config(json config, const json& image_config, const std::string& ima
   if (config.contains("Labels") && config["Labels"].is_object()) labels.update(config["Labels"]);
   config["Labels"] = labels;
   config["Hostname"] = spec["hostname"];
+  if (auto hc = healthcheck_of(config, image_config); !hc.is_null()) config["Healthcheck"] = hc;
   return config;
 }
 
@@ -327,6 +319,7 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
   }
   // Checked before anything exists: the spec is built once more with the resolved user below.
   BERTH_CHECK(build_oci_spec(image_config, config, SpecInputs{std::string(64, '0'), "/", {}}), "");
+  BERTH_CHECK(health_config(healthcheck_of(config, image_config)), "");
 
   ContainerRecord c;
   c.id = generate_id();

@@ -128,13 +128,15 @@ class ContainerService {
   // The container's log as its driver keeps it; nullopt when the driver keeps none.
   std::optional<LogFile> log_file(const ContainerRecord& c) const;
   LogConfig log_config(const ContainerRecord& c) const;
+  std::string state_dir(const std::string& id) const;   // its shim's (attach socket)
+  std::string bundle_dir(const std::string& id) const;  // config.json, rootfs
+  // Publishes a container event with dockerd's attributes (name, image, labels) and extra.
+  void event(const ContainerRecord& c, const std::string& action, std::map<std::string, std::string> extra = {});
 
  private:
   struct Watched {
     UniqueFd pidfd;  // the shim's
   };
-  std::string state_dir(const std::string& id) const;
-  std::string bundle_dir(const std::string& id) const;
   Result<> start_locked(std::unique_lock<std::mutex>& lk, ContainerRecord& c);
   // mu_ held: the wait's result once cond holds for container id (seen: exits counted before).
   std::optional<WaitResult> wait_check(const std::string& id, WaitCondition cond, int seen);
@@ -164,7 +166,6 @@ class ContainerService {
   // The monitor's epoll timeout until the next restart is due (-1: none). watch_mu_ held.
   int next_restart_timeout_ms() const;
   std::vector<std::string> take_due_restarts();  // watch_mu_ held
-  void event(const ContainerRecord& c, const std::string& action, std::map<std::string, std::string> extra = {});
   Result<> signal_container(const ContainerRecord& c, int sig);
   // A runtime by name (HostConfig.Runtime): berth's own or one of daemon.json's runtimes.
   Result<RuntimeChoice> runtime_named(const std::string& name) const;

@@ -24,9 +24,12 @@ Result<std::string> engine_id(const std::string& data_root) {
 
 }  // namespace
 
-// Bridges no running container needs go with berthd (restore makes them again); the
-// container service stops first, so its monitor no longer changes what runs.
+// Bridges no running container needs go with berthd (restore makes them again). The
+// services stop first, in the members' own teardown order, so nothing changes what runs.
 Daemon::~Daemon() {
+  loop_.reset();
+  health_.reset();
+  exec_.reset();
   service_.reset();
   if (!networks_ || !containers_) return;
   std::set<std::string> running;
@@ -64,6 +67,9 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
   for (auto& ct : BERTH_TRY(d->containers_->list(), ""))
     if (is_live(ct.state)) running.insert(ct.id);
   BERTH_CHECK(d->networks_->restore(running), "restore networks");
+  d->loop_ = std::make_unique<FrameLoop>();
+  d->exec_ = std::make_unique<ExecService>(*d->service_, *d->loop_);
+  d->health_ = std::make_unique<HealthMonitor>(*d->containers_, *d->service_, *d->exec_, d->events_, *d->loop_);
   d->host_ = host_info();
   d->started_ = std::chrono::system_clock::now();
   return d;

@@ -11,6 +11,9 @@
 #include "engine/container_store.hpp"
 #include "engine/daemon_config.hpp"
 #include "engine/events.hpp"
+#include "engine/exec_service.hpp"
+#include "engine/frame_loop.hpp"
+#include "engine/health_monitor.hpp"
 #include "engine/host_info.hpp"
 #include "engine/network_service.hpp"
 #include "image/image_service.hpp"
@@ -30,6 +33,8 @@ class Daemon {
   EventBus& events() { return events_; }
   ContainerService& container_service() { return *service_; }
   NetworkService& networks() { return *networks_; }
+  ExecService& exec_service() { return *exec_; }
+  HealthMonitor& health() { return *health_; }
   const HostInfo& host() const { return host_; }
   const std::string& id() const { return id_; }  // stable across restarts (engine-id file)
   std::chrono::system_clock::time_point started() const { return started_; }
@@ -48,7 +53,10 @@ class Daemon {
   HostInfo host_;
   std::string id_;
   std::chrono::system_clock::time_point started_;
-  std::unique_ptr<ContainerService> service_;  // last: it uses the members above until it stops
+  std::unique_ptr<ContainerService> service_;  // it uses the members above until it stops
+  std::unique_ptr<ExecService> exec_;          // after it: execs run in its containers
+  std::unique_ptr<HealthMonitor> health_;
+  std::unique_ptr<FrameLoop> loop_;  // last, stopped first: its callbacks use exec_ and health_
 };
 
 }  // namespace berth::engine

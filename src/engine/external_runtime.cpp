@@ -121,6 +121,30 @@ class ExternalRuntime final : public RuntimeDriver {
   }
 
   Result<> start(const std::string& id) override { return captured({"start", id}); }
+
+  // `runc exec --process --detach`: the process is reparented to us (the subreaper).
+  Result<runtime::Created> exec(const std::string& id, const nlohmann::json& process, const std::string& work_dir) override {
+    if (process.value("terminal", false))
+      return fail(ErrorKind::Invalid, r_.name + ": exec with a terminal is not supported with an external runtime");
+    static int serial = 0;
+    std::string tag = std::to_string(getpid()) + "-" + std::to_string(++serial);
+    std::string proc_file = path_join(work_dir, "exec-" + tag + ".json"), pid_file = path_join(work_dir, "exec-" + tag + ".pid");
+    BERTH_CHECK(write_file_atomic(proc_file, process.dump(), 0600), "");
+    auto argv = base({"exec", "--process", proc_file, "--pid-file", pid_file, "--detach", id});
+    auto ran = run(argv, false);
+    auto text = read_file(pid_file);
+    (void)unlink(proc_file.c_str());
+    (void)unlink(pid_file.c_str());
+    if (!ran) return fail(ran.error());
+    if (ran->status != 0) return fail(failure(*ran, ""));
+    pid_t pid = text ? static_cast<pid_t>(std::atoi(text->c_str())) : 0;
+    if (pid <= 0) return fail(ErrorKind::Internal, r_.name + " exec: no pid in " + pid_file);
+    runtime::Created c;
+    c.pid = pid;
+    c.pidfd = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+    if (!c.pidfd) return fail_sys("pidfd_open " + std::to_string(pid));
+    return c;
+  }
   Result<> kill(const std::string& id, int sig) override { return captured({"kill", id, std::to_string(sig)}); }
   Result<> remove(const std::string& id, bool force) override {
     if (force) return captured({"delete", "--force", id});

@@ -25,6 +25,13 @@ class InProcessRuntime final : public RuntimeDriver {
     return runtime::create_container(g_, co);
   }
   Result<> start(const std::string& id) override { return runtime::start_container(g_, id); }
+  Result<runtime::Created> exec(const std::string& id, const json& process, const std::string&) override {
+    runtime::ExecOptions eo;
+    eo.id = id;
+    eo.process = process;
+    eo.console_to_caller = true;
+    return runtime::spawn_exec(g_, eo);
+  }
   Result<> kill(const std::string& id, int sig) override { return runtime::kill_container(g_, id, sig, false); }
   Result<> remove(const std::string& id, bool force) override { return runtime::delete_container(g_, id, force); }
 

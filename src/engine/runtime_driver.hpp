@@ -38,6 +38,11 @@ class RuntimeDriver {
   virtual Result<runtime::Created> create(const std::string& id, const std::string& bundle,
                                           const std::string& work_dir) = 0;
   virtual Result<> start(const std::string& id) = 0;
+  // Starts an OCI process (process: config.json's "process" object) in the running container,
+  // with the caller's fds 0-2 as its stdio (with process.terminal, the pty master comes back in
+  // Created::console instead). The process is the caller's child, not waited for.
+  virtual Result<runtime::Created> exec(const std::string& id, const nlohmann::json& process,
+                                        const std::string& work_dir) = 0;
   virtual Result<> kill(const std::string& id, int sig) = 0;
   virtual Result<> remove(const std::string& id, bool force) = 0;
 };

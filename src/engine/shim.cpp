@@ -26,7 +26,9 @@
 #include "engine/json_log.hpp"
 #include "engine/log_writer.hpp"
 #include "engine/runtime_driver.hpp"
+#include "engine/shim_exec.hpp"
 #include "engine/shim_memory.hpp"
+#include "engine/shim_stdio.hpp"
 #include "runtime/container.hpp"
 
 namespace berth::engine {
@@ -43,58 +45,6 @@ void report(int fd, const std::string& line) {
   (void)!::write(fd, s.data(), s.size());
 }
 
-void set_nonblock(int fd) {
-  int fl = fcntl(fd, F_GETFL);
-  if (fl >= 0) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
-
-long long now_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-// The container's stdio without a terminal: pipes whose container ends become its fds 0-2 at
-// create. With a terminal the runtime hands us the pty master instead.
-struct Stdio {
-  UniqueFd in_r, in_w, out_r, out_w, err_r, err_w;
-};
-
-Result<Stdio> make_stdio(bool open_stdin) {
-  Stdio s;
-  int p[2];
-  auto mk = [&](UniqueFd& r, UniqueFd& w) -> Result<> {
-    if (pipe2(p, O_CLOEXEC) != 0) return fail_sys("pipe");
-    r = UniqueFd(p[0]);
-    w = UniqueFd(p[1]);
-    return {};
-  };
-  if (open_stdin) {
-    BERTH_CHECK(mk(s.in_r, s.in_w), "stdin");
-  } else {
-    s.in_r = UniqueFd(open("/dev/null", O_RDONLY | O_CLOEXEC));
-  }
-  BERTH_CHECK(mk(s.out_r, s.out_w), "stdout");
-  BERTH_CHECK(mk(s.err_r, s.err_w), "stderr");
-  return s;
-}
-
-// Our fds 0-2 are what the runtime hands the container: point them at its pipes for create.
-Result<> install_stdio(const Stdio& s) {
-  if (dup2(s.in_r.get(), 0) < 0 || dup2(s.out_w.get(), 1) < 0 || dup2(s.err_w.get(), 2) < 0)
-    return fail_sys("dup2 stdio");
-  return {};
-}
-
-void reset_stdio() {
-  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null < 0) return;
-  dup2(null, 0);
-  dup2(null, 1);
-  dup2(null, 2);
-  close(null);
-}
-
 // berthd's runtime record, or berth's own runtime at the shim's runtime root.
 Result<RuntimeChoice> runtime_of(const ShimOptions& o) {
   std::string path = path_join(o.state_dir, kRuntimeFile);
@@ -107,8 +57,6 @@ Result<RuntimeChoice> runtime_of(const ShimOptions& o) {
   auto text = BERTH_TRY(read_file(path), "");
   return runtime_choice_from_json(nlohmann::json::parse(text, nullptr, false));
 }
-
-int exit_status(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255; }
 
 // The container's log (its driver's LogWriter): the one place its output is recorded. Without a TTY
 // records are lines, as dockerd's copier makes them; with one, every read becomes a record at
@@ -159,8 +107,8 @@ constexpr long long kIdleTrimMs = 30'000;    // quiet this long: the code it ran
 // clients' stdin into the container, resizes onto the pty, the init's exit on its pidfd.
 class Pump {
  public:
-  Pump(const ShimOptions& o, runtime::Created& c, UniqueFd listener, Stdio& stdio, LogWriter& log)
-      : o_(o), c_(c), listener_(std::move(listener)), log_(log, static_cast<bool>(c.console)) {
+  Pump(const ShimOptions& o, RuntimeDriver& driver, runtime::Created& c, UniqueFd listener, Stdio& stdio, LogWriter& log)
+      : o_(o), driver_(driver), c_(c), listener_(std::move(listener)), log_(log, static_cast<bool>(c.console)) {
     if (c.console) {
       tty_ = true;
       out_ = std::move(c.console);  // read for output, written for stdin
@@ -187,7 +135,7 @@ class Pump {
       bool holding = hold_until_ && attached_count_ < o_.attach_wait && now < hold_until_;
       if (!holding) hold_until_ = 0;
       bool outputs_open = out_ || err_;
-      if (!outputs_open && status_ >= 0) break;
+      if (!outputs_open && status_ >= 0 && execs_.empty()) break;
       bool backlog = client_backlog(now);
       if (status_ >= 0 && !holding && !backlog && exited_at_ && now - exited_at_ > kDrainMs) break;
       bool read_output = !holding && !backlog;
@@ -210,6 +158,8 @@ class Pump {
         if (!cl->out.empty()) ev |= POLLOUT;
         fds.push_back({cl->fd.get(), ev, 0});
       }
+      size_t first_exec = fds.size(), n_execs = execs_.size();
+      for (auto& e : execs_) e->add_polls(fds);
       int timeout = -1;
       auto until = [&](long long deadline) {
         long long left = std::max<long long>(0, deadline - now) + 1;
@@ -219,6 +169,8 @@ class Pump {
       if (exited_at_) until(exited_at_ + kDrainMs + 1);
       if (backlog) until(now + 1000);
       if (!trimmed_) until(last_activity_ + kIdleTrimMs);
+      for (auto& e : execs_)
+        if (long long d = e->deadline()) until(d);
       int n = poll(fds.data(), fds.size(), timeout);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) break;
@@ -227,6 +179,7 @@ class Pump {
           drop_clean_file_pages();  // idle again: what the activity paged in goes back
           trimmed_ = true;
         }
+        exec_timers();
         continue;
       }
       last_activity_ = now_ms();
@@ -238,11 +191,14 @@ class Pump {
       if (read_output && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) read_output_fd(false);
       if (read_output && (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) read_output_fd(true);
       if (fds[4].revents & (POLLOUT | POLLERR | POLLHUP)) flush_stdin();
-      // Clients accepted in this round are not in fds yet.
-      for (size_t i = first_client; i < fds.size(); ++i) serve_client(*clients_[i - first_client], fds[i].revents);
+      // Clients accepted and execs started in this round are not in fds yet.
+      for (size_t i = first_client; i < first_exec; ++i) serve_client(*clients_[i - first_client], fds[i].revents);
       std::erase_if(clients_, [](const std::unique_ptr<Client>& cl) { return !cl->fd; });
+      for (size_t i = 0; i < n_execs; ++i) execs_[i]->on_polls(&fds[first_exec + i * ShimExec::kPolls], last_activity_);
+      exec_timers();
     }
     log_.close();
+    execs_.clear();  // the container is gone: so are they (killed and reaped, if not yet)
     if (status_ < 0 && c_.pidfd) {
       int st = 0;
       if (waitpid(c_.pid, &st, 0) == c_.pid) status_ = exit_status(st);
@@ -252,6 +208,25 @@ class Pump {
   }
 
  private:
+  void exec_timers() {
+    long long now = now_ms();
+    for (auto& e : execs_)
+      if (long long d = e->deadline(); d && d <= now) e->on_timer(now);
+    std::erase_if(execs_, [](const std::unique_ptr<ShimExec>& e) { return e->done(); });
+  }
+
+  // The Exec frame: the connection becomes the exec's.
+  void start_exec(Client& cl, const std::string& payload) {
+    if (status_ >= 0) return refuse(cl, "container " + o_.id + " is not running");
+    auto req = decode_exec_request(payload);
+    if (!req) return refuse(cl, req.error().what());
+    auto e = ShimExec::start(driver_, o_.id, o_.state_dir, *req);
+    if (!e) return refuse(cl, e.error().what());
+    (*e)->connect(std::move(cl.fd), std::move(cl.in));
+    cl.fd.reset();
+    execs_.push_back(std::move(*e));
+  }
+
   void reap_init() {
     int st = 0;
     if (waitpid(c_.pid, &st, WNOHANG) == c_.pid) {
@@ -329,6 +304,15 @@ class Pump {
         stdin_buf_ += f.payload;
         flush_stdin();
         return;
+      case FrameType::Exec:
+        return start_exec(cl, f.payload);
+      case FrameType::ExecResize: {
+        auto r = decode_exec_resize(f.payload);
+        if (!r) return refuse(cl, r.error().what());
+        for (auto& e : execs_)
+          if (e->pid() == r->pid) e->resize(r->rows, r->cols);
+        return;
+      }
       case FrameType::CloseStdin:
         if (!tty_) {
           close_stdin_ = true;
@@ -367,6 +351,7 @@ class Pump {
           }
           if (!*f) break;
           handle_frame(cl, **f);
+          if (!cl.fd) return;  // became an exec's
         }
       }
     } else if ((revents & (POLLHUP | POLLERR)) && cl.out.empty()) {
@@ -430,6 +415,7 @@ class Pump {
   }
 
   const ShimOptions& o_;
+  RuntimeDriver& driver_;
   runtime::Created& c_;
   UniqueFd listener_;
   LogSink log_;
@@ -439,6 +425,7 @@ class Pump {
   std::string stdin_buf_;
   bool close_stdin_ = false;
   std::vector<std::unique_ptr<Client>> clients_;
+  std::vector<std::unique_ptr<ShimExec>> execs_;
   int attached_count_ = 0;
   long long hold_until_ = 0;  // output is not read before this while attachers are awaited
   int status_ = -1;
@@ -472,10 +459,7 @@ int run_shim(const ShimOptions& o) {
   if (!stdio) return fail_start(stdio.error());
   if (auto r = install_stdio(*stdio); !r) return fail_start(r.error());
   auto created = driver->create(o.id, o.bundle, o.state_dir);
-  reset_stdio();
-  stdio->in_r.reset();
-  stdio->out_w.reset();
-  stdio->err_w.reset();
+  reset_stdio(*stdio);
   if (!created) {
     (void)driver->remove(o.id, true);  // whatever the runtime left half-made
     return fail_start(created.error().wrap("create container"));
@@ -493,7 +477,7 @@ int run_shim(const ShimOptions& o) {
   report(o.ready_fd, "ok " + std::to_string(created->pid) + " " + std::to_string(getpid()));
   if (o.ready_fd >= 0) close(o.ready_fd);
   drop_clean_file_pages();
-  int code = Pump(o, *created, std::move(*listener), *stdio, **log).run();
+  int code = Pump(o, *driver, *created, std::move(*listener), *stdio, **log).run();
   stdio->in_w.reset();
   ExitRecord rec{code, rfc3339_now(), ""};
   (void)write_exit_record(o.container_dir, rec);

@@ -1,7 +1,14 @@
 #include "engine/user_lookup.hpp"
 
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <charconv>
 #include <optional>
+
+#include "common/fd.hpp"
 
 namespace berth::engine {
 
@@ -90,6 +97,21 @@ Result<ResolvedUser> resolve_user(std::string_view user, std::string_view passwd
     });
   }
   return r;
+}
+
+std::string read_in_root(const std::string& root, const char* rel) {
+  UniqueFd dir(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return "";
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  UniqueFd fd(static_cast<int>(syscall(SYS_openat2, dir.get(), rel, &how, sizeof how)));
+  if (!fd) return "";
+  std::string out;
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd.get(), buf, sizeof buf)) > 0 && out.size() < (1 << 20)) out.append(buf, static_cast<size_t>(n));
+  return out;
 }
 
 }  // namespace berth::engine

@@ -17,4 +17,8 @@ struct ResolvedUser {
 // An empty user is root. A name that is not in passwd is an Invalid error in dockerd's words.
 Result<ResolvedUser> resolve_user(std::string_view user, std::string_view passwd, std::string_view group);
 
+// A file of the container's root filesystem (etc/passwd), resolved inside it (symlinks cannot
+// leave it); "" when it cannot be read.
+std::string read_in_root(const std::string& root, const char* rel);
+
 }  // namespace berth::engine

@@ -74,6 +74,7 @@ Result<ImageRecord> ImageService::commit(const std::string& key, const CommitOpt
   layer.size = static_cast<int64_t>(diff.size);
   layer.digest = BERTH_TRY(w->commit(diff.diff_id), ctx);
   layers.push_back(layer);
+  if (!opts.config_json.empty()) cfg["config"] = BERTH_TRY(parse_json(opts.config_json, "commit config"), ctx);
   std::string now = now_rfc3339();
   cfg["created"] = now;
   cfg["rootfs"]["diff_ids"].push_back(diff.diff_id.str());

@@ -43,6 +43,7 @@ struct ImportOptions {
 
 struct CommitOptions {
   std::string tag, comment, author, created_by;
+  std::string config_json = {};  // the new image's "config" object; empty: the base image's
 };
 
 class ImageService {

@@ -167,6 +167,10 @@ class Applier {
     struct stat st;
     bool exists = fstatat(pfd, b.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
     auto type = archive_entry_filetype(e);
+    if (exists && opts_.no_overwrite_dir_non_dir && S_ISDIR(st.st_mode) != (type == AE_IFDIR && !hardlink))
+      return fail(ErrorKind::Invalid, S_ISDIR(st.st_mode)
+                                          ? "cannot overwrite directory \"/" + rel + "\" with non-directory \"/" + rel + "\""
+                                          : "cannot overwrite non-directory \"/" + rel + "\" with directory \"/" + rel + "\"");
     if (exists && !(S_ISDIR(st.st_mode) && type == AE_IFDIR && !hardlink))
       BERTH_CHECK(remove_at(pfd, b), "layer entry \"" + name + "\": replace");
     if (hardlink) return link(name, pfd, b, hardlink);
@@ -262,8 +266,9 @@ class Applier {
 
   Result<> metadata(archive_entry* e, int pfd, const std::string& b, unsigned type, mode_t mode,
                     const std::string& rel) {
-    if (fchownat(pfd, b.c_str(), static_cast<uid_t>(archive_entry_uid(e)), static_cast<gid_t>(archive_entry_gid(e)),
-                 AT_SYMLINK_NOFOLLOW) != 0)
+    auto uid = opts_.chown ? opts_.chown->first : static_cast<uid_t>(archive_entry_uid(e));
+    auto gid = opts_.chown ? opts_.chown->second : static_cast<gid_t>(archive_entry_gid(e));
+    if (fchownat(pfd, b.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
       return fail_sys("chown");
     // xattrs through the already-resolved parent: /proc/self/fd/N/name never leaves it.
     std::string proc = "/proc/self/fd/" + std::to_string(pfd) + "/" + b;
@@ -277,7 +282,9 @@ class Applier {
       if (lsetxattr(proc.c_str(), xname, xval, xlen, 0) != 0 && errno != ENOTSUP && errno != EPERM)
         return fail_sys(std::string("set xattr ") + xname);
     }
-    if (type != AE_IFLNK && fchmodat(pfd, b.c_str(), mode & 07777, 0) != 0) return fail_sys("chmod");
+    // NOFOLLOW: the entry may have been swapped for a symlink since it was made (a container
+    // writing to the same tree); following it would chmod whatever it points at.
+    if (type != AE_IFLNK && fchmodat(pfd, b.c_str(), mode & 07777, AT_SYMLINK_NOFOLLOW) != 0) return fail_sys("chmod");
     timespec times[2];
     times[0].tv_sec = archive_entry_atime_is_set(e) ? archive_entry_atime(e) : archive_entry_mtime(e);
     times[0].tv_nsec = archive_entry_atime_is_set(e) ? archive_entry_atime_nsec(e) : archive_entry_mtime_nsec(e);
@@ -306,14 +313,50 @@ Result<> check_digests(const ApplyResult& res, const ApplyOptions& opts) {
   return {};
 }
 
+// The header-only pass of validate_first.
+Result<> validate_entries(int fd, const ApplyOptions& opts) {
+  LayerReader rd(fd);
+  BERTH_CHECK(rd.open(true), "read archive");
+  if (rd.empty) return {};
+  archive* t = rd.tarball.get();
+  std::vector<std::string> links;  // symlinks the archive itself makes
+  archive_entry* e;
+  while (true) {
+    int r = archive_read_next_header(t, &e);
+    if (r == ARCHIVE_EOF) break;
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return fail(archive_error(t, "read tar header"));
+    const char* raw = archive_entry_pathname(e);
+    std::string rel = BERTH_TRY(clean_entry_path(raw ? raw : ""), "");
+    if (!opts.overlay_whiteouts) {
+      auto wh = BERTH_TRY(classify_whiteout(base_of(rel)), "");
+      if (wh.kind != WhiteoutKind::None) return fail(ErrorKind::Invalid, "entry \"" + rel + "\": whiteout refused");
+    }
+    for (auto& l : links)
+      if (rel.size() > l.size() && rel.starts_with(l) && rel[l.size()] == '/')
+        return fail(ErrorKind::Invalid, "entry \"" + rel + "\": path goes through the archive's symlink \"" + l + "\"");
+    if (const char* h = archive_entry_hardlink(e)) BERTH_CHECK(clean_entry_path(h), "entry \"" + rel + "\": hard link");
+    if (archive_entry_filetype(e) == AE_IFLNK) links.push_back(rel);
+    archive_read_data_skip(t);
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<ApplyResult> apply_layer(int fd, const std::string& root, const ApplyOptions& opts) {
   UniqueFd rootfd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd) return fail_sys("open layer root " + root);
+  return apply_layer_at(fd, rootfd.get(), opts);
+}
+
+Result<ApplyResult> apply_layer_at(int fd, int rootfd, const ApplyOptions& opts) {
+  if (opts.validate_first) {
+    BERTH_CHECK(validate_entries(fd, opts), "apply layer");
+    if (lseek(fd, 0, SEEK_SET) != 0) return fail_sys("apply layer: rewind");
+  }
   LayerReader rd(fd);
   BERTH_CHECK(rd.open(true), "apply layer");
-  Applier ap(rootfd.get(), opts);
+  Applier ap(rootfd, opts);
   ApplyResult res;
   if (!rd.empty) {
     archive* t = rd.tarball.get();

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -62,9 +63,12 @@ class Walker {
     return {};
   }
 
+  // name in dfd, archived as `as`.
+  Result<> entry(int dfd, const std::string& name, const std::string& as) { return one(dfd, "", name, &as); }
+
  private:
-  Result<> one(int dfd, const std::string& prefix, const std::string& name) {
-    std::string rel = prefix.empty() ? name : prefix + "/" + name;
+  Result<> one(int dfd, const std::string& prefix, const std::string& name, const std::string* as = nullptr) {
+    std::string rel = as ? *as : prefix.empty() ? name : prefix + "/" + name;
     struct stat st;
     if (fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return fail_sys("stat \"" + rel + "\"");
     if (S_ISSOCK(st.st_mode)) return {};
@@ -166,9 +170,11 @@ class Walker {
 
 }  // namespace
 
-Result<DiffResult> write_layer_tar(const std::string& dir, const ByteSink& sink, const DiffOptions& opts) {
-  UniqueFd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!root) return fail_sys("open " + dir);
+namespace {
+
+// Runs walk with a PAX tar writer on sink.
+Result<DiffResult> write_tar(const ByteSink& sink, const DiffOptions& opts, const std::function<Result<>(Walker&)>& walk,
+                             const std::string& ctx) {
   Out out;
   out.sink = &sink;
   archive* a = archive_write_new();
@@ -180,13 +186,26 @@ Result<DiffResult> write_layer_tar(const std::string& dir, const ByteSink& sink,
     return fail(ErrorKind::Internal, "open tar writer");
   }
   Walker w(a, out, opts);
-  auto r = w.dir(root.get(), "");
+  auto r = walk(w);
   int closed = archive_write_close(a);
   archive_write_free(a);
-  if (!r) return fail(r.error().wrap("write layer from " + dir));
+  if (!r) return fail(r.error().wrap(ctx));
   if (closed != ARCHIVE_OK || out.failed)
-    return fail(out.failed ? out.err.wrap("write layer from " + dir) : make_error(ErrorKind::Internal, "close tar"));
+    return fail(out.failed ? out.err.wrap(ctx) : make_error(ErrorKind::Internal, "close tar"));
   return DiffResult{out.hash.finish(), out.size};
+}
+
+}  // namespace
+
+Result<DiffResult> write_layer_tar(const std::string& dir, const ByteSink& sink, const DiffOptions& opts) {
+  UniqueFd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return fail_sys("open " + dir);
+  return write_tar(sink, opts, [&](Walker& w) { return w.dir(root.get(), ""); }, "write layer from " + dir);
+}
+
+Result<DiffResult> write_entry_tar(int dirfd, const std::string& name, const std::string& as, const ByteSink& sink,
+                                   const DiffOptions& opts) {
+  return write_tar(sink, opts, [&](Walker& w) { return w.entry(dirfd, name, as); }, "archive \"" + as + "\"");
 }
 
 }  // namespace berth::image

@@ -24,5 +24,9 @@ struct DiffResult {
   uint64_t size = 0;
 };
 Result<DiffResult> write_layer_tar(const std::string& dir, const ByteSink& sink, const DiffOptions& opts = {});
+// One entry of dirfd (a file, or a directory and everything below it) as a tar whose names
+// start with `as` instead of `name` (docker cp). Symlinks below dirfd are archived, never followed.
+Result<DiffResult> write_entry_tar(int dirfd, const std::string& name, const std::string& as, const ByteSink& sink,
+                                   const DiffOptions& opts = {});
 
 }  // namespace berth::image

@@ -65,13 +65,19 @@ Result<> resume_container(const GlobalOptions& g, const std::string& id);
 struct ExecOptions {
   std::string id;
   std::string process_file;          // --process: a process JSON; otherwise args + flags below
+  nlohmann::json process;            // the same given in memory (a shim's exec); null: unused
   std::vector<std::string> args, env, caps;
   std::string cwd, user, console_socket, pid_file;
   bool tty = false, detach = false, no_new_privs = false;
   std::vector<std::string> additional_gids;
   int preserve_fds = 0;
+  // With a terminal and no console_socket, the pty master comes back in Created::console.
+  bool console_to_caller = false;
 };
 Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o);
+// The exec'd process started with the caller's fds 0-2 as its stdio, not waited for: it is our
+// child, to wait for on Created::pidfd.
+Result<Created> spawn_exec(const GlobalOptions& g, const ExecOptions& o);
 
 // Waits for a child of ours, forwarding signals to it; returns its exit status (128+sig).
 int wait_forwarding_signals(pid_t pid);

@@ -66,6 +66,7 @@ Result<std::vector<NsFd>> open_namespaces(pid_t pid) {
 }
 
 Result<Process> build_process(const ExecOptions& o, const ContainerState& st) {
+  if (!o.process.is_null()) return parse_process(o.process, "process");
   if (!o.process_file.empty()) {
     auto text = BERTH_TRY(read_file(o.process_file), "read --process");
     auto j = BERTH_TRY(parse_json(text, o.process_file), "");
@@ -110,7 +111,7 @@ Result<Process> build_process(const ExecOptions& o, const ContainerState& st) {
 
 }  // namespace
 
-Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
+Result<Created> spawn_exec(const GlobalOptions& g, const ExecOptions& o) {
   StateStore store(g.root);
   auto st = BERTH_TRY(store.load(o.id), "");
   Status status = container_status(store, st);
@@ -130,7 +131,7 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   int proxy_sock[2] = {-1, -1};
   bool proxy = proc.terminal && o.console_socket.empty();
   if (proxy) {
-    if (o.detach) return fail(ErrorKind::Invalid, "cannot allocate tty if runtime is not given --console-socket with --detach");
+    if (!o.console_to_caller) return fail(ErrorKind::Invalid, "cannot allocate tty if runtime is not given --console-socket with --detach");
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, proxy_sock) != 0) return fail_sys("socketpair");
     console = UniqueFd(proxy_sock[1]);
   }
@@ -209,19 +210,31 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     }
   }
   if (!o.pid_file.empty()) BERTH_CHECK(write_file_atomic(o.pid_file, std::to_string(pid)), "write pid file");
+  Created out;
+  out.pid = pid;
+  out.pidfd = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  if (!out.pidfd) return fail_sys("pidfd_open");
+  // The child sent the pty master before it exec'd: it is waiting in the socket.
+  if (proxy) out.console = BERTH_TRY(recv_fd(proxy_recv.get()), "receive the console");
+  return out;
+}
+
+Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
+  ExecOptions opts = o;
+  opts.console_to_caller = !o.detach;  // a foreground terminal without --console-socket: we relay it
+  auto ex = BERTH_TRY(spawn_exec(g, opts), "");
   if (o.detach) return 0;
-  if (proxy) {
-    console.reset();
+  if (ex.console) {
     // Block signals before the copier thread exists, so they all reach the forwarder.
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, nullptr);
-    std::thread copier = relay_pty(std::move(proxy_recv));
-    int rc = wait_forwarding_signals(pid);
+    std::thread copier([m = std::move(ex.console)] { proxy_pty(m.get()); });
+    int rc = wait_forwarding_signals(ex.pid);
     if (copier.joinable()) copier.join();
     return rc;
   }
-  return wait_forwarding_signals(pid);
+  return wait_forwarding_signals(ex.pid);
 }
 
 }  // namespace berth::runtime

@@ -39,11 +39,4 @@ void proxy_pty(int master) {
   if (raw) tcsetattr(0, TCSANOW, &saved);
 }
 
-std::thread relay_pty(UniqueFd sock) {
-  return std::thread([sock = std::move(sock)] {
-    auto master = recv_fd(sock.get());
-    if (master) proxy_pty(master->get());
-  });
-}
-
 }  // namespace berth::runtime

@@ -9,8 +9,5 @@ namespace berth::runtime {
 
 // Returns when the container side closes the pty.
 void proxy_pty(int master);
-// A thread that receives the pty master over `sock` (the container's console socket end) and
-// proxies it. Block signals before calling: the thread inherits the mask.
-std::thread relay_pty(UniqueFd sock);
 
 }  // namespace berth::runtime

@@ -325,5 +325,32 @@ TEST_P(CompareWithDockerd, RestartPolicyAndSignalErrors) {
   expect_same({"top", c});  // not running: 409 with dockerd's message
 }
 
+TEST_P(CompareWithDockerd, Exec) {
+  std::string c = name("execd");
+  ASSERT_EQ(both({"run", "-d", "--network", "none", "--name", c, "-e", "FROM_RUN=1", "busybox", "sleep", "100"}).berth.status, 0);
+  for (auto& args : std::vector<std::vector<std::string>>{
+           {"sh", "-c", "echo $FROM_RUN $X; exit 3"}, {"id"}, {"pwd"}}) {
+    for (auto& flags : std::vector<std::vector<std::string>>{{}, {"-e", "X=2", "-u", "nobody", "-w", "/tmp"}, {"-u", "7:8"}}) {
+      std::vector<std::string> cmd = {"exec"};
+      cmd.insert(cmd.end(), flags.begin(), flags.end());
+      cmd.push_back(c);
+      cmd.insert(cmd.end(), args.begin(), args.end());
+      auto r = both(cmd);
+      EXPECT_EQ(r.berth.status, r.docker.status) << cmd.back() << r.berth.err;
+      EXPECT_EQ(r.berth.out, r.docker.out) << r.berth.err;
+    }
+  }
+  auto nf = both({"exec", c, "/nonexistent"});
+  EXPECT_EQ(nf.berth.status, nf.docker.status) << nf.berth.out << nf.berth.err << "\ndockerd: " << nf.docker.out << nf.docker.err;
+  expect_same({"exec", "-u", "nosuchuser", c, "true"});
+  expect_same({"exec", "no-such-container", "true"});
+  ASSERT_EQ(both({"pause", c}).berth.status, 0);
+  expect_same({"exec", c, "true"});  // paused
+  ASSERT_EQ(both({"unpause", c}).berth.status, 0);
+  ASSERT_EQ(both({"kill", c}).berth.status, 0);
+  both({"wait", c});  // kill only signals: the exit comes after
+  expect_same({"exec", c, "true"});  // not running
+}
+
 INSTANTIATE_TEST_SUITE_P(Clients, CompareWithDockerd, ::testing::Values(kDocker28, kDocker20),
                          [](const auto& info) { return info.param == kDocker28 ? "docker28" : "docker20"; });

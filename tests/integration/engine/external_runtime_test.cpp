@@ -146,3 +146,15 @@ TEST(ExternalRuntimeDefault, DefaultRuntimeFromDaemonJson) {
   EXPECT_EQ(b.out, "on berth\n");
   EXPECT_EQ(d.docker({"rm", "dflt"}).status, 0);
 }
+
+TEST_F(ExternalRuntime, ExecThroughRuncExec) {
+  auto r = d->docker({"run", "-d", "--runtime", "runc", "busybox", "sleep", "1000"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string id = r.out.substr(0, r.out.find('\n'));
+  auto e = d->docker({"exec", "-e", "X=1", "-u", "nobody", id, "sh", "-c", "echo $X $(id -u); exit 4"});
+  EXPECT_EQ(e.status, 4) << e.err << d->log();
+  EXPECT_EQ(e.out, "1 65534\n");
+  EXPECT_EQ(d->docker({"exec", "-i", id, "cat"}, kDocker28, "in").out, "in");
+  EXPECT_EQ(d->docker({"rm", "-f", id}).status, 0);
+  expect_no_runtime_trace(id);
+}
