@@ -39,16 +39,6 @@ Result<std::pair<uint32_t, uint32_t>> parse_terminal_size(const Request& req) {
   return std::pair{h, w};
 }
 
-bool send_all(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t n = send(fd, s.data(), s.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    s.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 constexpr size_t kEarlyStdinLimit = 1 << 20;  // stdin held while an attach waits for the start
 
 bool AttachSession::wait_for_start(engine::AttachWaiter& w) {

@@ -20,7 +20,6 @@ struct StreamFormat {
 // The bytes one record becomes on the wire ("" when its stream was not asked for).
 std::string encode(const engine::LogEntry& e, const StreamFormat& f);
 
-bool send_all(int fd, std::string_view s);
 // A resize's h and w query parameters, as dockerd checks them.
 Result<std::pair<uint32_t, uint32_t>> parse_terminal_size(const Request& req);
 

@@ -1,5 +1,6 @@
 // Owning file descriptor: closed once, movable, never copied.
 #pragma once
+#include <string_view>
 #include <utility>
 
 namespace berth {
@@ -25,5 +26,9 @@ class UniqueFd {
  private:
   int fd_ = -1;
 };
+
+// Sends all of s on a socket, retrying short sends and EINTR, never raising SIGPIPE; false once
+// the peer is gone.
+bool send_all(int fd, std::string_view s);
 
 }  // namespace berth

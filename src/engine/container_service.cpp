@@ -448,20 +448,6 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
   return {};
 }
 
-namespace {
-
-bool send_all(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t n = send(fd, s.data(), s.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    s.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
-}  // namespace
-
 Result<UniqueFd> ContainerService::connect_attached(const std::string& sdir) {
   auto fd = BERTH_TRY(connect_attach_socket(sdir), "");
   if (!send_all(fd.get(), encode_frame(FrameType::Attach))) return fail_sys("attach to the shim");

@@ -53,16 +53,6 @@ Result<Frame> read_frame(int fd) {
   return std::move(*f);
 }
 
-bool send_all(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t n = send(fd, s.data(), s.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    s.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 std::string join(const std::vector<std::string>& v, const char* sep) {
   std::string out;
   for (auto& s : v) out += (out.empty() ? "" : sep) + s;

@@ -48,7 +48,7 @@ UniqueFd connect_unix(const std::string& path) {
   return fd;
 }
 
-void send_all(int fd, std::string_view s) {
+void write_request(int fd, std::string_view s) {
   while (!s.empty()) {
     ssize_t n = send(fd, s.data(), s.size(), MSG_NOSIGNAL);
     ASSERT_GT(n, 0);
@@ -75,7 +75,7 @@ std::string read_all(int fd) { return read_until(fd); }
 std::string request(const std::string& sock, const std::string& text) {
   auto fd = connect_unix(sock);
   if (!fd) return "connect failed";
-  send_all(fd.get(), text);
+  write_request(fd.get(), text);
   return read_all(fd.get());
 }
 
@@ -175,10 +175,10 @@ TEST(Server, KeepAliveServesSeveralRequests) {
   Served s;
   auto fd = connect_unix(s.sock);
   ASSERT_TRUE(fd);
-  send_all(fd.get(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+  write_request(fd.get(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
   auto first = read_until(fd.get(), "abc");
   EXPECT_EQ(status_of(first), 200);
-  send_all(fd.get(), "GET /hello/again HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  write_request(fd.get(), "GET /hello/again HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   auto second = read_all(fd.get());
   EXPECT_EQ(body_of(second), "hello again at 1.50");
 }
@@ -212,9 +212,9 @@ TEST(Server, StalledClientDoesNotBlockOthers) {
   // Half a request header, then silence.
   auto stalled = connect_unix(s.sock);
   ASSERT_TRUE(stalled);
-  send_all(stalled.get(), "GET /hello/slow HTTP/1.1\r\nHo");
+  write_request(stalled.get(), "GET /hello/slow HTTP/1.1\r\nHo");
   auto stalled_body = connect_unix(s.sock);
-  send_all(stalled_body.get(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab");
+  write_request(stalled_body.get(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab");
   auto t0 = std::chrono::steady_clock::now();
   auto r = request(s.sock, "GET /hello/fast HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(body_of(r), "hello fast at 1.50");
@@ -225,7 +225,7 @@ TEST(Server, StopClosesLiveConnectionsAndRemovesSocket) {
   Served s;
   auto idle = connect_unix(s.sock);
   ASSERT_TRUE(idle);
-  send_all(idle.get(), "GET /hello/a HTTP/1.1\r\nHost: x\r\n\r\n");
+  write_request(idle.get(), "GET /hello/a HTTP/1.1\r\nHost: x\r\n\r\n");
   read_until(idle.get(), "at 1.50");
   auto t0 = std::chrono::steady_clock::now();
   s.server->stop();
@@ -289,7 +289,7 @@ TEST(Server, TcpOnlyOnLoopbackWithoutTls) {
   a.sin_port = htons(static_cast<uint16_t>(port));
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ASSERT_EQ(connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  send_all(fd.get(), "GET /hello/tcp HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  write_request(fd.get(), "GET /hello/tcp HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(body_of(read_all(fd.get())), "hello tcp at 1.50");
 }
 
@@ -306,12 +306,12 @@ TEST(Server, HijackUpgradesAndCarriesFrames) {
   auto fd = connect_unix(s.sock);
   ASSERT_TRUE(fd);
   // The client sends its first stdin bytes right after the request, as docker attach may.
-  send_all(fd.get(), "POST /v1.50/attach HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nping");
+  write_request(fd.get(), "POST /v1.50/attach HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nping");
   auto head = read_until(fd.get(), "\r\n\r\n");
   EXPECT_TRUE(head.starts_with("HTTP/1.1 101 UPGRADED\r\n")) << head;
   EXPECT_NE(head.find("Upgrade: tcp"), std::string::npos);
   EXPECT_NE(head.find("Content-Type: application/vnd.docker.multiplexed-stream"), std::string::npos);
-  send_all(fd.get(), "\n");
+  write_request(fd.get(), "\n");
   std::string rest = head.substr(head.find("\r\n\r\n") + 4) + read_all(fd.get());
   MuxDecoder d;
   auto frames = d.feed(rest);
