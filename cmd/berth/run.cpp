@@ -25,6 +25,8 @@ struct RunOpts {
   std::string health_cmd, health_interval, health_timeout, health_start_period;
   int health_retries = 0;
   bool no_healthcheck = false;
+  std::string network, ip, hostname;
+  std::vector<std::string> dns;
 };
 
 // docker's Config.Healthcheck from the --health-* flags: null when none was given (the image's
@@ -80,6 +82,12 @@ Result<nlohmann::json> create_body(const RunOpts& o) {
   if (!o.entrypoint.empty()) body["Entrypoint"] = nlohmann::json::array({o.entrypoint});
   // --rm: the daemon removes it when it exits, also after a detach (as docker does).
   body["HostConfig"] = {{"AutoRemove", o.rm}};
+  // As docker sends it: the mode, and the fixed address as that network's endpoint setting.
+  body["HostConfig"]["NetworkMode"] = o.network.empty() ? "default" : o.network;
+  if (!o.ip.empty())
+    body["NetworkingConfig"] = {{"EndpointsConfig", {{o.network.empty() ? "default" : o.network, {{"IPAMConfig", {{"IPv4Address", o.ip}}}}}}}};
+  if (!o.dns.empty()) body["HostConfig"]["Dns"] = o.dns;
+  if (!o.hostname.empty()) body["Hostname"] = o.hostname;
   if (!o.restart.empty()) body["HostConfig"]["RestartPolicy"] = BERTH_TRY(parse_restart_flag(o.restart), "");
   if (o.init) body["HostConfig"]["Init"] = true;
   if (!o.stop_signal.empty()) body["StopSignal"] = o.stop_signal;
@@ -196,6 +204,10 @@ void add_options(CLI::App* sub, RunOpts& o) {
   sub->add_flag("--init", o.init, "Run an init inside the container that forwards signals and reaps processes");
   sub->add_option("--stop-signal", o.stop_signal, "Signal to stop the container");
   sub->add_option("--stop-timeout", o.stop_timeout, "Timeout (in seconds) to stop a container");
+  sub->add_option("--network,--net", o.network, "Connect a container to a network");
+  sub->add_option("--ip", o.ip, "IPv4 address (e.g., 172.30.100.104)");
+  sub->add_option("--dns", o.dns, "Set custom DNS servers")->allow_extra_args(false);
+  sub->add_option("--hostname", o.hostname, "Container host name");
   sub->add_option("--health-cmd", o.health_cmd, "Command to run to check health");
   sub->add_option("--health-interval", o.health_interval, "Time between running the check (ms|s|m|h)");
   sub->add_option("--health-timeout", o.health_timeout, "Maximum time to allow one check to run (ms|s|m|h)");

@@ -1,5 +1,7 @@
 #include "api/container_json.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -134,27 +136,63 @@ json with_defaults(json defaults, const json& given) {
   return defaults;
 }
 
-// dockerd's NetworkSettings for a container without networking yet: every key, empty values.
-// HostConfig.NetworkMode as stored ("none" when absent or not a string).
-std::string network_mode(const json& hc) {
-  auto it = hc.find("NetworkMode");
-  return it != hc.end() && it->is_string() ? it->get<std::string>() : "none";
+// The container's generated /etc file, "" when it has none (created before networking).
+std::string etc_path(engine::ContainerService& svc, const std::string& id, const char* name) {
+  auto p = svc.container_dir(id) + "/" + name;
+  return access(p.c_str(), F_OK) == 0 ? p : "";
 }
 
-json network_settings(const std::string& mode) {
+// HostConfig.NetworkMode as stored; "bridge" when absent or "default" (as dockerd shows it).
+std::string network_mode(const json& hc) {
+  auto it = hc.find("NetworkMode");
+  std::string m = it != hc.end() && it->is_string() ? it->get<std::string>() : "";
+  return m.empty() || m == "default" ? "bridge" : m;
+}
+
+json endpoint_settings(const std::string& network_id, const engine::EndpointRecord* e, const engine::NetworkRecord* n) {
+  int prefix = 0;
+  if (n && n->subnet.find('/') != std::string::npos) prefix = std::stoi(n->subnet.substr(n->subnet.find('/') + 1));
+  json ipam = e && e->fixed_ip ? json{{"IPv4Address", e->ip}} : json(nullptr);
+  return {{"IPAMConfig", ipam},
+          {"Links", nullptr},
+          {"Aliases", nullptr},
+          {"NetworkID", network_id},
+          {"EndpointID", e ? e->endpoint_id : ""},
+          {"Gateway", e && n ? n->gateway : ""},
+          {"IPAddress", e ? e->ip : ""},
+          {"IPPrefixLen", e ? prefix : 0},
+          {"IPv6Gateway", ""},
+          {"GlobalIPv6Address", ""},
+          {"GlobalIPv6PrefixLen", 0},
+          {"MacAddress", e ? e->mac : ""},
+          {"DriverOpts", nullptr}};
+}
+
+// dockerd's NetworkSettings: one entry per network the container is on (addresses while it
+// runs, empty ones otherwise); the top-level address fields are the default bridge's.
+json network_settings(engine::Daemon& d, const std::string& id, const std::string& mode) {
   json networks = json::object();
-  if (mode == "none" || mode == "host")
-    networks[mode] = {{"IPAMConfig", nullptr}, {"Links", nullptr},        {"Aliases", nullptr},
-                      {"NetworkID", ""},       {"EndpointID", ""},        {"Gateway", ""},
-                      {"IPAddress", ""},       {"IPPrefixLen", 0},        {"IPv6Gateway", ""},
-                      {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"MacAddress", ""},
-                      {"DriverOpts", nullptr}};
-  return {{"Bridge", ""},         {"SandboxID", ""},       {"HairpinMode", false},
-          {"LinkLocalIPv6Address", ""}, {"LinkLocalIPv6PrefixLen", 0}, {"Ports", json::object()},
-          {"SandboxKey", ""},     {"SecondaryIPAddresses", nullptr}, {"SecondaryIPv6Addresses", nullptr},
-          {"EndpointID", ""},     {"Gateway", ""},         {"GlobalIPv6Address", ""},
-          {"GlobalIPv6PrefixLen", 0}, {"IPAddress", ""},   {"IPPrefixLen", 0},
-          {"IPv6Gateway", ""},    {"MacAddress", ""},      {"Networks", networks}};
+  json top = {{"EndpointID", ""}, {"Gateway", ""}, {"IPAddress", ""}, {"IPPrefixLen", 0}, {"MacAddress", ""}};
+  auto eps = d.networks().container_endpoints(id);
+  if (eps && !eps->empty()) {
+    for (auto& [n, e] : *eps) {
+      networks[n.name] = endpoint_settings(n.id, &e, &n);
+      if (n.name == "bridge")
+        for (auto& k : {"EndpointID", "Gateway", "IPAddress", "IPPrefixLen", "MacAddress"}) top[k] = networks[n.name][k];
+    }
+  } else if (!mode.starts_with("container:")) {
+    auto n = d.networks().find(mode);
+    networks[n ? n->name : mode] = endpoint_settings(n ? n->id : "", nullptr, nullptr);
+  }
+  bool attached = eps && !eps->empty();
+  json out = {{"Bridge", ""},         {"SandboxID", ""},       {"HairpinMode", false},
+              {"LinkLocalIPv6Address", ""}, {"LinkLocalIPv6PrefixLen", 0}, {"Ports", json::object()},
+              {"SandboxKey", attached ? d.networks().netns_path(id) : ""},
+              {"SecondaryIPAddresses", nullptr}, {"SecondaryIPv6Addresses", nullptr},
+              {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"IPv6Gateway", ""},
+              {"Networks", networks}};
+  out.update(top);
+  return out;
 }
 
 json graph_driver(engine::Daemon& d, const engine::ContainerRecord& c) {
@@ -214,9 +252,9 @@ json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c,
               {"Args", args},
               {"State", state},
               {"Image", c.image_id},
-              {"ResolvConfPath", ""},
-              {"HostnamePath", ""},
-              {"HostsPath", ""},
+              {"ResolvConfPath", etc_path(svc, c.id, "resolv.conf")},
+              {"HostnamePath", etc_path(svc, c.id, "hostname")},
+              {"HostsPath", etc_path(svc, c.id, "hosts")},
               {"LogPath", log_path},
               {"Name", c.name},
               {"RestartCount", c.restart_count},
@@ -230,7 +268,7 @@ json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c,
               {"GraphDriver", graph_driver(d, c)},
               {"Mounts", json::array()},
               {"Config", config},
-              {"NetworkSettings", network_settings(network_mode(hc))}};
+              {"NetworkSettings", network_settings(d, c.id, network_mode(hc))}};
   if (size) {
     int64_t rw = svc.rw_size(c.id);
     out["SizeRw"] = rw;
@@ -327,7 +365,7 @@ Result<json> container_list_json(engine::Daemon& d, const Request& req) {
                 {"State", c.state},
                 {"Status", status_with_health(d, c, now)},
                 {"HostConfig", {{"NetworkMode", network_mode(hc)}}},
-                {"NetworkSettings", {{"Networks", network_settings(network_mode(hc))["Networks"]}}},
+                {"NetworkSettings", {{"Networks", network_settings(d, c.id, network_mode(hc))["Networks"]}}},
                 {"Mounts", json::array()}};
     if (size) {
       int64_t rw = d.container_service().rw_size(c.id);

@@ -19,6 +19,7 @@
 #include "engine/health.hpp"
 #include "engine/json_log.hpp"
 #include "engine/log_config.hpp"
+#include "engine/container_network.hpp"
 #include "engine/oci_spec_builder.hpp"
 #include "engine/rlimit_clamp.hpp"
 #include "engine/runtime_driver.hpp"
@@ -254,6 +255,7 @@ void ContainerService::on_exit(const std::string& id) {
   c->pid = 0;
   if (auto u = store_.update_state(*c); !u) log::error("container " + id + ": " + u.error().what());
   (void)remove_all(state_dir(id));
+  release_container_network(id);
   event(*c, "die", {{"exitCode", std::to_string(r.exit_code)}});
   ++exits_[id];
   auto hc = host_config(*c);
@@ -357,6 +359,10 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     return fail(spec.error());
   }
   if (!init_path.empty()) add_init_process(*spec, init_path);
+  if (auto r = plan_container_network(hc, body, c.id, *spec, spec->value("hostname", ""), spec->value("domainname", "")); !r) {
+    undo();
+    return fail(r.error());
+  }
   std::vector<std::string> warnings;
   if (runtime.external()) warnings = clamp_rlimits_to_host(*spec);
   BERTH_CHECK(step(write_file_atomic(path_join(bundle_dir(c.id), "config.json"), spec->dump(2), 0600)), "write config.json");
@@ -415,7 +421,10 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
   if (!waiters.empty()) args.insert(args.end(), {"--attach-wait", std::to_string(waiters.size())});
   starting_.insert(c.id);
   lk.unlock();
-  auto started = launch_shim(shim_path_, args);
+  // The network namespace and its interfaces exist before the container's process does.
+  auto net = connect_container_network(c);
+  Result<ShimStarted> started = net ? launch_shim(shim_path_, args) : fail(net.error());
+  if (!started) release_container_network(c.id);
   lk.lock();
   starting_.erase(c.id);
   notify_changed();
@@ -424,6 +433,8 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
     (void)remove_all(sdir);
     c.error = started.error().what();
     (void)store_.update_state(c);
+    // A network that cannot be had is the caller's problem (its status); anything else is 500.
+    if (!net) return fail(started.error());
     return fail(ErrorKind::Internal, c.error);  // dockerd answers a failed start with 500 / its error
   }
   c.state = "running";
@@ -618,6 +629,7 @@ Result<> ContainerService::remove_locked(const ContainerRecord& c) {
   auto rr = images_.remove_rootfs(c.id);
   if (!rr && rr.error().kind != ErrorKind::NotFound) return fail(rr.error().wrap("remove container " + c.id));
   BERTH_CHECK(store_.remove(c.id), "remove container " + c.id);
+  release_container_network(c.id);
   // Attaches waiting for a start that will never come end now.
   if (auto it = attach_waiters_.find(c.id); it != attach_waiters_.end()) {
     for (auto& w : it->second) {

@@ -20,6 +20,7 @@
 #include "engine/daemon_config.hpp"
 #include "engine/events.hpp"
 #include "engine/log_config.hpp"
+#include "engine/network_service.hpp"
 #include "engine/restart_policy.hpp"
 #include "engine/runtime_driver.hpp"
 #include "image/image_service.hpp"
@@ -62,6 +63,10 @@ class ContainerService {
  public:
   ContainerService(const DaemonConfig& config, image::ImageService& images, ContainerStore& store, EventBus& events);
   ~ContainerService();
+
+  // Containers get their networks from here (berthd); without it (engine tests), the runtime
+  // gives each one a namespace of its own with only lo.
+  void set_networks(NetworkService* n) { networks_ = n; }
 
   // Reconciles the DB with the shims that ran while berthd was down; starts the exit monitor.
   Result<> restore();
@@ -151,6 +156,12 @@ class ContainerService {
   // The shim has exited: record how the container ended.
   void on_exit(const std::string& id);
   Result<> remove_locked(const ContainerRecord& c);
+  // Networking (container_network.cpp): at create the plan, spec edits and /etc files; at each
+  // start the interfaces (mu_ not held); at exit and removal their release.
+  Result<> plan_container_network(const nlohmann::json& hc, const nlohmann::json& body, const std::string& id,
+                                  nlohmann::json& spec, const std::string& hostname, const std::string& domainname);
+  Result<> connect_container_network(const ContainerRecord& c);
+  void release_container_network(const std::string& id);
   // Restart policies (container_restart.cpp). mu_ held: after an exit, the delay before the
   // policy starts it again (nullopt: it stays exited); counts the restart.
   std::optional<std::chrono::milliseconds> restart_after_exit(ContainerRecord& c, int exit_code);
@@ -181,6 +192,7 @@ class ContainerService {
   image::ImageService& images_;
   ContainerStore& store_;
   EventBus& events_;
+  NetworkService* networks_ = nullptr;
   std::string shim_path_, runtime_root_, seccomp_cache_;
 
   std::mutex mu_;  // container state transitions

@@ -61,12 +61,15 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
   nopts.default_bridge = c.bridge;
   if (!c.default_address_pools.empty()) nopts.pools = c.default_address_pools;
   d->networks_ = BERTH_TRY(NetworkService::open(nopts), "");
-  d->service_ = std::make_unique<ContainerService>(d->config_, *d->images_, *d->containers_, d->events_);
-  BERTH_CHECK(d->service_->restore(), "restore containers");
+  // Networks first: the bridges are up and a crash's leftovers gone before containers restart.
+  // Containers that died while berthd was down release theirs in the service's restore.
   std::set<std::string> running;
   for (auto& ct : BERTH_TRY(d->containers_->list(), ""))
     if (is_live(ct.state)) running.insert(ct.id);
   BERTH_CHECK(d->networks_->restore(running), "restore networks");
+  d->service_ = std::make_unique<ContainerService>(d->config_, *d->images_, *d->containers_, d->events_);
+  d->service_->set_networks(d->networks_.get());
+  BERTH_CHECK(d->service_->restore(), "restore containers");
   d->loop_ = std::make_unique<FrameLoop>();
   d->exec_ = std::make_unique<ExecService>(*d->service_, *d->loop_);
   d->health_ = std::make_unique<HealthMonitor>(*d->containers_, *d->service_, *d->exec_, d->events_, *d->loop_);

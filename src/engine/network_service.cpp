@@ -220,6 +220,17 @@ Result<std::vector<EndpointRecord>> NetworkService::endpoints(const std::string&
   return store_->endpoints(network_id);
 }
 
+Result<std::vector<std::pair<NetworkRecord, EndpointRecord>>> NetworkService::container_endpoints(
+    const std::string& container_id) const {
+  std::lock_guard lk(mu_);
+  auto nets = BERTH_TRY(store_->list(), "");
+  std::vector<std::pair<NetworkRecord, EndpointRecord>> out;
+  for (auto& e : BERTH_TRY(store_->endpoints_of(container_id), ""))
+    for (auto& n : nets)
+      if (n.id == e.network_id) out.emplace_back(n, e);
+  return out;
+}
+
 Result<NetworkRecord> NetworkService::create(const NetworkCreate& req) {
   if (req.name.empty()) return fail(ErrorKind::Invalid, "network name cannot be empty");
   if (req.driver != "bridge") return fail(ErrorKind::NotFound, "plugin \"" + req.driver + "\" not found");

@@ -62,6 +62,8 @@ class NetworkService {
   Result<NetworkRecord> find(std::string_view ref) const;  // full ID, name, unique ID prefix
   Result<std::vector<NetworkRecord>> list() const;
   Result<std::vector<EndpointRecord>> endpoints(const std::string& network_id) const;
+  // A container's endpoints with their networks, in the order it was connected.
+  Result<std::vector<std::pair<NetworkRecord, EndpointRecord>>> container_endpoints(const std::string& container_id) const;
   Result<> remove(std::string_view ref);
 
   std::string netns_path(const std::string& container_id) const;
