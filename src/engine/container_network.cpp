@@ -1,5 +1,10 @@
 #include "engine/container_network.hpp"
 
+#include "common/fs.hpp"
+#include "common/log.hpp"
+#include "engine/container_service.hpp"
+#include "engine/etc_files.hpp"
+
 namespace berth::engine {
 
 using nlohmann::json;

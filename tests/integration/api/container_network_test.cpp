@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <net/if.h>
 
+#include <sstream>
+
 #include "api/berthd_fixture.hpp"
 #include "api/busybox_archive.hpp"
 
