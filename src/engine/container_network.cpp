@@ -29,12 +29,14 @@ Result<NetworkPlan> plan_network(const json& hc, const json& nc, NetworkService&
                                  const std::function<Result<std::string>(std::string_view)>& container_id) {
   if (hc.contains("NetworkMode") && !hc["NetworkMode"].is_null() && !hc["NetworkMode"].is_string())
     return fail(ErrorKind::Invalid, "HostConfig.NetworkMode: expected a string");
-  std::string mode = hc.value("NetworkMode", json()).is_string() ? hc["NetworkMode"].get<std::string>() : "";
-  if (mode.empty() || mode == "default") mode = "bridge";
+  std::string given = hc.value("NetworkMode", json()).is_string() ? hc["NetworkMode"].get<std::string>() : "";
+  std::string mode = given.empty() || given == "default" ? "bridge" : given;
   // EndpointsConfig: {"net": {"IPAMConfig": {"IPv4Address": "..."}}} per network asked for.
   json eps = nc.is_object() && nc.contains("EndpointsConfig") && nc["EndpointsConfig"].is_object()
                  ? nc["EndpointsConfig"] : json::object();
-  auto fixed_ip = [&](const std::string& net) -> std::string {
+  // Clients key the endpoint by the mode as they sent it ("default" too).
+  auto fixed_ip = [&](std::string net) -> std::string {
+    if (!eps.contains(net) && net == mode && eps.contains(given)) net = given;
     if (!eps.contains(net) || !eps[net].is_object()) return "";
     const auto& ipam = eps[net].value("IPAMConfig", json());
     return ipam.is_object() && ipam.value("IPv4Address", json()).is_string() ? ipam["IPv4Address"].get<std::string>() : "";
@@ -52,14 +54,18 @@ Result<NetworkPlan> plan_network(const json& hc, const json& nc, NetworkService&
     if (!eps.empty()) return fail(ErrorKind::Invalid, "conflicting options: container type network can't be used with links or endpoint settings");
     return p;
   }
-  auto n = BERTH_TRY(nets.find(mode), "");
+  // dockerd learns of an unknown network at start; a 404 from create would make the docker
+  // client pull the image instead of reporting it, so it is a 400 here.
+  auto found = nets.find(mode);
+  if (!found && found.error().kind == ErrorKind::NotFound) return fail(ErrorKind::Invalid, found.error().message);
+  auto n = BERTH_TRY(std::move(found), "");
   if (n.driver == "host" || n.driver == "null") return plan_network(json{{"NetworkMode", n.name}}, nc, nets, container_id);
   p.mode = "bridge";
   p.endpoints.push_back({n.name, fixed_ip(mode)});
   // Further networks named in EndpointsConfig join as eth1, eth2... (docker's create sends one;
   // compose and the API may send several).
   for (auto& [name, v] : eps.items()) {
-    if (name == mode || name == n.name || name == n.id) continue;
+    if (name == mode || name == given || name == n.name || name == n.id) continue;
     auto other = BERTH_TRY(nets.find(name), "");
     p.endpoints.push_back({other.name, fixed_ip(name)});
   }
