@@ -100,8 +100,14 @@ TEST_P(ContainerNetwork, NoneHostAndErrors) {
   auto missing = docker({"run", "--rm", "--network", "nope", "busybox", "true"});
   EXPECT_EQ(missing.status, 125);
   EXPECT_NE(missing.err.find("network nope not found"), std::string::npos) << missing.err;
-  auto bridge_ip = docker({"run", "--rm", "--ip", "172.17.0.99", "busybox", "true"});
-  EXPECT_NE(bridge_ip.status, 0);
+  // A fixed address on the default bridge is refused. The 20.10 client never sends it for the
+  // default network (it drops --ip there), so only the current client can be checked.
+  if (GetParam() == kDocker28) {
+    auto bridge_ip = docker({"run", "--rm", "--ip", "172.17.0.99", "busybox", "true"});
+    EXPECT_NE(bridge_ip.status, 0);
+    EXPECT_NE(bridge_ip.err.find("user specified IP address is supported on user defined networks only"), std::string::npos)
+        << bridge_ip.err;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Clients, ContainerNetwork, ::testing::Values(kDocker28, kDocker20),
