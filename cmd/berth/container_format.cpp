@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "api/container_json.hpp"
+#include "publish_flag.hpp"
 #include "units.hpp"
 
 namespace berth::cli {
@@ -119,7 +120,7 @@ json ps_row(const json& c, bool trunc, int64_t now) {
           {"Command", go_quote(command)},
           {"CreatedAt", go_time(created)},
           {"RunningFor", api::human_duration(now - created) + " ago"},
-          {"Ports", ""},
+          {"Ports", ports_column(c.value("Ports", json::array()))},
           {"State", str(c, "State")},
           {"Status", str(c, "Status")},
           {"Size", size_column(num(c, "SizeRw"), num(c, "SizeRootFs"))},

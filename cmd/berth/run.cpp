@@ -10,6 +10,7 @@
 
 #include "container_verbs.hpp"
 #include "duration.hpp"
+#include "publish_flag.hpp"
 #include "restart_flag.hpp"
 
 namespace berth::cli {
@@ -26,7 +27,8 @@ struct RunOpts {
   int health_retries = 0;
   bool no_healthcheck = false;
   std::string network, ip, hostname;
-  std::vector<std::string> dns;
+  std::vector<std::string> dns, publish, expose;
+  bool publish_all = false;
 };
 
 // docker's Config.Healthcheck from the --health-* flags: null when none was given (the image's
@@ -87,6 +89,12 @@ Result<nlohmann::json> create_body(const RunOpts& o) {
   if (!o.ip.empty())
     body["NetworkingConfig"] = {{"EndpointsConfig", {{o.network.empty() ? "default" : o.network, {{"IPAMConfig", {{"IPv4Address", o.ip}}}}}}}};
   if (!o.dns.empty()) body["HostConfig"]["Dns"] = o.dns;
+  nlohmann::json bindings = nlohmann::json::object(), exposed = nlohmann::json::object();
+  for (auto& e : o.expose) BERTH_CHECK(add_expose(exposed, e), "");
+  for (auto& p : o.publish) BERTH_CHECK(add_publish(bindings, exposed, p), "");
+  if (!exposed.empty()) body["ExposedPorts"] = exposed;
+  if (!bindings.empty()) body["HostConfig"]["PortBindings"] = bindings;
+  if (o.publish_all) body["HostConfig"]["PublishAllPorts"] = true;
   if (!o.hostname.empty()) body["Hostname"] = o.hostname;
   if (!o.restart.empty()) body["HostConfig"]["RestartPolicy"] = BERTH_TRY(parse_restart_flag(o.restart), "");
   if (o.init) body["HostConfig"]["Init"] = true;
@@ -208,6 +216,9 @@ void add_options(CLI::App* sub, RunOpts& o) {
   sub->add_option("--ip", o.ip, "IPv4 address (e.g., 172.30.100.104)");
   sub->add_option("--dns", o.dns, "Set custom DNS servers")->allow_extra_args(false);
   sub->add_option("--hostname", o.hostname, "Container host name");
+  sub->add_option("-p,--publish", o.publish, "Publish a container's port(s) to the host")->allow_extra_args(false);
+  sub->add_flag("-P,--publish-all", o.publish_all, "Publish all exposed ports to random ports");
+  sub->add_option("--expose", o.expose, "Expose a port or a range of ports")->allow_extra_args(false);
   sub->add_option("--health-cmd", o.health_cmd, "Command to run to check health");
   sub->add_option("--health-interval", o.health_interval, "Time between running the check (ms|s|m|h)");
   sub->add_option("--health-timeout", o.health_timeout, "Maximum time to allow one check to run (ms|s|m|h)");

@@ -168,6 +168,45 @@ json endpoint_settings(const std::string& network_id, const engine::EndpointReco
           {"DriverOpts", nullptr}};
 }
 
+// The container's ExposedPorts keys (its config holds the image's too), in dockerd's order.
+std::vector<std::string> exposed_keys(const json& config) {
+  std::vector<std::string> out;
+  if (config.contains("ExposedPorts") && config["ExposedPorts"].is_object())
+    for (auto& [k, v] : config["ExposedPorts"].items()) out.push_back(k.find('/') == std::string::npos ? k + "/tcp" : k);
+  return out;
+}
+
+// NetworkSettings.Ports of a running container: every exposed or published port, with its host
+// bindings (null when only exposed).
+json ports_map(engine::Daemon& d, const std::string& id, const json& config) {
+  json out = json::object();
+  for (auto& k : exposed_keys(config)) out[k] = nullptr;
+  if (auto ports = d.networks().published_ports(id))
+    for (auto& p : *ports) {
+      auto key = std::to_string(p.container_port) + "/" + p.proto;
+      if (!out[key].is_array()) out[key] = json::array();
+      out[key].push_back({{"HostIp", p.host_ip}, {"HostPort", std::to_string(p.host_port)}});
+    }
+  return out;
+}
+
+// /containers/json's Ports: published ones with their host side, exposed ones without.
+json ports_list(engine::Daemon& d, const std::string& id, const json& config) {
+  json out = json::array();
+  std::set<std::string> published;
+  if (auto ports = d.networks().published_ports(id))
+    for (auto& p : *ports) {
+      out.push_back({{"IP", p.host_ip}, {"PrivatePort", p.container_port}, {"PublicPort", p.host_port}, {"Type", p.proto}});
+      published.insert(std::to_string(p.container_port) + "/" + p.proto);
+    }
+  for (auto& k : exposed_keys(config))
+    if (!published.contains(k)) {
+      auto slash = k.find('/');
+      out.push_back({{"PrivatePort", std::stoi(k.substr(0, slash))}, {"Type", k.substr(slash + 1)}});
+    }
+  return out;
+}
+
 // dockerd's NetworkSettings: one entry per network the container is on (addresses while it
 // runs, empty ones otherwise); the top-level address fields are the default bridge's.
 json network_settings(engine::Daemon& d, const std::string& id, const std::string& mode) {
@@ -269,6 +308,7 @@ json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c,
               {"Mounts", json::array()},
               {"Config", config},
               {"NetworkSettings", network_settings(d, c.id, network_mode(hc))}};
+  if (live) out["NetworkSettings"]["Ports"] = ports_map(d, c.id, config);
   if (size) {
     int64_t rw = svc.rw_size(c.id);
     out["SizeRw"] = rw;
@@ -360,7 +400,7 @@ Result<json> container_list_json(engine::Daemon& d, const Request& req) {
                 {"ImageID", c.image_id},
                 {"Command", command},
                 {"Created", unix_seconds(c.created)},
-                {"Ports", json::array()},
+                {"Ports", engine::is_live(c.state) ? ports_list(d, c.id, config) : json::array()},
                 {"Labels", labels},
                 {"State", c.state},
                 {"Status", status_with_health(d, c, now)},

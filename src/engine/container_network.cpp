@@ -12,7 +12,9 @@ using nlohmann::json;
 json NetworkPlan::to_json() const {
   json eps = json::array();
   for (auto& e : endpoints) eps.push_back({{"network", e.network}, {"ip", e.ip}});
-  return {{"mode", mode}, {"endpoints", eps}, {"container", container}};
+  json ps = json::array();
+  for (auto& p : ports) ps.push_back(p.to_json());
+  return {{"mode", mode}, {"endpoints", eps}, {"container", container}, {"ports", ps}};
 }
 
 NetworkPlan NetworkPlan::from_json(const json& j) {
@@ -22,11 +24,15 @@ NetworkPlan NetworkPlan::from_json(const json& j) {
   p.container = j.value("container", "");
   if (j.contains("endpoints") && j["endpoints"].is_array())
     for (auto& e : j["endpoints"]) p.endpoints.push_back({e.value("network", ""), e.value("ip", "")});
+  if (j.contains("ports") && j["ports"].is_array())
+    for (auto& e : j["ports"]) p.ports.push_back(PortRequest::from_json(e));
   return p;
 }
 
-Result<NetworkPlan> plan_network(const json& hc, const json& nc, NetworkService& nets,
+Result<NetworkPlan> plan_network(const json& hc, const json& nc, const std::vector<std::string>& exposed,
+                                 NetworkService& nets,
                                  const std::function<Result<std::string>(std::string_view)>& container_id) {
+  auto ports = BERTH_TRY(port_requests(hc, exposed), "");
   if (hc.contains("NetworkMode") && !hc["NetworkMode"].is_null() && !hc["NetworkMode"].is_string())
     return fail(ErrorKind::Invalid, "HostConfig.NetworkMode: expected a string");
   std::string given = hc.value("NetworkMode", json()).is_string() ? hc["NetworkMode"].get<std::string>() : "";
@@ -49,6 +55,7 @@ Result<NetworkPlan> plan_network(const json& hc, const json& nc, NetworkService&
     return p;
   }
   if (mode.starts_with("container:")) {
+    if (!ports.empty()) return fail(ErrorKind::Invalid, "conflicting options: port publishing and the container type network mode");
     p.mode = "container";
     p.container = BERTH_TRY(container_id(mode.substr(10)), "");
     if (!eps.empty()) return fail(ErrorKind::Invalid, "conflicting options: container type network can't be used with links or endpoint settings");
@@ -59,8 +66,9 @@ Result<NetworkPlan> plan_network(const json& hc, const json& nc, NetworkService&
   auto found = nets.find(mode);
   if (!found && found.error().kind == ErrorKind::NotFound) return fail(ErrorKind::Invalid, found.error().message);
   auto n = BERTH_TRY(std::move(found), "");
-  if (n.driver == "host" || n.driver == "null") return plan_network(json{{"NetworkMode", n.name}}, nc, nets, container_id);
+  if (n.driver == "host" || n.driver == "null") return plan_network(json{{"NetworkMode", n.name}}, nc, {}, nets, container_id);
   p.mode = "bridge";
+  p.ports = std::move(ports);
   p.endpoints.push_back({n.name, fixed_ip(mode)});
   // Further networks named in EndpointsConfig join as eth1, eth2... (docker's create sends one;
   // compose and the API may send several).
@@ -103,12 +111,13 @@ void apply_network_plan(json& spec, const NetworkPlan& p, const std::string& net
 
 namespace berth::engine {
 
-Result<> ContainerService::plan_container_network(const json& hc, const json& body, const std::string& id,
+Result<> ContainerService::plan_container_network(const json& hc, const json& body,
+                                                  const std::vector<std::string>& exposed, const std::string& id,
                                                   json& spec, const std::string& hostname,
                                                   const std::string& domainname) {
   if (!networks_) return {};
   json nc = body.is_object() && body.contains("NetworkingConfig") ? body["NetworkingConfig"] : json();
-  auto plan = BERTH_TRY(plan_network(hc, nc, *networks_, [&](std::string_view r) -> Result<std::string> {
+  auto plan = BERTH_TRY(plan_network(hc, nc, exposed, *networks_, [&](std::string_view r) -> Result<std::string> {
     auto other = BERTH_TRY(store_.find(r), "");
     return other.id;
   }), "");
@@ -154,7 +163,8 @@ Result<> ContainerService::connect_container_network(const ContainerRecord& c) {
       return fail(ErrorKind::Conflict, "cannot join network of a non running container: " + plan.container);
     return {};
   }
-  auto atts = BERTH_TRY(networks_->attach(c.id, plan.endpoints), "");
+  std::string name = c.name.starts_with('/') ? c.name.substr(1) : c.name;
+  auto atts = BERTH_TRY(networks_->attach(c.id, plan.endpoints, plan.ports, name), "");
   auto cfg = json::parse(c.config_json, nullptr, false);
   std::string hostname = cfg.is_object() ? cfg.value("Hostname", "") : "";
   std::string domainname = cfg.is_object() ? cfg.value("Domainname", "") : "";

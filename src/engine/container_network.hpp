@@ -11,6 +11,7 @@
 
 #include "common/error.hpp"
 #include "engine/network_service.hpp"
+#include "engine/port_bindings.hpp"
 
 namespace berth::engine {
 
@@ -20,6 +21,7 @@ struct NetworkPlan {
   std::string mode = "bridge";
   std::vector<EndpointRequest> endpoints;
   std::string container;  // container mode: the other container's ID
+  std::vector<PortRequest> ports;  // published on the first endpoint (bridge mode only)
 
   nlohmann::json to_json() const;
   static NetworkPlan from_json(const nlohmann::json& j);
@@ -27,9 +29,10 @@ struct NetworkPlan {
 
 inline constexpr const char* kNetworkingFile = "networking.json";
 
-// container_id: resolves a name or ID prefix to a container's ID (404 otherwise).
+// container_id: resolves a name or ID prefix to a container's ID (404 otherwise). exposed: the
+// request's and the image's ExposedPorts (for PublishAllPorts).
 Result<NetworkPlan> plan_network(const nlohmann::json& host_config, const nlohmann::json& networking_config,
-                                 NetworkService& nets,
+                                 const std::vector<std::string>& exposed, NetworkService& nets,
                                  const std::function<Result<std::string>(std::string_view)>& container_id);
 
 // Edits spec: the network namespace to join (none for host mode) and the /etc file mounts from

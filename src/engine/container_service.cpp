@@ -20,6 +20,7 @@
 #include "engine/json_log.hpp"
 #include "engine/log_config.hpp"
 #include "engine/container_network.hpp"
+#include "engine/port_bindings.hpp"
 #include "engine/oci_spec_builder.hpp"
 #include "engine/rlimit_clamp.hpp"
 #include "engine/runtime_driver.hpp"
@@ -322,6 +323,10 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
   // Checked before anything exists: the spec is built once more with the resolved user below.
   BERTH_CHECK(build_oci_spec(image_config, config, SpecInputs{std::string(64, '0'), "/", {}}), "");
   BERTH_CHECK(health_config(healthcheck_of(config, image_config)), "");
+  auto exposed = BERTH_TRY(exposed_ports(config), "Config");
+  for (auto& e : BERTH_TRY(exposed_ports(image_config), "image config"))
+    if (std::ranges::find(exposed, e) == exposed.end()) exposed.push_back(e);
+  BERTH_CHECK(port_requests(hc, exposed), "");
 
   ContainerRecord c;
   c.id = generate_id();
@@ -359,7 +364,7 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     return fail(spec.error());
   }
   if (!init_path.empty()) add_init_process(*spec, init_path);
-  if (auto r = plan_container_network(hc, body, c.id, *spec, spec->value("hostname", ""), spec->value("domainname", "")); !r) {
+  if (auto r = plan_container_network(hc, body, exposed, c.id, *spec, spec->value("hostname", ""), spec->value("domainname", "")); !r) {
     undo();
     return fail(r.error());
   }

@@ -158,7 +158,8 @@ class ContainerService {
   Result<> remove_locked(const ContainerRecord& c);
   // Networking (container_network.cpp): at create the plan, spec edits and /etc files; at each
   // start the interfaces (mu_ not held); at exit and removal their release.
-  Result<> plan_container_network(const nlohmann::json& hc, const nlohmann::json& body, const std::string& id,
+  Result<> plan_container_network(const nlohmann::json& hc, const nlohmann::json& body,
+                                  const std::vector<std::string>& exposed, const std::string& id,
                                   nlohmann::json& spec, const std::string& hostname, const std::string& domainname);
   Result<> connect_container_network(const ContainerRecord& c);
   void release_container_network(const std::string& id);

@@ -13,6 +13,7 @@
 #include "engine/nat_rules.hpp"
 #include "network/netlink.hpp"
 #include "network/netns.hpp"
+#include "network/host_port.hpp"
 #include "network/nftables.hpp"
 
 namespace berth::engine {
@@ -45,16 +46,19 @@ std::string random_hex(size_t n) {
 
 // Forwarding on only when a bridge network masquerades; never turned off (other engines may
 // rely on it).
-Result<> enable_ip_forward() {
-  auto cur = read_file("/proc/sys/net/ipv4/ip_forward");
+// Sets a /proc/sys switch to 1 unless it is already.
+Result<> sysctl_on(const std::string& path, const std::string& what) {
+  auto cur = read_file(path);
   if (cur && trim(*cur) == "1") return {};
-  int fd = ::open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return fail_sys("enable IPv4 forwarding");
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return fail_sys(what);
   bool ok = ::write(fd, "1", 1) == 1;
   ::close(fd);
-  if (!ok) return fail_sys("enable IPv4 forwarding");
+  if (!ok) return fail_sys(what);
   return {};
 }
+
+Result<> enable_ip_forward() { return sysctl_on("/proc/sys/net/ipv4/ip_forward", "enable IPv4 forwarding"); }
 
 }  // namespace
 
@@ -124,6 +128,9 @@ Result<> NetworkService::ensure_bridge(const NetworkRecord& n) {
   }
   if (auto r = nl.add_address(n.bridge, gw, subnet.length); !r && r.error().kind != ErrorKind::Exists)
     return fail(r.error().wrap("network " + n.name));
+  // Published ports answer on 127.0.0.1: loopback-sourced packets may then leave through this
+  // bridge (masqueraded by the table), and through no other interface.
+  BERTH_CHECK(sysctl_on("/proc/sys/net/ipv4/conf/" + n.bridge + "/route_localnet", "network " + n.name + ": route_localnet"), "");
   return nl.set_up(n.bridge);
 }
 
@@ -136,8 +143,11 @@ Result<> NetworkService::apply_nat() {
       rules.push_back({n.bridge, n.subnet, n.internal});
       masquerade |= !n.internal;
     }
+  std::vector<PortNat> ports;
+  for (auto& p : BERTH_TRY(store_->ports(), ""))
+    ports.push_back({p.proto, p.host_ip, p.host_port, p.container_ip, p.container_port});
   auto nft = BERTH_TRY(network::Nftables::open(), "");
-  BERTH_CHECK(nft.run(nat_ruleset(rules)), "apply berth's nftables table");
+  BERTH_CHECK(nft.run(nat_ruleset(rules, ports)), "apply berth's nftables table");
   if (masquerade) BERTH_CHECK(enable_ip_forward(), "");
   return {};
 }
@@ -160,15 +170,24 @@ Result<> NetworkService::restore(const std::set<std::string>& running) {
   auto nets = BERTH_TRY(store_->list(), "");
   for (auto& n : nets)
     if (is_bridge(n)) BERTH_CHECK(ensure_bridge(n), "");
-  BERTH_CHECK(apply_nat(), "");
-  // Endpoints whose container is gone or stopped: their links and namespace go too.
+  // Endpoints whose container is gone or stopped: their links, ports and namespace go too.
   std::set<std::string> stale;
   for (auto& n : nets)
     for (auto& e : BERTH_TRY(store_->endpoints(n.id), ""))
       if (!running.contains(e.container_id)) stale.insert(e.container_id);
+  for (auto& p : BERTH_TRY(store_->ports(), ""))
+    if (!running.contains(p.container_id)) stale.insert(p.container_id);
   for (auto& id : stale)
     if (auto r = detach_locked(id); !r) log::warn("release network of container " + id + ": " + r.error().what());
-  return {};
+  // The running containers' ports are held again (a restarted berthd had let them go).
+  for (auto& p : BERTH_TRY(store_->ports(), "")) {
+    auto port = static_cast<uint16_t>(p.host_port);
+    auto ip = Ipv4::parse(p.host_ip);
+    auto held = network::reserve_host_port(p.proto, ip ? *ip : Ipv4{}, port, port);
+    if (held) held_ports_[p.container_id].push_back(std::move(held->socket));
+    else log::warn("hold published port of container " + p.container_id + ": " + held.error().what());
+  }
+  return apply_nat();
 }
 
 void NetworkService::shutdown(const std::set<std::string>& running) {
@@ -320,8 +339,28 @@ Result<> NetworkService::make_isolated_netns(const std::string& container_id) {
   return network::create_netns(path);
 }
 
+Result<std::vector<PortRecord>> NetworkService::published_ports(const std::string& container_id) const {
+  std::lock_guard lk(mu_);
+  return store_->ports_of(container_id);
+}
+
+Result<> NetworkService::publish_locked(const std::string& container_id, const std::string& endpoint_name,
+                                        const Attachment& a, const std::vector<PortRequest>& ports) {
+  auto where = "driver failed programming external connectivity on endpoint " + endpoint_name + " (" + a.endpoint_id + ")";
+  for (auto& req : ports) {
+    auto ip = req.host_ip.empty() ? Ipv4{} : BERTH_TRY(Ipv4::parse(req.host_ip), where);
+    auto held = BERTH_TRY(network::reserve_host_port(req.proto, ip, req.host_lo, req.host_hi), where);
+    PortRecord p{container_id, a.network.id, req.proto, ip.str(), held.port, req.container_port, a.ip};
+    BERTH_CHECK(store_->add_port(p), where);
+    held_ports_[container_id].push_back(std::move(held.socket));
+  }
+  return apply_nat();
+}
+
 Result<std::vector<Attachment>> NetworkService::attach(const std::string& container_id,
-                                                       const std::vector<EndpointRequest>& reqs) {
+                                                       const std::vector<EndpointRequest>& reqs,
+                                                       const std::vector<PortRequest>& ports,
+                                                       const std::string& endpoint_name) {
   std::lock_guard lk(mu_);
   auto path = netns_path(container_id);
   (void)network::remove_netns(path);
@@ -370,6 +409,7 @@ Result<std::vector<Attachment>> NetworkService::attach(const std::string& contai
         routed = true;
       }
     }
+    if (!ports.empty() && !out.empty()) BERTH_CHECK(publish_locked(container_id, endpoint_name, out[0], ports), "");
     return {};
   };
   if (auto r = body(); !r) {
@@ -386,6 +426,12 @@ Result<> NetworkService::detach(const std::string& container_id) {
 
 Result<> NetworkService::detach_locked(const std::string& container_id) {
   Result<> result;
+  auto published = BERTH_TRY(store_->ports_of(container_id), "");
+  if (!published.empty()) {
+    if (auto r = store_->remove_ports(container_id); !r) result = fail(r.error());
+    if (auto r = apply_nat(); !r) result = fail(r.error());
+  }
+  held_ports_.erase(container_id);  // after the DNAT rules are gone: the port is free again
   auto eps = BERTH_TRY(store_->endpoints_of(container_id), "");
   auto host = Netlink::open();
   for (auto& e : eps) {

@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/fd.hpp"
 #include "engine/network_store.hpp"
+#include "engine/port_bindings.hpp"
 #include "network/address_pool.hpp"
 #include "network/ipam.hpp"
 
@@ -69,9 +71,13 @@ class NetworkService {
   std::string netns_path(const std::string& container_id) const;
   // A namespace with only lo (--network none).
   Result<> make_isolated_netns(const std::string& container_id);
-  // The namespace and one interface per request, the first giving the default route; on
-  // error nothing of it is left.
-  Result<std::vector<Attachment>> attach(const std::string& container_id, const std::vector<EndpointRequest>& reqs);
+  // The namespace and one interface per request, the first giving the default route, and the
+  // published ports DNATed to the first interface's address (endpoint_name names it in errors,
+  // as dockerd does: the container's name); on error nothing of it is left.
+  Result<std::vector<Attachment>> attach(const std::string& container_id, const std::vector<EndpointRequest>& reqs,
+                                         const std::vector<PortRequest>& ports = {},
+                                         const std::string& endpoint_name = "");
+  Result<std::vector<PortRecord>> published_ports(const std::string& container_id) const;
   // Removes the container's interfaces and namespace and releases its allocated addresses.
   Result<> detach(const std::string& container_id);
 
@@ -83,11 +89,14 @@ class NetworkService {
   Result<network::SubnetAllocator*> allocator(const NetworkRecord& n);  // mu_ held
   Result<NetworkRecord> find_locked(std::string_view ref) const;
   Result<> detach_locked(const std::string& container_id);
+  Result<> publish_locked(const std::string& container_id, const std::string& endpoint_name, const Attachment& a,
+                          const std::vector<PortRequest>& ports);
 
   NetworkServiceOptions opts_;
   std::unique_ptr<NetworkStore> store_;
   mutable std::mutex mu_;
   std::map<std::string, network::SubnetAllocator> allocators_;  // by network ID
+  std::map<std::string, std::vector<UniqueFd>> held_ports_;      // by container ID
 };
 
 }  // namespace berth::engine

@@ -20,6 +20,10 @@ CREATE TABLE IF NOT EXISTS endpoints(
   network_id TEXT NOT NULL, container_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, ip TEXT NOT NULL,
   mac TEXT NOT NULL, host_link TEXT NOT NULL DEFAULT '', fixed_ip INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY(network_id, container_id), UNIQUE(network_id, ip));
+CREATE TABLE IF NOT EXISTS ports(
+  container_id TEXT NOT NULL, network_id TEXT NOT NULL, proto TEXT NOT NULL, host_ip TEXT NOT NULL,
+  host_port INTEGER NOT NULL, container_port INTEGER NOT NULL, container_ip TEXT NOT NULL,
+  UNIQUE(proto, host_ip, host_port));
 )SQL";
 
 // The network's fields as one JSON document: the record grows without schema migrations.
@@ -53,6 +57,13 @@ EndpointRecord endpoint_row(const Query& q) {
   return {q.col(0), q.col(1), q.col(2), q.col(3), q.col(4), q.col(5), q.col_num(6) != 0};
 }
 
+PortRecord port_row(const Query& q) {
+  return {q.col(0), q.col(1), q.col(2), q.col(3), static_cast<unsigned>(q.col_num(4)),
+          static_cast<unsigned>(q.col_num(5)), q.col(6)};
+}
+
+constexpr const char* kPortColumns = "container_id, network_id, proto, host_ip, host_port, container_port, container_ip";
+
 constexpr const char* kEndpointColumns = "network_id, container_id, endpoint_id, ip, mac, host_link, fixed_ip";
 
 }  // namespace
@@ -70,6 +81,17 @@ struct NetworkStore::Db {
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) out.push_back(endpoint_row(q));
     if (rc != SQLITE_DONE) return fail(sql.err("query endpoints"));
+    return out;
+  }
+
+  Result<std::vector<PortRecord>> select_ports(const std::string& where, const std::string& param) const {
+    Query q(sql.get(), std::string("SELECT ") + kPortColumns + " FROM ports " + where);
+    if (!q.ok()) return fail(sql.err("query ports"));
+    if (!param.empty()) q.text(1, param);
+    std::vector<PortRecord> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) out.push_back(port_row(q));
+    if (rc != SQLITE_DONE) return fail(sql.err("query ports"));
     return out;
   }
 };
@@ -149,6 +171,36 @@ Result<> NetworkStore::remove_endpoint(const std::string& network_id, const std:
   Query q(db_->sql.get(), "DELETE FROM endpoints WHERE network_id = ?1 AND container_id = ?2");
   if (!q.ok() || q.text(1, network_id).text(2, container_id).step() != SQLITE_DONE)
     return fail(db_->sql.err("remove endpoint"));
+  return {};
+}
+
+Result<> NetworkStore::add_port(const PortRecord& p) {
+  std::lock_guard lk(db_->mu);
+  Query q(db_->sql.get(), std::string("INSERT INTO ports(") + kPortColumns + ") VALUES(?1,?2,?3,?4,?5,?6,?7)");
+  if (!q.ok()) return fail(db_->sql.err("add port"));
+  q.text(1, p.container_id).text(2, p.network_id).text(3, p.proto).text(4, p.host_ip);
+  q.num(5, p.host_port).num(6, p.container_port).text(7, p.container_ip);
+  int rc = q.step();
+  if (rc == SQLITE_CONSTRAINT)
+    return fail(ErrorKind::Conflict, "Bind for " + p.host_ip + ":" + std::to_string(p.host_port) + " failed: port is already allocated");
+  if (rc != SQLITE_DONE) return fail(db_->sql.err("add port"));
+  return {};
+}
+
+Result<std::vector<PortRecord>> NetworkStore::ports() const {
+  std::lock_guard lk(db_->mu);
+  return db_->select_ports("ORDER BY rowid", "");
+}
+
+Result<std::vector<PortRecord>> NetworkStore::ports_of(const std::string& container_id) const {
+  std::lock_guard lk(db_->mu);
+  return db_->select_ports("WHERE container_id = ?1 ORDER BY rowid", container_id);
+}
+
+Result<> NetworkStore::remove_ports(const std::string& container_id) {
+  std::lock_guard lk(db_->mu);
+  Query q(db_->sql.get(), "DELETE FROM ports WHERE container_id = ?1");
+  if (!q.ok() || q.text(1, container_id).step() != SQLITE_DONE) return fail(db_->sql.err("remove ports"));
   return {};
 }
 

@@ -33,6 +33,15 @@ struct EndpointRecord {
   bool fixed_ip = false;    // --ip: kept across restarts
 };
 
+// A host port published to a container's address while it runs.
+struct PortRecord {
+  std::string container_id, network_id;
+  std::string proto;    // tcp, udp, sctp
+  std::string host_ip;  // "0.0.0.0" for every address
+  unsigned host_port = 0, container_port = 0;
+  std::string container_ip;
+};
+
 class NetworkStore {
  public:
   static Result<std::unique_ptr<NetworkStore>> open(const std::string& path);
@@ -49,6 +58,12 @@ class NetworkStore {
   Result<std::vector<EndpointRecord>> endpoints_of(const std::string& container_id) const;
   Result<> set_host_link(const std::string& network_id, const std::string& container_id, const std::string& link);
   Result<> remove_endpoint(const std::string& network_id, const std::string& container_id);
+
+  // 409 when (proto, host_ip, host_port) is taken.
+  Result<> add_port(const PortRecord& p);
+  Result<std::vector<PortRecord>> ports() const;  // every published port, oldest first
+  Result<std::vector<PortRecord>> ports_of(const std::string& container_id) const;
+  Result<> remove_ports(const std::string& container_id);
 
  private:
   struct Db;
