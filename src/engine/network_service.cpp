@@ -9,6 +9,7 @@
 #include "common/fs.hpp"
 #include "common/log.hpp"
 #include "engine/container_id.hpp"
+#include "engine/forward_policy.hpp"
 #include "engine/json_log.hpp"
 #include "engine/nat_rules.hpp"
 #include "network/netlink.hpp"
@@ -55,6 +56,16 @@ Result<> sysctl_on(const std::string& path, const std::string& what) {
   bool ok = ::write(fd, "1", 1) == 1;
   ::close(fd);
   if (!ok) return fail_sys(what);
+  return {};
+}
+
+// Another engine's FORWARD drop policy (forward_policy.hpp): berth's bridges get through it.
+Result<> sync_forward_policy(network::Nftables& nft, const std::vector<std::string>& bridges) {
+  auto chain = nft.run_json("list chain ip filter FORWARD");
+  if (!chain) return {};  // no such chain: nothing drops berth's traffic there
+  auto cmds = forward_accept_commands(*chain, bridges);
+  if (cmds.empty()) return {};
+  BERTH_CHECK(nft.run(cmds), "let berth's bridges through the filter table's FORWARD chain");
   return {};
 }
 
@@ -148,6 +159,9 @@ Result<> NetworkService::apply_nat() {
     ports.push_back({p.proto, p.host_ip, p.host_port, p.container_ip, p.container_port});
   auto nft = BERTH_TRY(network::Nftables::open(), "");
   BERTH_CHECK(nft.run(nat_ruleset(rules, ports)), "apply berth's nftables table");
+  std::vector<std::string> bridges;
+  for (auto& r : rules) bridges.push_back(r.bridge);
+  BERTH_CHECK(sync_forward_policy(nft, bridges), "");
   if (masquerade) BERTH_CHECK(enable_ip_forward(), "");
   return {};
 }
@@ -208,7 +222,10 @@ void NetworkService::shutdown(const std::set<std::string>& running) {
     if (auto eps = store_->endpoints(n.id); eps && is_bridge(n))
       any_used |= std::ranges::any_of(*eps, [&](auto& e) { return running.contains(e.container_id); });
   if (!any_used)
-    if (auto nft = network::Nftables::open()) (void)nft->run(nat_teardown());
+    if (auto nft = network::Nftables::open()) {
+      (void)nft->run(nat_teardown());
+      (void)sync_forward_policy(*nft, {});
+    }
 }
 
 Result<NetworkRecord> NetworkService::find_locked(std::string_view ref) const {

@@ -179,6 +179,21 @@ TEST_P(ContainerPorts, TakenPortsAreRefusedAtStartAndLeaveNothing) {
   EXPECT_EQ(retry.status, 0) << retry.err;
 }
 
+// berthd dies (kill -9) while a published container runs: the next berthd holds its port again
+// and keeps the DNAT, and the port is freed when the container goes.
+TEST_P(ContainerPorts, PortsAreKeptAcrossABerthdCrash) {
+  if (GetParam() != kDocker28) GTEST_SKIP() << "client-independent";
+  ASSERT_EQ(docker({"run", "-d", "--name", "kept", "--hostname", "kept", "-p", "18084:80", "busybox", "sh", "-c", kHttpd}).status, 0);
+  EXPECT_EQ(fetch("http://127.0.0.1:18084/"), "hello-from-kept\n");
+  d.kill9();
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_FALSE(hold_port(18084)) << "the restarted berthd does not hold the port";
+  EXPECT_EQ(fetch("http://127.0.0.1:18084/"), "hello-from-kept\n");
+  EXPECT_EQ(docker({"port", "kept"}).out, "80/tcp -> 0.0.0.0:18084\n");
+  ASSERT_EQ(docker({"rm", "-f", "kept"}).status, 0);
+  EXPECT_TRUE(hold_port(18084)) << "port still held after rm";
+}
+
 TEST_P(ContainerPorts, BadSpecsAreRefused) {
   auto big = docker({"run", "--rm", "-p", "70000:80", "busybox", "true"});
   EXPECT_EQ(big.status, 125);

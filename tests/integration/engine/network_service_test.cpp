@@ -177,3 +177,43 @@ TEST(NetworkService, ParallelAttachesNeverShareAnAddressAndRestartReconciles) {
   });
   EXPECT_EQ(failure, "");
 }
+
+// dockerd (through iptables-nft) sets the filter table's FORWARD policy to DROP: berth's
+// bridges get exactly one accept rule per direction there, gone with their network and at
+// shutdown; the other engine's rules and policy stay as they were.
+TEST(NetworkService, ForwardDropPolicyOfAnotherEngineLetsBerthBridgesThrough) {
+  Roots roots;
+  std::filesystem::create_directories(roots.dir + "/data");
+  auto failure = in_fresh_netns([&]() -> std::string {
+    auto nft = TRY_OK(network::Nftables::open());
+    CHECK_OK(nft.run("add table ip filter\n"
+                     "add chain ip filter FORWARD { type filter hook forward priority 0; policy drop; }\n"
+                     "add chain ip filter DOCKER-USER\n"
+                     "add rule ip filter FORWARD jump DOCKER-USER\n"));
+    auto chain = [&]() -> std::string {
+      auto r = nft.run("list chain ip filter FORWARD");
+      return r ? *r : "";
+    };
+    auto svc = TRY_OK(NetworkService::open(roots.options()));
+    CHECK_OK(svc->restore({}));
+    auto mynet = TRY_OK(svc->create(net("mynet", "10.78.0.0/24")));
+    auto text = chain();
+    for (std::string rule : {std::string("iifname \"berth0\" accept comment \"berth\""), std::string("oifname \"berth0\" accept comment \"berth\""),
+                      "iifname \"" + mynet.bridge + "\" accept comment \"berth\"",
+                      "oifname \"" + mynet.bridge + "\" accept comment \"berth\""})
+      EXPECT_THAT_(text.find(rule) != std::string::npos, "missing " + rule + ":\n" + text);
+    EXPECT_THAT_(text.find("policy drop") != std::string::npos && text.find("jump DOCKER-USER") != std::string::npos,
+                 "the other engine's chain was changed:\n" + text);
+    CHECK_OK(svc->remove("mynet"));
+    text = chain();
+    EXPECT_THAT_(text.find(mynet.bridge) == std::string::npos, "rules of a removed network left:\n" + text);
+    EXPECT_THAT_(text.find("\"berth0\"") != std::string::npos, "berth0's rules went with another network:\n" + text);
+    svc->shutdown({});
+    text = chain();
+    EXPECT_THAT_(text.find("berth") == std::string::npos, "berth rules left at shutdown:\n" + text);
+    EXPECT_THAT_(text.find("policy drop") != std::string::npos && text.find("jump DOCKER-USER") != std::string::npos,
+                 "the other engine's chain was changed:\n" + text);
+    return "";
+  });
+  EXPECT_EQ(failure, "");
+}
