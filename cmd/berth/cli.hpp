@@ -72,5 +72,6 @@ void add_cp(CLI::App& app, Cli& cli);
 void add_diff(CLI::App& app, Cli& cli);
 void add_commit(CLI::App& app, Cli& cli);
 void add_export(CLI::App& app, Cli& cli);
+void add_network(CLI::App& app, Cli& cli);  // network ls|create|inspect|rm|prune|connect|disconnect
 
 }  // namespace berth::cli

@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   add_exec(app, cli);
   for (auto add : {add_cp, add_diff, add_commit, add_export}) add(app, cli);
   add_ps(app, cli);
+  add_network(app, cli);
   add_container_state_verbs(app, cli);
   // The management groups: `berth container ls`, `berth image pull`, ... as docker has them.
   add_run(*container, cli);

@@ -1,4 +1,4 @@
-// Networks: list, inspect, create, remove, prune, with dockerd's JSON shapes.
+// Networks: list, inspect, create, remove, prune, connect, disconnect, with dockerd's JSON shapes.
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -120,6 +120,24 @@ Result<engine::NetworkCreate> create_request(const json& body) {
   return c;
 }
 
+// The body of connect/disconnect: {"Container": "...", "EndpointConfig": {...}, "Force": bool}.
+Result<std::string> container_of(const json& body) {
+  if (!body.is_object() || !body.value("Container", json()).is_string() || body["Container"].get<std::string>().empty())
+    return fail(ErrorKind::Invalid, "Container: a container name or ID is required");
+  return body["Container"].get<std::string>();
+}
+
+Result<engine::EndpointRequest> endpoint_request(const json& body) {
+  engine::EndpointRequest r;
+  const json ec = body.value("EndpointConfig", json());
+  if (ec.is_null()) return r;
+  if (!ec.is_object()) return fail(ErrorKind::Invalid, "EndpointConfig: expected an object");
+  const json ipam = ec.value("IPAMConfig", json());
+  if (ipam.is_object() && ipam.value("IPv4Address", json()).is_string()) r.ip = ipam["IPv4Address"].get<std::string>();
+  if (ec.value("MacAddress", json()).is_string()) r.mac = ec["MacAddress"].get<std::string>();
+  return r;
+}
+
 }  // namespace
 
 void add_network_routes(Router& r, engine::Daemon& d) {
@@ -141,6 +159,26 @@ void add_network_routes(Router& r, engine::Daemon& d) {
     BERTH_CHECK(d.networks().remove(n.id), "");
     d.network_event("destroy", n);
     return ex.reply(204, "", "");
+  });
+  r.add("POST", "/networks/{name}/connect", [&d](Exchange& ex) -> Result<> {
+    auto body = BERTH_TRY(read_json_body(ex, kJsonBodyLimit), "");
+    auto ref = BERTH_TRY(container_of(body), "");
+    auto req = BERTH_TRY(endpoint_request(body), "");
+    auto n = BERTH_TRY(d.networks().find(ex.request().param("name")), "");
+    BERTH_CHECK(d.container_service().connect_network(ref, n.id, req), "");
+    auto c = BERTH_TRY(d.containers().find(ref), "");
+    d.network_event("connect", n, c.id);
+    return ex.reply(200, "", "");
+  });
+  r.add("POST", "/networks/{name}/disconnect", [&d](Exchange& ex) -> Result<> {
+    auto body = BERTH_TRY(read_json_body(ex, kJsonBodyLimit), "");
+    auto ref = BERTH_TRY(container_of(body), "");
+    bool force = body.value("Force", json(false)).is_boolean() && body["Force"].get<bool>();
+    auto n = BERTH_TRY(d.networks().find(ex.request().param("name")), "");
+    auto c = d.containers().find(ref);
+    BERTH_CHECK(d.container_service().disconnect_network(ref, n.id, force), "");
+    if (c) d.network_event("disconnect", n, c->id);
+    return ex.reply(200, "", "");
   });
   r.add("POST", "/networks/prune", [&d](Exchange& ex) -> Result<> {
     static const std::set<std::string> keys = {"until", "label", "label!"};

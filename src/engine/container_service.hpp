@@ -128,6 +128,10 @@ class ContainerService {
   Result<nlohmann::json> stats_sample(std::string_view ref);
 
   Result<ContainerRecord> find(std::string_view ref) const { return store_.find(ref); }
+  // docker network connect/disconnect: the container's recorded networks change, and a running
+  // one gains or loses the interface now (container_service_network.cpp).
+  Result<> connect_network(std::string_view ref, const std::string& network_ref, const EndpointRequest& req);
+  Result<> disconnect_network(std::string_view ref, const std::string& network_ref, bool force);
   std::string container_dir(const std::string& id) const;
   std::string log_path(const std::string& id) const;  // json-file's path (inspect's LogPath)
   // The container's log as its driver keeps it; nullopt when the driver keeps none.

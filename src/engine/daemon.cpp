@@ -78,12 +78,13 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
   return d;
 }
 
-void Daemon::network_event(const std::string& action, const NetworkRecord& n) {
+void Daemon::network_event(const std::string& action, const NetworkRecord& n, const std::string& container_id) {
   Event e;
   e.type = "network";
   e.action = action;
   e.actor_id = n.id;
   e.attributes = {{"name", n.name}, {"type", n.driver}};
+  if (!container_id.empty()) e.attributes["container"] = container_id;
   events_.publish(std::move(e));
 }
 

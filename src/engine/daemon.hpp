@@ -40,7 +40,8 @@ class Daemon {
   std::chrono::system_clock::time_point started() const { return started_; }
   // Publishes an image event with dockerd's attributes (name = the reference acted on).
   void image_event(const std::string& action, const std::string& id, const std::string& name);
-  void network_event(const std::string& action, const NetworkRecord& n);
+  // container_id: the connected or disconnected container's (connect/disconnect events).
+  void network_event(const std::string& action, const NetworkRecord& n, const std::string& container_id = "");
 
  private:
   Daemon() = default;

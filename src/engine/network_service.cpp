@@ -389,42 +389,9 @@ Result<std::vector<Attachment>> NetworkService::attach(const std::string& contai
     auto ctr = BERTH_TRY(Netlink::open_in(nsfd.get()), "");
     bool routed = false;
     for (size_t i = 0; i < reqs.size(); ++i) {
-      auto n = BERTH_TRY(find_locked(reqs[i].network), "");
-      if (!is_bridge(n))
-        return fail(ErrorKind::Invalid, "container cannot be connected to network " + n.name + " alongside others");
-      auto* alloc = BERTH_TRY(allocator(n), "");
-      Ipv4 ip;
-      if (!reqs[i].ip.empty()) {
-        ip = BERTH_TRY(Ipv4::parse(reqs[i].ip), "");
-        BERTH_CHECK(alloc->reserve(ip), "");
-      } else {
-        ip = BERTH_TRY(alloc->allocate(), "");
-      }
-      Attachment a;
-      a.network = n;
-      a.ifname = "eth" + std::to_string(i);
-      a.ip = ip.str();
-      a.mac = network::mac_str(mac_for(ip));
-      a.gateway = n.gateway;
-      a.prefix_length = BERTH_TRY(Ipv4Prefix::parse(n.subnet), "").length;
-      a.endpoint_id = generate_id();
-      a.host_link = "veth" + random_hex(7);
-      EndpointRecord e{n.id, container_id, a.endpoint_id, a.ip, a.mac, a.host_link, !reqs[i].ip.empty()};
-      if (auto r = store_->add_endpoint(e); !r) {
-        alloc->release(ip);
-        return fail(r.error());
-      }
-      out.push_back(a);
-      BERTH_CHECK(host.create_veth({a.host_link, a.ifname, nsfd.get(), n.mtu, mac_for(ip)}), "");
-      auto br = BERTH_TRY(host.link(n.bridge), "network " + n.name);
-      BERTH_CHECK(host.set_master(a.host_link, br.index), "");
-      BERTH_CHECK(host.set_up(a.host_link), "");
-      BERTH_CHECK(ctr.add_address(a.ifname, ip, a.prefix_length), "");
-      BERTH_CHECK(ctr.set_up(a.ifname), "");
-      if (!routed && !n.internal) {
-        BERTH_CHECK(ctr.add_default_route(*Ipv4::parse(n.gateway), a.ifname), "");
-        routed = true;
-      }
+      auto a = BERTH_TRY(attach_one_locked(container_id, nsfd.get(), host, ctr, reqs[i], "eth" + std::to_string(i), !routed), "");
+      routed |= !a.network.internal;
+      out.push_back(std::move(a));
     }
     if (!ports.empty() && !out.empty()) BERTH_CHECK(publish_locked(container_id, endpoint_name, out[0], ports), "");
     return {};
@@ -434,6 +401,102 @@ Result<std::vector<Attachment>> NetworkService::attach(const std::string& contai
     return fail(r.error().wrap("connect container to its networks"));
   }
   return out;
+}
+
+Result<Attachment> NetworkService::attach_one_locked(const std::string& container_id, int nsfd, Netlink& host,
+                                                     Netlink& ctr, const EndpointRequest& req,
+                                                     const std::string& ifname, bool route) {
+  auto n = BERTH_TRY(find_locked(req.network), "");
+  if (!is_bridge(n))
+    return fail(ErrorKind::Invalid, "container cannot be connected to network " + n.name + " alongside others");
+  auto* alloc = BERTH_TRY(allocator(n), "");
+  Ipv4 ip;
+  if (!req.ip.empty()) {
+    ip = BERTH_TRY(Ipv4::parse(req.ip), "");
+    BERTH_CHECK(alloc->reserve(ip), "");
+  } else {
+    ip = BERTH_TRY(alloc->allocate(), "");
+  }
+  auto mac = req.mac.empty() ? Result<network::Mac>(mac_for(ip)) : network::parse_mac(req.mac);
+  if (!mac) {
+    alloc->release(ip);
+    return fail(ErrorKind::Invalid, "invalid MAC address: " + req.mac);
+  }
+  Attachment a;
+  a.network = n;
+  a.ifname = ifname;
+  a.ip = ip.str();
+  a.mac = network::mac_str(*mac);
+  a.gateway = n.gateway;
+  a.prefix_length = BERTH_TRY(Ipv4Prefix::parse(n.subnet), "").length;
+  a.endpoint_id = generate_id();
+  a.host_link = "veth" + random_hex(7);
+  EndpointRecord e{n.id, container_id, a.endpoint_id, a.ip, a.mac, a.host_link, !req.ip.empty()};
+  if (auto r = store_->add_endpoint(e); !r) {
+    alloc->release(ip);
+    return fail(r.error());
+  }
+  // From here the endpoint row exists: the caller's cleanup (detach) removes what follows.
+  BERTH_CHECK(host.create_veth({a.host_link, a.ifname, nsfd, n.mtu, *mac}), "");
+  auto br = BERTH_TRY(host.link(n.bridge), "network " + n.name);
+  BERTH_CHECK(host.set_master(a.host_link, br.index), "");
+  BERTH_CHECK(host.set_up(a.host_link), "");
+  BERTH_CHECK(ctr.add_address(a.ifname, ip, a.prefix_length), "");
+  BERTH_CHECK(ctr.set_up(a.ifname), "");
+  if (route && !n.internal) BERTH_CHECK(ctr.add_default_route(*Ipv4::parse(n.gateway), a.ifname), "");
+  return a;
+}
+
+Result<Attachment> NetworkService::connect(const std::string& container_id, const EndpointRequest& req) {
+  std::lock_guard lk(mu_);
+  auto n = BERTH_TRY(find_locked(req.network), "");
+  auto eps = BERTH_TRY(store_->endpoints_of(container_id), "");
+  if (std::ranges::any_of(eps, [&](auto& e) { return e.network_id == n.id; }))
+    return fail(ErrorKind::Permission, "container " + container_id + " is already connected to network " + n.name);
+  auto nsfd = BERTH_TRY(network::open_netns(netns_path(container_id)), "");
+  auto host = BERTH_TRY(Netlink::open(), "");
+  auto ctr = BERTH_TRY(Netlink::open_in(nsfd.get()), "");
+  // The first free ethN; a container without a routed network gets its default route here.
+  auto links = BERTH_TRY(ctr.links(), "");
+  std::string ifname;
+  for (int i = 0; ifname.empty(); ++i)
+    if (std::ranges::none_of(links, [&](auto& l) { return l.name == "eth" + std::to_string(i); })) ifname = "eth" + std::to_string(i);
+  bool routed = false;
+  for (auto& e : eps)
+    for (auto& o : BERTH_TRY(store_->list(), ""))
+      if (o.id == e.network_id && !o.internal) routed = true;
+  auto a = attach_one_locked(container_id, nsfd.get(), host, ctr, req, ifname, !routed);
+  if (!a) {
+    (void)detach_endpoint_locked(container_id, n.id);
+    return fail(a.error().wrap("connect container to network " + n.name));
+  }
+  return a;
+}
+
+Result<> NetworkService::disconnect(const std::string& container_id, const std::string& network_id) {
+  std::lock_guard lk(mu_);
+  return detach_endpoint_locked(container_id, network_id);
+}
+
+Result<> NetworkService::detach_endpoint_locked(const std::string& container_id, const std::string& network_id) {
+  Result<> result;
+  auto ports = BERTH_TRY(store_->ports_of(container_id), "");
+  if (std::ranges::any_of(ports, [&](auto& p) { return p.network_id == network_id; })) {
+    // Ports are published on one network's address: they go with it (the socket holders too).
+    if (auto r = store_->remove_ports(container_id); !r) result = fail(r.error());
+    if (auto r = apply_nat(); !r) result = fail(r.error());
+    held_ports_.erase(container_id);
+  }
+  auto host = Netlink::open();
+  for (auto& e : BERTH_TRY(store_->endpoints_of(container_id), "")) {
+    if (e.network_id != network_id) continue;
+    if (host && !e.host_link.empty())
+      if (auto r = host->delete_link(e.host_link); !r && r.error().kind != ErrorKind::NotFound) result = fail(r.error());
+    if (auto it = allocators_.find(e.network_id); it != allocators_.end())
+      if (auto ip = Ipv4::parse(e.ip)) it->second.release(*ip);
+    if (auto r = store_->remove_endpoint(e.network_id, container_id); !r) result = fail(r.error());
+  }
+  return result;
 }
 
 Result<> NetworkService::detach(const std::string& container_id) {

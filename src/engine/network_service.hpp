@@ -18,6 +18,10 @@
 #include "network/address_pool.hpp"
 #include "network/ipam.hpp"
 
+namespace berth::network {
+class Netlink;
+}
+
 namespace berth::engine {
 
 struct NetworkServiceOptions {
@@ -38,6 +42,7 @@ struct NetworkCreate {
 struct EndpointRequest {
   std::string network;  // name or ID
   std::string ip;       // --ip ("" = allocated)
+  std::string mac = {};  // --mac-address ("" = derived from the address, as dockerd does)
 };
 
 // One interface of a running container.
@@ -78,6 +83,11 @@ class NetworkService {
                                          const std::vector<PortRequest>& ports = {},
                                          const std::string& endpoint_name = "");
   Result<std::vector<PortRecord>> published_ports(const std::string& container_id) const;
+  // A running container's namespace gets one more interface (the next free ethN); 403 when it
+  // is on that network already. Nothing is left of a failed one.
+  Result<Attachment> connect(const std::string& container_id, const EndpointRequest& req);
+  // Takes one network's interface out of a running container (and ports published on it).
+  Result<> disconnect(const std::string& container_id, const std::string& network_id);
   // Removes the container's interfaces and namespace and releases its allocated addresses.
   Result<> detach(const std::string& container_id);
 
@@ -89,6 +99,10 @@ class NetworkService {
   Result<network::SubnetAllocator*> allocator(const NetworkRecord& n);  // mu_ held
   Result<NetworkRecord> find_locked(std::string_view ref) const;
   Result<> detach_locked(const std::string& container_id);
+  Result<Attachment> attach_one_locked(const std::string& container_id, int nsfd, network::Netlink& host,
+                                       network::Netlink& ctr, const EndpointRequest& req, const std::string& ifname,
+                                       bool route);
+  Result<> detach_endpoint_locked(const std::string& container_id, const std::string& network_id);
   Result<> publish_locked(const std::string& container_id, const std::string& endpoint_name, const Attachment& a,
                           const std::vector<PortRequest>& ports);
 

@@ -110,5 +110,83 @@ TEST_P(ContainerNetwork, NoneHostAndErrors) {
   }
 }
 
+TEST_P(ContainerNetwork, ConnectAndDisconnectRunningAndStoppedContainers) {
+  ASSERT_EQ(docker({"network", "create", "--subnet", "10.126.3.0/24", "n2"}).status, 0);
+  ASSERT_EQ(docker({"run", "-d", "--name", "cc", "busybox", "sleep", "1000"}).status, 0);
+  int veths = veths_on_host();
+  auto conn = docker({"network", "connect", "--ip", "10.126.3.7", "n2", "cc"});
+  ASSERT_EQ(conn.status, 0) << conn.err;
+  auto addrs = docker({"exec", "cc", "ip", "-o", "-4", "addr"});
+  EXPECT_NE(addrs.out.find("eth1    inet 10.126.3.7/24"), std::string::npos) << addrs.out;
+  EXPECT_NE(addrs.out.find("eth0    inet 172."), std::string::npos) << "eth0 kept:\n" << addrs.out;
+  EXPECT_EQ(veths_on_host(), veths + 1);
+  auto ping = docker({"run", "--rm", "--network", "n2", "busybox", "ping", "-c", "1", "-W", "5", "10.126.3.7"});
+  EXPECT_EQ(ping.status, 0) << ping.out << ping.err;
+  auto ip = docker({"inspect", "-f", "{{.NetworkSettings.Networks.n2.IPAddress}}", "cc"});
+  EXPECT_EQ(ip.out, "10.126.3.7\n");
+  auto again = docker({"network", "connect", "n2", "cc"});
+  EXPECT_NE(again.status, 0);
+  EXPECT_NE(again.err.find("endpoint with name cc already exists in network n2"), std::string::npos) << again.err;
+
+  auto disc = docker({"network", "disconnect", "n2", "cc"});
+  ASSERT_EQ(disc.status, 0) << disc.err;
+  addrs = docker({"exec", "cc", "ip", "-o", "link"});
+  EXPECT_EQ(addrs.out.find("eth1"), std::string::npos) << addrs.out;
+  EXPECT_EQ(veths_on_host(), veths) << "the disconnected veth was left";
+  auto not_on = docker({"network", "disconnect", "n2", "cc"});
+  EXPECT_NE(not_on.status, 0);
+  EXPECT_NE(not_on.err.find("is not connected to network n2"), std::string::npos) << not_on.err;
+  // The address is free again.
+  ASSERT_EQ(docker({"run", "-d", "--name", "taker", "--network", "n2", "--ip", "10.126.3.7", "busybox", "sleep", "100"}).status, 0);
+
+  // A created container connected before its first start gets both interfaces then.
+  ASSERT_EQ(docker({"create", "--name", "sc", "busybox", "sleep", "1000"}).status, 0);
+  ASSERT_EQ(docker({"network", "connect", "n2", "sc"}).status, 0);
+  ASSERT_EQ(docker({"start", "sc"}).status, 0);
+  auto both = docker({"exec", "sc", "ip", "-o", "-4", "addr"});
+  EXPECT_NE(both.out.find("eth0    inet 172."), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("eth1    inet 10.126.3."), std::string::npos) << both.out;
+
+  ASSERT_EQ(docker({"run", "-d", "--name", "hc", "--network", "host", "busybox", "sleep", "1000"}).status, 0);
+  auto host = docker({"network", "connect", "n2", "hc"});
+  EXPECT_NE(host.status, 0);
+  EXPECT_NE(host.err.find("container cannot be disconnected from host network or connected to host network"),
+            std::string::npos) << host.err;
+  auto missing = docker({"network", "connect", "n2", "nosuch"});
+  EXPECT_NE(missing.status, 0);
+  EXPECT_NE(missing.err.find("No such container: nosuch"), std::string::npos) << missing.err;
+}
+
+// berth's own network verbs print what docker prints.
+TEST_P(ContainerNetwork, BerthNetworkVerbs) {
+  if (GetParam() != kDocker28) GTEST_SKIP() << "client-independent";
+  auto berth = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"env", "BERTH_HOST=" + d.host(), berth::test::bin("berth")});
+    return berth::test::run(args, "", std::chrono::seconds(60));
+  };
+  auto created = berth({"network", "create", "--subnet", "10.127.1.0/24", "--label", "team=a", "bn"});
+  ASSERT_EQ(created.status, 0) << created.err;
+  EXPECT_EQ(created.out.size(), 65u) << created.out;
+  auto ls = berth({"network", "ls"});
+  auto theirs = docker({"network", "ls"});
+  EXPECT_EQ(ls.out, theirs.out);
+  auto insp = berth({"network", "inspect", "-f", "{{.Name}} {{.Driver}}", "bn"});
+  EXPECT_EQ(insp.out, "bn bridge\n");
+  ASSERT_EQ(berth({"run", "-d", "--name", "bc", "busybox", "sleep", "1000"}).status, 0);
+  auto conn = berth({"network", "connect", "--ip", "10.127.1.9", "bn", "bc"});
+  EXPECT_EQ(conn.status, 0) << conn.err;
+  EXPECT_EQ(docker({"inspect", "-f", "{{.NetworkSettings.Networks.bn.IPAddress}}", "bc"}).out, "10.127.1.9\n");
+  auto busy = berth({"network", "rm", "bn"});
+  EXPECT_EQ(busy.status, 1);
+  EXPECT_NE(busy.err.find("Error response from daemon: error while removing network: network bn id"), std::string::npos)
+      << busy.err;
+  EXPECT_EQ(berth({"network", "disconnect", "bn", "bc"}).status, 0);
+  auto rm = berth({"network", "rm", "bn"});
+  EXPECT_EQ(rm.out, "bn\n") << rm.err;
+  auto bad = berth({"network", "create", "--gateway", "10.0.0.1", "x"});
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("every ip-range or gateway must have a corresponding subnet"), std::string::npos) << bad.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Clients, ContainerNetwork, ::testing::Values(kDocker28, kDocker20),
                          [](const auto& info) { return info.param == kDocker28 ? "docker28" : "docker20"; });

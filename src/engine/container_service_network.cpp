@@ -1,0 +1,161 @@
+// ContainerService's networking steps: at create the plan, spec edits and /etc files; at each
+// start the interfaces; at exit and removal their release; network connect and disconnect.
+#include "common/fs.hpp"
+#include "common/log.hpp"
+#include "engine/container_network.hpp"
+#include "engine/container_service.hpp"
+#include "engine/etc_files.hpp"
+#include "network/netlink.hpp"
+
+namespace berth::engine {
+
+using nlohmann::json;
+
+namespace {
+
+// The plan recorded at create; an older container without one is on the default bridge.
+NetworkPlan read_plan(const std::string& dir) {
+  auto text = read_file(path_join(dir, kNetworkingFile));
+  return NetworkPlan::from_json(text ? json::parse(*text, nullptr, false) : json());
+}
+
+}  // namespace
+
+Result<> ContainerService::plan_container_network(const json& hc, const json& body,
+                                                  const std::vector<std::string>& exposed, const std::string& id,
+                                                  json& spec, const std::string& hostname,
+                                                  const std::string& domainname) {
+  if (!networks_) return {};
+  json nc = body.is_object() && body.contains("NetworkingConfig") ? body["NetworkingConfig"] : json();
+  auto plan = BERTH_TRY(plan_network(hc, nc, exposed, *networks_, [&](std::string_view r) -> Result<std::string> {
+    auto other = BERTH_TRY(store_.find(r), "");
+    return other.id;
+  }), "");
+  // Clients before API 1.44 send --mac-address as Config.MacAddress: the first network's.
+  if (auto mac = body.value("MacAddress", json()); mac.is_string() && !mac.get<std::string>().empty() &&
+                                                  !plan.endpoints.empty() && plan.endpoints[0].mac.empty()) {
+    if (!network::parse_mac(mac.get<std::string>()))
+      return fail(ErrorKind::Invalid, "invalid MAC address: " + mac.get<std::string>());
+    plan.endpoints[0].mac = mac.get<std::string>();
+  }
+  std::string dir = container_dir(id);
+  BERTH_CHECK(mkdir_p(dir, 0711), "create container dir");
+  if (plan.mode == "container") {
+    // The other container's namespace and /etc files; the host's when it runs on the host's.
+    auto other = NetworkPlan::from_json(json::parse(read_file(path_join(container_dir(plan.container), kNetworkingFile)).value_or("{}"),
+                                                    nullptr, false));
+    NetworkPlan joined = plan;
+    if (other.mode == "host") joined.mode = "host";
+    apply_network_plan(spec, joined, networks_->netns_path(plan.container), container_dir(plan.container));
+  } else {
+    apply_network_plan(spec, plan, networks_->netns_path(id), dir);
+    DnsSettings dns;
+    auto strings = [&](const char* key) {
+      std::vector<std::string> out;
+      if (hc.contains(key) && hc[key].is_array())
+        for (auto& v : hc[key])
+          if (v.is_string()) out.push_back(v.get<std::string>());
+      return out;
+    };
+    dns.servers = strings("Dns");
+    dns.search = strings("DnsSearch");
+    dns.options = strings("DnsOptions");
+    BERTH_CHECK(write_file_atomic(path_join(dir, "resolv.conf"), resolv_conf(read_file("/etc/resolv.conf").value_or(""), dns), 0644), "");
+    BERTH_CHECK(write_file_atomic(path_join(dir, "hostname"), hostname + "\n", 0644), "");
+    BERTH_CHECK(write_file_atomic(path_join(dir, "hosts"), hosts_file(hostname, domainname, {}, {}), 0644), "");
+  }
+  return write_file_atomic(path_join(dir, kNetworkingFile), plan.to_json().dump() + "\n", 0600);
+}
+
+Result<> ContainerService::connect_container_network(const ContainerRecord& c) {
+  if (!networks_) return {};
+  auto text = read_file(path_join(container_dir(c.id), kNetworkingFile));
+  if (!text) return {};  // created before networking: the runtime's own namespace
+  auto plan = NetworkPlan::from_json(json::parse(*text, nullptr, false));
+  if (plan.mode == "host") return {};
+  if (plan.mode == "none") return networks_->make_isolated_netns(c.id);
+  if (plan.mode == "container") {
+    auto other = store_.get(plan.container);
+    if (!other || !is_live(other->state))
+      return fail(ErrorKind::Conflict, "cannot join network of a non running container: " + plan.container);
+    return {};
+  }
+  std::string name = c.name.starts_with('/') ? c.name.substr(1) : c.name;
+  auto atts = BERTH_TRY(networks_->attach(c.id, plan.endpoints, plan.ports, name), "");
+  auto cfg = json::parse(c.config_json, nullptr, false);
+  std::string hostname = cfg.is_object() ? cfg.value("Hostname", "") : "";
+  std::string domainname = cfg.is_object() ? cfg.value("Domainname", "") : "";
+  if (hostname.empty()) hostname = c.id.substr(0, 12);
+  std::vector<std::string> ips;
+  for (auto& a : atts) ips.push_back(a.ip);
+  // Replaced before the runtime bind-mounts it (containers joining this one's network
+  // later mount the new file).
+  auto hosts = hosts_file(hostname, domainname, ips, {});
+  if (auto w = write_file_atomic(path_join(container_dir(c.id), "hosts"), hosts, 0644); !w) {
+    (void)networks_->detach(c.id);
+    return fail(w.error());
+  }
+  return {};
+}
+
+void ContainerService::release_container_network(const std::string& id) {
+  if (!networks_) return;
+  if (auto r = networks_->detach(id); !r) log::warn("release the network of container " + id + ": " + r.error().what());
+}
+
+Result<> ContainerService::connect_network(std::string_view ref, const std::string& network_ref,
+                                          const EndpointRequest& req) {
+  if (!networks_) return fail(ErrorKind::Unavailable, "networking is not available");
+  std::unique_lock lk(mu_);
+  auto c = BERTH_TRY(store_.find(ref), "");
+  auto n = BERTH_TRY(networks_->find(network_ref), "");
+  auto dir = container_dir(c.id);
+  auto plan = read_plan(dir);
+  if (plan.mode == "host" || n.driver == "host")
+    return fail(ErrorKind::Permission, "container cannot be disconnected from host network or connected to host network");
+  if (plan.mode == "none" || n.driver == "null")
+    return fail(ErrorKind::Permission,
+                "container cannot be connected to multiple networks with one of the networks in private (none) mode");
+  if (plan.mode == "container")
+    return fail(ErrorKind::Permission, "container sharing network namespace with another container or host cannot be connected to any other network");
+  for (auto& e : plan.endpoints) {
+    auto other = networks_->find(e.network);
+    if (other && other->id == n.id)
+      return fail(ErrorKind::Permission, "endpoint with name " + c.name.substr(1) + " already exists in network " + n.name);
+  }
+  if (!req.ip.empty() && n.name == "bridge")
+    return fail(ErrorKind::Invalid, "user specified IP address is supported on user defined networks only");
+  EndpointRequest added = req;
+  added.network = n.name;
+  if (c.state == "running" || c.state == "paused") BERTH_CHECK(networks_->connect(c.id, added), "");
+  plan.endpoints.push_back(added);
+  if (auto w = write_file_atomic(path_join(dir, kNetworkingFile), plan.to_json().dump() + "\n", 0600); !w) {
+    (void)networks_->disconnect(c.id, n.id);
+    return fail(w.error());
+  }
+  return {};
+}
+
+Result<> ContainerService::disconnect_network(std::string_view ref, const std::string& network_ref, bool force) {
+  if (!networks_) return fail(ErrorKind::Unavailable, "networking is not available");
+  std::unique_lock lk(mu_);
+  auto c = store_.find(ref);
+  if (!c && force) return {};  // dockerd: a forced disconnect of a container that is gone succeeds
+  if (!c) return fail(c.error());
+  auto n = BERTH_TRY(networks_->find(network_ref), "");
+  auto dir = container_dir(c->id);
+  auto plan = read_plan(dir);
+  if (plan.mode == "host" && n.driver == "host")
+    return fail(ErrorKind::Permission, "container cannot be disconnected from host network or connected to host network");
+  auto it = std::ranges::find_if(plan.endpoints, [&](auto& e) {
+    auto other = networks_->find(e.network);
+    return other && other->id == n.id;
+  });
+  if (it == plan.endpoints.end())
+    return fail(ErrorKind::Permission, "container " + c->id + " is not connected to network " + n.name);
+  if (c->state == "running" || c->state == "paused") BERTH_CHECK(networks_->disconnect(c->id, n.id), "");
+  plan.endpoints.erase(it);
+  return write_file_atomic(path_join(dir, kNetworkingFile), plan.to_json().dump() + "\n", 0600);
+}
+
+}  // namespace berth::engine
