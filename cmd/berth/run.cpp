@@ -27,7 +27,8 @@ struct RunOpts {
   int health_retries = 0;
   bool no_healthcheck = false;
   std::string network, ip, hostname;
-  std::vector<std::string> dns, publish, expose;
+  std::vector<std::string> dns, dns_search, dns_options, add_hosts, publish, expose;
+  std::string domainname, mac;
   bool publish_all = false;
 };
 
@@ -89,6 +90,11 @@ Result<nlohmann::json> create_body(const RunOpts& o) {
   if (!o.ip.empty())
     body["NetworkingConfig"] = {{"EndpointsConfig", {{o.network.empty() ? "default" : o.network, {{"IPAMConfig", {{"IPv4Address", o.ip}}}}}}}};
   if (!o.dns.empty()) body["HostConfig"]["Dns"] = o.dns;
+  if (!o.dns_search.empty()) body["HostConfig"]["DnsSearch"] = o.dns_search;
+  if (!o.dns_options.empty()) body["HostConfig"]["DnsOptions"] = o.dns_options;
+  if (!o.add_hosts.empty()) body["HostConfig"]["ExtraHosts"] = o.add_hosts;
+  if (!o.domainname.empty()) body["Domainname"] = o.domainname;
+  if (!o.mac.empty()) body["MacAddress"] = o.mac;
   nlohmann::json bindings = nlohmann::json::object(), exposed = nlohmann::json::object();
   for (auto& e : o.expose) BERTH_CHECK(add_expose(exposed, e), "");
   for (auto& p : o.publish) BERTH_CHECK(add_publish(bindings, exposed, p), "");
@@ -216,6 +222,11 @@ void add_options(CLI::App* sub, RunOpts& o) {
   sub->add_option("--ip", o.ip, "IPv4 address (e.g., 172.30.100.104)");
   sub->add_option("--dns", o.dns, "Set custom DNS servers")->allow_extra_args(false);
   sub->add_option("--hostname", o.hostname, "Container host name");
+  sub->add_option("--domainname", o.domainname, "Container NIS domain name");
+  sub->add_option("--dns-search", o.dns_search, "Set custom DNS search domains")->allow_extra_args(false);
+  sub->add_option("--dns-option", o.dns_options, "Set DNS options")->allow_extra_args(false);
+  sub->add_option("--add-host", o.add_hosts, "Add a custom host-to-IP mapping (host:ip)")->allow_extra_args(false);
+  sub->add_option("--mac-address", o.mac, "Container MAC address (e.g., 92:d0:c6:0a:29:33)");
   sub->add_option("-p,--publish", o.publish, "Publish a container's port(s) to the host")->allow_extra_args(false);
   sub->add_flag("-P,--publish-all", o.publish_all, "Publish all exposed ports to random ports");
   sub->add_option("--expose", o.expose, "Expose a port or a range of ports")->allow_extra_args(false);

@@ -19,6 +19,12 @@ NetworkPlan read_plan(const std::string& dir) {
   return NetworkPlan::from_json(text ? json::parse(*text, nullptr, false) : json());
 }
 
+// --add-host's host-gateway: the host's address on the default bridge, as dockerd's.
+std::string host_gateway(NetworkService& nets) {
+  auto bridge = nets.find("bridge");
+  return bridge ? bridge->gateway : "";
+}
+
 }  // namespace
 
 Result<> ContainerService::plan_container_network(const json& hc, const json& body,
@@ -62,7 +68,8 @@ Result<> ContainerService::plan_container_network(const json& hc, const json& bo
     dns.options = strings("DnsOptions");
     BERTH_CHECK(write_file_atomic(path_join(dir, "resolv.conf"), resolv_conf(read_file("/etc/resolv.conf").value_or(""), dns), 0644), "");
     BERTH_CHECK(write_file_atomic(path_join(dir, "hostname"), hostname + "\n", 0644), "");
-    BERTH_CHECK(write_file_atomic(path_join(dir, "hosts"), hosts_file(hostname, domainname, {}, {}), 0644), "");
+    auto extra = BERTH_TRY(extra_hosts(hc, host_gateway(*networks_)), "");
+    BERTH_CHECK(write_file_atomic(path_join(dir, "hosts"), hosts_file(hostname, domainname, {}, extra), 0644), "");
   }
   return write_file_atomic(path_join(dir, kNetworkingFile), plan.to_json().dump() + "\n", 0600);
 }
@@ -90,7 +97,8 @@ Result<> ContainerService::connect_container_network(const ContainerRecord& c) {
   for (auto& a : atts) ips.push_back(a.ip);
   // Replaced before the runtime bind-mounts it (containers joining this one's network
   // later mount the new file).
-  auto hosts = hosts_file(hostname, domainname, ips, {});
+  auto extra = extra_hosts(json::parse(c.host_config_json, nullptr, false), host_gateway(*networks_));
+  auto hosts = hosts_file(hostname, domainname, ips, extra ? *extra : std::vector<HostsEntry>{});
   if (auto w = write_file_atomic(path_join(container_dir(c.id), "hosts"), hosts, 0644); !w) {
     (void)networks_->detach(c.id);
     return fail(w.error());

@@ -1,5 +1,7 @@
 #include "engine/etc_files.hpp"
 
+#include <arpa/inet.h>
+
 #include <sstream>
 
 namespace berth::engine {
@@ -10,9 +12,35 @@ std::string hosts_file(const std::string& hostname, const std::string& domainnam
       "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
       "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
   std::string names = domainname.empty() ? hostname : hostname + "." + domainname + " " + hostname;
-  for (const auto& ip : own_ips) s += ip + "\t" + names + "\n";
   for (const auto& e : extra) s += e.ip + "\t" + e.names + "\n";
+  for (const auto& ip : own_ips) s += ip + "\t" + names + "\n";
   return s;
+}
+
+Result<std::vector<HostsEntry>> extra_hosts(const nlohmann::json& host_config, const std::string& host_gateway) {
+  std::vector<HostsEntry> out;
+  if (!host_config.is_object() || !host_config.contains("ExtraHosts") || host_config["ExtraHosts"].is_null()) return out;
+  const auto& list = host_config["ExtraHosts"];
+  if (!list.is_array()) return fail(ErrorKind::Invalid, "HostConfig.ExtraHosts: expected an array of strings");
+  for (const auto& item : list) {
+    if (!item.is_string()) return fail(ErrorKind::Invalid, "HostConfig.ExtraHosts: expected an array of strings");
+    auto entry = item.get<std::string>();
+    // "name:ip" or "name=ip"; an IPv6 address has colons of its own, so the first one splits.
+    auto sep = entry.find_first_of("=:");
+    if (sep == std::string::npos || sep == 0)
+      return fail(ErrorKind::Invalid, "bad format for add-host: \"" + entry + "\"");
+    std::string name = entry.substr(0, sep), ip = entry.substr(sep + 1);
+    if (ip.size() > 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
+    if (ip == "host-gateway") {
+      if (host_gateway.empty()) return fail(ErrorKind::Invalid, "unable to derive the IP value for host-gateway");
+      ip = host_gateway;
+    }
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, ip.c_str(), buf) != 1 && inet_pton(AF_INET6, ip.c_str(), buf) != 1)
+      return fail(ErrorKind::Invalid, "invalid IP address in add-host: \"" + ip + "\"");
+    out.push_back({ip, name});
+  }
+  return out;
 }
 
 std::string resolv_conf(const std::string& host_text, const DnsSettings& dns) {

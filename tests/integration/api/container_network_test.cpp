@@ -64,6 +64,25 @@ TEST_P(ContainerNetwork, DefaultBridgeGivesAnAddressRouteAndEtcFiles) {
   EXPECT_EQ(dns.out, "nameserver 10.1.2.3\nsearch example.org\n");
 }
 
+TEST_P(ContainerNetwork, AddHostDnsOptionsDomainAndMacAddress) {
+  std::string gw = docker({"network", "inspect", "bridge", "-f", "{{range .IPAM.Config}}{{.Gateway}}{{end}}"}).out;
+  gw = gw.substr(0, gw.find('\n'));
+  auto r = docker({"run", "--rm", "--hostname", "web", "--domainname", "example.org", "--add-host", "db:10.0.0.5",
+                   "--add-host", "gw:host-gateway", "--dns", "10.1.2.3", "--dns-option", "ndots:2",
+                   "--mac-address", "02:42:ac:11:00:99", "busybox", "sh", "-c",
+                   "cat /etc/hosts /etc/resolv.conf; ip -o link show eth0"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("\n10.0.0.5\tdb\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n" + gw + "\tgw\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\tweb.example.org web\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("options ndots:2\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("link/ether 02:42:ac:11:00:99"), std::string::npos) << r.out;
+  auto bad = docker({"run", "--rm", "--add-host", "db:10.0.0", "busybox", "true"});
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("10.0.0"), std::string::npos) << bad.err;
+  EXPECT_EQ(docker({"ps", "-aq"}).out, "") << "a refused create left a container";
+}
+
 TEST_P(ContainerNetwork, UserNetworkFixedAddressReachableFromAnotherContainer) {
   ASSERT_EQ(docker({"network", "create", "--subnet", "10.124.5.0/24", "n1"}).status, 0);
   auto a = docker({"run", "-d", "--name", "na", "--network", "n1", "--ip", "10.124.5.50", "busybox", "sleep", "100"});

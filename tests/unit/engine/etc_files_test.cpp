@@ -9,8 +9,27 @@ TEST(EtcFiles, HostsNameTheContainerAndExtraHosts) {
   EXPECT_EQ(h.find("127.0.0.1\tlocalhost\n"), 0u);
   EXPECT_NE(h.find("\n172.17.0.2\tc1\n"), std::string::npos) << h;
   EXPECT_NE(h.find("\n10.0.0.5\tdb\n"), std::string::npos) << h;
+  EXPECT_LT(h.find("10.0.0.5\tdb"), h.find("172.17.0.2\tc1")) << "extra hosts come first, as dockerd writes them\n" << h;
   EXPECT_NE(hosts_file("web", "example.org", {"10.1.0.2"}, {}).find("10.1.0.2\tweb.example.org web\n"),
             std::string::npos);
+}
+
+TEST(EtcFiles, ExtraHostsWithHostGatewayAndDockerdsErrors) {
+  nlohmann::json hc = {{"ExtraHosts", {"db:10.0.0.5", "gw:host-gateway", "v6=::1", "b:[fe80::1]"}}};
+  auto e = extra_hosts(hc, "172.17.0.1");
+  ASSERT_TRUE(e) << e.error().what();
+  ASSERT_EQ(e->size(), 4u);
+  EXPECT_EQ((*e)[0].ip + " " + (*e)[0].names, "10.0.0.5 db");
+  EXPECT_EQ((*e)[1].ip + " " + (*e)[1].names, "172.17.0.1 gw");
+  EXPECT_EQ((*e)[2].ip + " " + (*e)[2].names, "::1 v6");
+  EXPECT_EQ((*e)[3].ip + " " + (*e)[3].names, "fe80::1 b");
+  EXPECT_TRUE(extra_hosts(nlohmann::json::object(), "")->empty());
+  auto bad = extra_hosts({{"ExtraHosts", {"db:10.0.0"}}}, "172.17.0.1");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "invalid IP address in add-host: \"10.0.0\"");
+  auto format = extra_hosts({{"ExtraHosts", {"nohost"}}}, "172.17.0.1");
+  ASSERT_FALSE(format);
+  EXPECT_EQ(format.error().message, "bad format for add-host: \"nohost\"");
 }
 
 TEST(EtcFiles, ResolvConfDropsLoopbackServersAndAppliesOverrides) {
