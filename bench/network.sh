@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Bridge networking, berthd vs dockerd side by side, both with their default bridge, dockerd
+# with its iptables rules and docker-proxy (its defaults) - all inside a network namespace of
+# the bench's own, so neither engine touches the host's links, routes or firewall:
+#   the added cost of bridge networking per `run --rm true` (default bridge minus --network none);
+#   TCP throughput (iperf3) container to container on one bridge, and host to a published port
+#   through 127.0.0.1 (berth: DNAT in the kernel; dockerd: docker-proxy);
+#   200 containers started in parallel on one bridge (`run -d`, 20 at a time), then removed.
+# Usage: bench/network.sh [build-dir] [runs]
+set -euo pipefail
+build=${1:-build}
+runs=${2:-20}
+source "$(dirname "$0")/lib.sh"
+bench_binaries "$build"
+bin=$(cd "$build" && pwd)/bin
+work=$(mktemp -d /tmp/berth-bench-net-XXXXXX)
+run=$(mktemp -d /run/berth-bench-net-XXXXXX)
+ns=berth-bench-net
+remember_strays
+pids=()
+cleanup() {
+  set +e
+  [ -n "${bcli:-}" ] && $bcli rm -f $($bcli ps -aq) >/dev/null 2>&1
+  [ -n "${docker_d:-}" ] && $docker_d rm -f $($docker_d ps -aq) >/dev/null 2>&1
+  stop_daemons "$work"
+  ip netns del "$ns" 2>/dev/null
+  rm -rf "$work" "$run"
+  remove_strays
+}
+trap cleanup EXIT
+in_ns() { nsenter --net="/run/netns/$ns" "$@"; }
+
+ip netns add "$ns"
+in_ns ip link set lo up
+
+# The image: busybox plus iperf3 and the libraries it links.
+make_busybox_rootfs "$work/rootfs"
+cp /usr/bin/iperf3 "$work/rootfs/bin/"
+for lib in $(ldd /usr/bin/iperf3 | grep -o '/[^ ]*'); do mkdir -p "$work/rootfs$(dirname "$lib")"; cp -L "$lib" "$work/rootfs$lib"; done
+tar --numeric-owner -C "$work/rootfs" -cf "$work/rootfs.tar" .
+
+b="$work/berthd"; mkdir -p "$b"; echo '{}' > "$b/daemon.json"
+in_ns "$bin/berthd" --config-file "$b/daemon.json" --data-root "$b/data" --exec-root "$run/exec" --pidfile "$b/pid" \
+  -H "unix://$b/b.sock" > "$b/log" 2>&1 & pids+=($!)
+bcli="$bin/berth -H unix://$b/b.sock"
+docker_b="docker -H unix://$b/b.sock"
+wait_for $bcli version
+$docker_b import "$work/rootfs.tar" netbench >/dev/null
+
+d="$work/docker"; mkdir -p "$d"; echo '{}' > "$d/daemon.json"
+in_ns dockerd --config-file "$d/daemon.json" --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/pid" \
+  -H "unix://$d/d.sock" --cgroup-parent /berth-bench-peers > "$d/log" 2>&1 & pids+=($!)
+docker_d="docker -H unix://$d/d.sock"
+wait_for $docker_d version
+$docker_d import "$work/rootfs.tar" netbench >/dev/null
+
+echo "## run --rm true: --network none vs the default bridge"
+hyperfine -N --warmup 3 --runs "$runs" --export-markdown "$work/run.md" --export-json "$work/run.json" \
+  -n "berthd, none" "$docker_b run --rm --network none netbench true" \
+  -n "berthd, bridge" "$docker_b run --rm netbench true" \
+  -n "dockerd, none" "$docker_d run --rm --network none netbench true" \
+  -n "dockerd, bridge" "$docker_d run --rm netbench true"
+cat "$work/run.md"
+print_medians "$work/run.json"
+jq -r '[.results[] | .median] | "added by the bridge (ms): berthd \((.[1]-.[0])*1000 | .*10 | round / 10), dockerd \((.[3]-.[2])*1000 | .*10 | round / 10)"' "$work/run.json"
+
+echo "## TCP throughput (iperf3, 5 s, Gbit/s)"
+gbits() { jq -r '.end.sum_received.bits_per_second / 1e9 | .*100 | round / 100'; }
+for engine in berthd dockerd; do
+  cli=$docker_b; [ "$engine" = dockerd ] && cli=$docker_d
+  $cli run -d --name srv -p 127.0.0.1:15201:5201 netbench iperf3 -s >/dev/null
+  ip=$($cli inspect -f '{{.NetworkSettings.IPAddress}}' srv)
+  wait_for in_ns bash -c "exec 3<>/dev/tcp/$ip/5201"
+  c2c=$($cli run --rm netbench iperf3 -c "$ip" -t 5 -J | gbits)
+  wait_for in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/15201"
+  h2p=$(in_ns iperf3 -c 127.0.0.1 -p 15201 -t 5 -J | gbits)
+  echo "$engine: container to container $c2c, host 127.0.0.1 to published port $h2p"
+  $cli rm -f srv >/dev/null
+done
+
+echo "## 200 containers in parallel on the default bridge (20 at a time), then rm -f"
+par() { echo "seq 200 | xargs -P 20 -I{} $1 run -d netbench sleep 1000 >/dev/null; $1 rm -f \$($1 ps -aq) >/dev/null"; }
+hyperfine --runs 3 --export-markdown "$work/par.md" --export-json "$work/par.json" \
+  -n "berthd" "$(par "$docker_b")" \
+  -n "dockerd" "$(par "$docker_d")"
+cat "$work/par.md"
+print_medians "$work/par.json"
