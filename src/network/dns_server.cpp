@@ -461,9 +461,10 @@ DnsServer::~DnsServer() {
 }
 
 Result<> DnsServer::add(const std::string& client, const std::string& netns_path, std::vector<DnsUpstream> upstreams) {
+  remove(client);  // its old sockets hold the address
   auto socks = BERTH_TRY(open_in_netns(netns_path, s_->opts.listen, s_->opts.port), "embedded DNS");
   std::lock_guard lk(s_->mu);
-  s_->remove_locked(client);
+  s_->remove_locked(client);  // added by a racing call meanwhile
   State::Client c;
   c.udp = std::move(socks.udp);
   c.tcp = std::move(socks.tcp);
