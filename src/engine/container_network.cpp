@@ -11,7 +11,7 @@ using nlohmann::json;
 
 json NetworkPlan::to_json() const {
   json eps = json::array();
-  for (auto& e : endpoints) eps.push_back({{"network", e.network}, {"ip", e.ip}});
+  for (auto& e : endpoints) eps.push_back({{"network", e.network}, {"ip", e.ip}, {"aliases", e.aliases}});
   return {{"mode", mode}, {"endpoints", eps}, {"container", container}};
 }
 
@@ -21,7 +21,13 @@ NetworkPlan NetworkPlan::from_json(const json& j) {
   p.mode = j.value("mode", "bridge");
   p.container = j.value("container", "");
   if (j.contains("endpoints") && j["endpoints"].is_array())
-    for (auto& e : j["endpoints"]) p.endpoints.push_back({e.value("network", ""), e.value("ip", "")});
+    for (auto& e : j["endpoints"]) {
+      EndpointRequest r{e.value("network", ""), e.value("ip", ""), {}};
+      if (e.contains("aliases") && e["aliases"].is_array())
+        for (auto& a : e["aliases"])
+          if (a.is_string()) r.aliases.push_back(a.get<std::string>());
+      p.endpoints.push_back(std::move(r));
+    }
   return p;
 }
 
@@ -35,11 +41,26 @@ Result<NetworkPlan> plan_network(const json& hc, const json& nc, NetworkService&
   json eps = nc.is_object() && nc.contains("EndpointsConfig") && nc["EndpointsConfig"].is_object()
                  ? nc["EndpointsConfig"] : json::object();
   // Clients key the endpoint by the mode as they sent it ("default" too).
-  auto fixed_ip = [&](std::string net) -> std::string {
+  auto endpoint = [&](std::string net) -> json {
     if (!eps.contains(net) && net == mode && eps.contains(given)) net = given;
-    if (!eps.contains(net) || !eps[net].is_object()) return "";
-    const auto& ipam = eps[net].value("IPAMConfig", json());
+    return eps.contains(net) && eps[net].is_object() ? eps[net] : json::object();
+  };
+  auto fixed_ip = [&](const std::string& net) -> std::string {
+    const auto& ipam = endpoint(net).value("IPAMConfig", json());
     return ipam.is_object() && ipam.value("IPv4Address", json()).is_string() ? ipam["IPv4Address"].get<std::string>() : "";
+  };
+  // EndpointsConfig.<net>.Aliases (--network-alias; compose's service name).
+  auto aliases = [&](const std::string& net) -> Result<std::vector<std::string>> {
+    auto a = endpoint(net).value("Aliases", json());
+    std::vector<std::string> out;
+    if (a.is_null()) return out;
+    if (!a.is_array()) return fail(ErrorKind::Invalid, "EndpointsConfig." + net + ".Aliases: expected an array of strings");
+    for (auto& v : a) {
+      if (!v.is_string() || v.get<std::string>().empty() || v.get<std::string>().size() > 253)
+        return fail(ErrorKind::Invalid, "EndpointsConfig." + net + ".Aliases: expected names of 1 to 253 characters");
+      out.push_back(v.get<std::string>());
+    }
+    return out;
   };
   NetworkPlan p;
   if (mode == "none" || mode == "host") {
@@ -61,20 +82,20 @@ Result<NetworkPlan> plan_network(const json& hc, const json& nc, NetworkService&
   auto n = BERTH_TRY(std::move(found), "");
   if (n.driver == "host" || n.driver == "null") return plan_network(json{{"NetworkMode", n.name}}, nc, nets, container_id);
   p.mode = "bridge";
-  p.endpoints.push_back({n.name, fixed_ip(mode)});
+  p.endpoints.push_back({n.name, fixed_ip(mode), BERTH_TRY(aliases(mode), "")});
   // Further networks named in EndpointsConfig join as eth1, eth2... (docker's create sends one;
   // compose and the API may send several).
   for (auto& [name, v] : eps.items()) {
     if (name == mode || name == given || name == n.name || name == n.id) continue;
     auto other = BERTH_TRY(nets.find(name), "");
-    p.endpoints.push_back({other.name, fixed_ip(name)});
+    p.endpoints.push_back({other.name, fixed_ip(name), BERTH_TRY(aliases(name), "")});
   }
-  for (auto& e : p.endpoints)
-    if (!e.ip.empty()) {
-      auto net = BERTH_TRY(nets.find(e.network), "");
-      if (net.name == "bridge")
-        return fail(ErrorKind::Invalid, "user specified IP address is supported on user defined networks only");
-    }
+  for (auto& e : p.endpoints) {
+    if (e.network != "bridge") continue;  // names, as the plan holds them
+    if (!e.ip.empty()) return fail(ErrorKind::Invalid, "user specified IP address is supported on user defined networks only");
+    if (!e.aliases.empty())
+      return fail(ErrorKind::Invalid, "network-scoped alias is supported only for containers in user defined networks");
+  }
   return p;
 }
 
@@ -96,9 +117,11 @@ void apply_network_plan(json& spec, const NetworkPlan& p, const std::string& net
 
 // ---- ContainerService's steps ----
 
+#include <algorithm>
+
 #include "common/fs.hpp"
-#include "engine/container_service.hpp"
 #include "common/log.hpp"
+#include "engine/container_service.hpp"
 #include "engine/etc_files.hpp"
 
 namespace berth::engine {
@@ -134,7 +157,11 @@ Result<> ContainerService::plan_container_network(const json& hc, const json& bo
     dns.servers = strings("Dns");
     dns.search = strings("DnsSearch");
     dns.options = strings("DnsOptions");
-    BERTH_CHECK(write_file_atomic(path_join(dir, "resolv.conf"), resolv_conf(read_file("/etc/resolv.conf").value_or(""), dns), 0644), "");
+    // User-defined networks have the embedded resolver; the default bridge a copy of the host's.
+    bool embedded = std::ranges::any_of(plan.endpoints, [](auto& e) { return e.network != "bridge"; });
+    auto host = read_file(config_.resolv_conf).value_or("");
+    BERTH_CHECK(write_file_atomic(path_join(dir, "resolv.conf"),
+                                  embedded ? embedded_resolv_conf(host, dns) : resolv_conf(host, dns), 0644), "");
     BERTH_CHECK(write_file_atomic(path_join(dir, "hostname"), hostname + "\n", 0644), "");
     BERTH_CHECK(write_file_atomic(path_join(dir, "hosts"), hosts_file(hostname, domainname, {}, {}), 0644), "");
   }
@@ -164,11 +191,36 @@ Result<> ContainerService::connect_container_network(const ContainerRecord& c) {
   // Replaced before the runtime bind-mounts it (containers joining this one's network
   // later mount the new file).
   auto hosts = hosts_file(hostname, domainname, ips, {});
-  if (auto w = write_file_atomic(path_join(container_dir(c.id), "hosts"), hosts, 0644); !w) {
+  auto w = write_file_atomic(path_join(container_dir(c.id), "hosts"), hosts, 0644);
+  if (w) w = networks_->serve_dns(c.id, dns_identity(c), plan.endpoints);
+  if (!w) {
     (void)networks_->detach(c.id);
     return fail(w.error());
   }
   return {};
+}
+
+DnsIdentity ContainerService::dns_identity(const ContainerRecord& c) {
+  DnsIdentity who;
+  who.name = c.name.starts_with("/") ? c.name.substr(1) : c.name;
+  auto cfg = json::parse(c.config_json, nullptr, false);
+  who.hostname = cfg.is_object() && cfg.value("Hostname", json()).is_string() ? cfg["Hostname"].get<std::string>() : "";
+  if (who.hostname.empty()) who.hostname = c.id.substr(0, 12);
+  auto hc = json::parse(c.host_config_json, nullptr, false);
+  if (hc.is_object() && hc.contains("Dns") && hc["Dns"].is_array())
+    for (auto& v : hc["Dns"])
+      if (v.is_string()) who.servers.push_back(v.get<std::string>());
+  return who;
+}
+
+void ContainerService::serve_container_dns(const ContainerRecord& c) {
+  if (!networks_) return;
+  auto text = read_file(path_join(container_dir(c.id), kNetworkingFile));
+  if (!text) return;
+  auto plan = NetworkPlan::from_json(json::parse(*text, nullptr, false));
+  if (plan.mode != "bridge") return;
+  if (auto r = networks_->serve_dns(c.id, dns_identity(c), plan.endpoints); !r)
+    log::warn("embedded DNS of container " + c.id + ": " + r.error().what());
 }
 
 void ContainerService::release_container_network(const std::string& id) {
