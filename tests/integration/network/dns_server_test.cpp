@@ -18,6 +18,7 @@
 #include "network/dns_records.hpp"
 #include "network/dns_server.hpp"
 #include "network/netns.hpp"
+#include "support/fake_dns_upstream.hpp"
 #include "support/support.hpp"
 
 using namespace berth;
@@ -92,72 +93,11 @@ Bytes ask(const std::string& netns, const Bytes& q, bool tcp, int timeout_ms = 5
   return out;
 }
 
-// A fake upstream on 127.0.0.1 (ephemeral ports, UDP and TCP): "example.test" is 192.0.2.7,
-// every other name NXDOMAIN; silent: it reads and never answers.
-class FakeUpstream {
+// A fake upstream on 127.0.0.1 with an ephemeral port.
+class FakeUpstream : public berth::network::test::FakeDnsUpstream {
  public:
-  explicit FakeUpstream(bool silent = false) : silent_(silent) {
-    udp_ = UniqueFd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    auto sa = addr_of(A("127.0.0.1"), 0);
-    bind(udp_.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-    socklen_t len = sizeof sa;
-    getsockname(udp_.get(), reinterpret_cast<sockaddr*>(&sa), &len);
-    port_ = ntohs(sa.sin_port);
-    tcp_ = UniqueFd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    int one = 1;
-    setsockopt(tcp_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    bind(tcp_.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-    listen(tcp_.get(), 8);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~FakeUpstream() {
-    stop_ = true;
-    thread_.join();
-  }
-  DnsUpstream upstream() const { return {A("127.0.0.1"), port_}; }
-  int queries() const { return queries_; }
-
- private:
-  Bytes answer(const Bytes& q) {
-    ++queries_;
-    auto p = dns::parse_query(q);
-    if (p.kind != dns::Parsed::Kind::Ok) return {};
-    if (dns::canonical_name(p.query.question.name) == "example.test")
-      return dns::a_response(p.query, {A("192.0.2.7")}, 60);
-    return dns::empty_response(p.query, dns::kNxDomain);
-  }
-  void serve() {
-    uint8_t buf[4096];
-    while (!stop_) {
-      pollfd p[2] = {{udp_.get(), POLLIN, 0}, {tcp_.get(), POLLIN, 0}};
-      if (poll(p, 2, 50) <= 0) continue;
-      if (p[0].revents & POLLIN) {
-        sockaddr_in from{};
-        socklen_t len = sizeof from;
-        ssize_t n = recvfrom(udp_.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
-        if (n <= 0) continue;
-        auto r = answer(Bytes(buf, buf + n));
-        if (!silent_ && !r.empty()) sendto(udp_.get(), r.data(), r.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
-      }
-      if (p[1].revents & POLLIN) {
-        UniqueFd c(accept4(tcp_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-        pollfd cp{c.get(), POLLIN, 0};
-        if (poll(&cp, 1, 2000) != 1) continue;
-        ssize_t n = recv(c.get(), buf, sizeof buf, 0);
-        if (n < 2) continue;
-        auto r = answer(Bytes(buf + 2, buf + n));
-        if (silent_ || r.empty()) continue;
-        r.insert(r.begin(), {uint8_t(r.size() >> 8), uint8_t(r.size())});
-        send(c.get(), r.data(), r.size(), MSG_NOSIGNAL);
-      }
-    }
-  }
-  bool silent_;
-  UniqueFd udp_, tcp_;
-  uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> queries_{0};
-  std::thread thread_;
+  explicit FakeUpstream(bool silent = false) : FakeDnsUpstream(A("127.0.0.1"), 0, silent) {}
+  DnsUpstream upstream() const { return {A("127.0.0.1"), port()}; }
 };
 
 int fd_count() {
@@ -211,7 +151,7 @@ TEST_F(DnsServerTest, OtherNamesGoUpstreamOverTheClientsTransport) {
   ASSERT_TRUE(s);
   ASSERT_TRUE(s->add("asker", netns, {up.upstream()}));
   for (bool tcp : {false, true}) {
-    auto r = ask(netns, query("example.test", dns::kTypeA, 0x0777), tcp);
+    auto r = ask(netns, query("upstream.test", dns::kTypeA, 0x0777), tcp);
     ASSERT_FALSE(r.empty()) << "tcp=" << tcp;
     EXPECT_EQ(dns::message_id(r), 0x0777);
     EXPECT_EQ(first_a(r), "192.0.2.7") << "tcp=" << tcp;
@@ -225,11 +165,11 @@ TEST_F(DnsServerTest, SilentUpstreamIsSkippedThenServfail) {
   auto s = start(std::chrono::milliseconds(300));
   ASSERT_TRUE(s);
   ASSERT_TRUE(s->add("asker", netns, {silent.upstream(), good.upstream()}));
-  EXPECT_EQ(first_a(ask(netns, query("example.test"), false)), "192.0.2.7");
+  EXPECT_EQ(first_a(ask(netns, query("upstream.test"), false)), "192.0.2.7");
   EXPECT_EQ(silent.queries(), 1);
   ASSERT_TRUE(s->add("asker", netns, {silent.upstream()}));
   auto t0 = std::chrono::steady_clock::now();
-  auto r = ask(netns, query("example.test"), false);
+  auto r = ask(netns, query("upstream.test"), false);
   EXPECT_EQ(rcode(r), dns::kServFail);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
 }
@@ -274,7 +214,7 @@ TEST_F(DnsServerTest, RemoveClosesEverySocket) {
   EXPECT_EQ(s->client_count(), 1u);
   EXPECT_EQ(first_a(ask(netns, query("web"), true)), "10.9.0.3");
   // A query left in flight upstream, then the client goes.
-  (void)ask(netns, query("example.test"), false, 100);
+  (void)ask(netns, query("upstream.test"), false, 100);
   s->remove("asker");
   EXPECT_EQ(s->client_count(), 0u);
   EXPECT_EQ(fd_count(), before);
