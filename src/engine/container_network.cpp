@@ -213,14 +213,19 @@ DnsIdentity ContainerService::dns_identity(const ContainerRecord& c) {
   return who;
 }
 
-void ContainerService::serve_container_dns(const ContainerRecord& c) {
+void ContainerService::serve_container_dns(const ContainerRecord& c, bool names_only) {
   if (!networks_) return;
   auto text = read_file(path_join(container_dir(c.id), kNetworkingFile));
   if (!text) return;
   auto plan = NetworkPlan::from_json(json::parse(*text, nullptr, false));
   if (plan.mode != "bridge") return;
-  if (auto r = networks_->serve_dns(c.id, dns_identity(c), plan.endpoints); !r)
-    log::warn("embedded DNS of container " + c.id + ": " + r.error().what());
+  Result<> r;
+  if (names_only) {
+    if (auto u = networks_->update_dns_names(c.id, dns_identity(c), plan.endpoints); !u) r = fail(u.error());
+  } else {
+    r = networks_->serve_dns(c.id, dns_identity(c), plan.endpoints);
+  }
+  if (!r) log::warn("embedded DNS of container " + c.id + ": " + r.error().what());
 }
 
 void ContainerService::release_container_network(const std::string& id) {

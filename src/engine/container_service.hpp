@@ -165,7 +165,8 @@ class ContainerService {
   Result<> connect_container_network(const ContainerRecord& c);
   void release_container_network(const std::string& id);
   // The embedded DNS again for a container found running at berthd's start.
-  void serve_container_dns(const ContainerRecord& c);
+  void serve_container_dns(const ContainerRecord& c, bool names_only = false);
+  void refresh_container_dns(const ContainerRecord& c) { serve_container_dns(c, true); }
   // Restart policies (container_restart.cpp). mu_ held: after an exit, the delay before the
   // policy starts it again (nullopt: it stays exited); counts the restart.
   std::optional<std::chrono::milliseconds> restart_after_exit(ContainerRecord& c, int exit_code);

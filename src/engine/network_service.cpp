@@ -420,11 +420,11 @@ std::vector<std::string> dns_names(const std::string& container_id, const DnsIde
   return out;
 }
 
-Result<> NetworkService::serve_dns(const std::string& container_id, const DnsIdentity& who,
-                                   const std::vector<EndpointRequest>& reqs) {
+Result<bool> NetworkService::update_dns_names(const std::string& container_id, const DnsIdentity& who,
+                                              const std::vector<EndpointRequest>& reqs) {
   auto eps = BERTH_TRY(container_endpoints(container_id), "");
   dns_records_.remove_container(container_id);
-  bool served = false, forwards = false;
+  bool served = false;
   for (auto& [n, e] : eps) {
     if (!is_bridge(n) || n.name == "bridge") continue;  // the default bridge has no embedded DNS
     auto ip = BERTH_TRY(Ipv4::parse(e.ip), "endpoint of " + container_id);
@@ -433,9 +433,17 @@ Result<> NetworkService::serve_dns(const std::string& container_id, const DnsIde
       if (r.network == n.name || r.network == n.id) aliases.insert(aliases.end(), r.aliases.begin(), r.aliases.end());
     dns_records_.add(n.id, n.name, container_id, ip, dns_names(container_id, who, aliases));
     served = true;
-    forwards |= !n.internal;  // as dockerd: an internal network's names stay inside it
   }
-  if (!served) return {};
+  return served;
+}
+
+Result<> NetworkService::serve_dns(const std::string& container_id, const DnsIdentity& who,
+                                   const std::vector<EndpointRequest>& reqs) {
+  if (!BERTH_TRY(update_dns_names(container_id, who, reqs), "")) return {};
+  // As dockerd: a container only on internal networks gets no forwarding.
+  bool forwards = false;
+  for (auto& [n, e] : BERTH_TRY(container_endpoints(container_id), ""))
+    forwards |= is_bridge(n) && n.name != "bridge" && !n.internal;
   std::vector<network::DnsUpstream> upstreams;
   if (forwards) {
     std::string text;

@@ -94,6 +94,9 @@ class NetworkService {
   // user-defined network it is on (reqs give the aliases) and the embedded resolver at
   // 127.0.0.11 in its namespace. Nothing when it is only on the default bridge.
   Result<> serve_dns(const std::string& container_id, const DnsIdentity& who, const std::vector<EndpointRequest>& reqs);
+  // Its names again (a rename), the resolver's sockets untouched; true when it has any.
+  Result<bool> update_dns_names(const std::string& container_id, const DnsIdentity& who,
+                                const std::vector<EndpointRequest>& reqs);
   // Containers the embedded resolver serves (for tests and leak checks).
   size_t dns_clients() const;
 

@@ -169,6 +169,18 @@ TEST_P(ContainerDns, StoppedContainersStopResolvingAndRmLeavesNothing) {
       << "berthd had " << fds << " fds before, " << d.fd_count() << " after";
 }
 
+TEST_P(ContainerDns, RenameMovesTheName) {
+  run_bg("web", "dnsnet1");
+  run_bg("client", "dnsnet1");
+  std::string ip = ip_of("web", "dnsnet1");
+  ASSERT_EQ(docker({"rename", "web", "web2"}).status, 0);
+  auto renamed = docker({"exec", "client", "nslookup", "web2"});
+  EXPECT_EQ(renamed.status, 0) << renamed.out << renamed.err;
+  EXPECT_NE(renamed.out.find("Address: " + ip), std::string::npos) << renamed.out;
+  auto old = docker({"exec", "client", "nslookup", "web"});
+  EXPECT_NE(old.status, 0) << old.out;
+}
+
 TEST_P(ContainerDns, BerthdRestartServesRunningContainersAgain) {
   run_bg("web", "dnsnet1");
   run_bg("client", "dnsnet1");
