@@ -169,6 +169,23 @@ TEST_P(ContainerDns, StoppedContainersStopResolvingAndRmLeavesNothing) {
       << "berthd had " << fds << " fds before, " << d.fd_count() << " after";
 }
 
+TEST_P(ContainerDns, BerthRunTakesNetworkAlias) {
+  if (GetParam() != kDocker28) GTEST_SKIP() << "the berth CLI is checked once";
+  run_bg("web", "dnsnet1");
+  auto berth = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {berth::test::bin("berth"), "-H", d.host()});
+    return berth::test::run(args, "", std::chrono::seconds(120));
+  };
+  auto r = berth({"run", "-d", "--name", "api", "--network", "dnsnet1", "--network-alias", "backend",
+                  "--network-alias", "svc", "busybox", "sleep", "300"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto aliases = docker({"inspect", "-f", "{{json .NetworkSettings.Networks.dnsnet1.Aliases}}", "api"});
+  EXPECT_EQ(aliases.out, "[\"backend\",\"svc\"]\n");
+  std::string ip = ip_of("api", "dnsnet1");
+  auto found = docker({"exec", "web", "nslookup", "svc"});
+  EXPECT_NE(found.out.find("Address: " + ip), std::string::npos) << found.out << found.err;
+}
+
 TEST_P(ContainerDns, RenameMovesTheName) {
   run_bg("web", "dnsnet1");
   run_bg("client", "dnsnet1");
