@@ -5,7 +5,7 @@
 // serves running containers again, and nothing (sockets, fds) is left after rm.
 #include <gtest/gtest.h>
 
-#include <fstream>
+#include <filesystem>
 #include <sstream>
 
 #include "api/berthd_fixture.hpp"
@@ -27,6 +27,12 @@ std::string resolv_conf_dir() {
   // No search line: busybox's nslookup would then only ask for "name.<domain>".
   berth::test::write_text(dir / "resolv.conf", "nameserver " + kUpstream.str() + "\noptions timeout:2\n");
   return dir.path();
+}
+
+int thread_count(pid_t pid) {
+  int n = 0;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) ++n;
+  return n;
 }
 
 class ContainerDns : public ::testing::TestWithParam<std::string> {
@@ -152,7 +158,7 @@ TEST_P(ContainerDns, OtherNamesAreForwardedToTheUpstreams) {
 }
 
 TEST_P(ContainerDns, StoppedContainersStopResolvingAndRmLeavesNothing) {
-  int fds = d.fd_count();
+  int fds = d.fd_count(), threads = thread_count(d.pid());
   run_bg("db", "dnsnet1");
   run_bg("client", "dnsnet1");
   auto found = docker({"exec", "client", "nslookup", "db"});
@@ -167,6 +173,8 @@ TEST_P(ContainerDns, StoppedContainersStopResolvingAndRmLeavesNothing) {
   // connections close shortly after their replies).
   EXPECT_TRUE(berth::test::wait_until([&] { return d.fd_count() <= fds; }, std::chrono::seconds(10)))
       << "berthd had " << fds << " fds before, " << d.fd_count() << " after";
+  EXPECT_TRUE(berth::test::wait_until([&] { return thread_count(d.pid()) <= threads; }, std::chrono::seconds(10)))
+      << "berthd had " << threads << " threads before, " << thread_count(d.pid()) << " after";
 }
 
 TEST_P(ContainerDns, BerthRunTakesNetworkAlias) {
