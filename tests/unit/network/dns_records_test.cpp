@@ -1,6 +1,7 @@
 // The embedded resolver's table: names per network, seen only from the same network, and the
 // answers it gives itself (or leaves to the upstream servers).
 #include "network/dns_records.hpp"
+#include "network/dns_server.hpp"
 
 #include <gtest/gtest.h>
 
@@ -78,4 +79,14 @@ TEST_F(Records, AddingAgainReplacesTheContainersEntry) {
   r.add("n1id", "n1", "ctr-a", A("10.1.0.9"), {"web"});
   EXPECT_EQ(r.lookup("ctr-b", "web"), std::vector{A("10.1.0.9")});
   EXPECT_TRUE(r.lookup("ctr-b", "frontend").empty());
+}
+
+TEST(ResolvConfUpstreams, IPv4NameserversInOrderLoopbackIncluded) {
+  auto ups = berth::network::resolv_conf_upstreams(
+      "# comment\nnameserver 127.0.0.53\nsearch x\nnameserver ::1\nnameserver 10.0.0.2 \nnameserver bogus\nnameserver\n");
+  ASSERT_EQ(ups.size(), 2u);
+  EXPECT_EQ(ups[0].addr.str(), "127.0.0.53");
+  EXPECT_EQ(ups[1].addr.str(), "10.0.0.2");
+  EXPECT_EQ(ups[1].port, 53);
+  EXPECT_TRUE(berth::network::resolv_conf_upstreams("").empty());
 }
