@@ -230,3 +230,64 @@ TEST_F(DnsServerTest, MissingNamespaceIsAClearError) {
   EXPECT_NE(r.error().what().find("no-such-ns"), std::string::npos) << r.error().what();
   EXPECT_EQ(s->client_count(), 0u);
 }
+
+TEST_F(DnsServerTest, InFlightForwardsAreBoundedPerContainer) {
+  FakeUpstream silent(true);
+  auto s = start(std::chrono::milliseconds(2000));
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->add("asker", netns, {silent.upstream()}));
+  // 100 queries at once to a silent upstream: 64 wait for it, the other 36 get SERVFAIL at once.
+  int servfails = 0;
+  std::thread t([&] {
+    auto ns = open_netns(netns);
+    ASSERT_TRUE(ns);
+    ASSERT_EQ(setns(ns->get(), CLONE_NEWNET), 0);
+    UniqueFd u(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    auto sa = addr_of(A("127.0.0.11"), 53);
+    ASSERT_EQ(connect(u.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+    for (int i = 0; i < 100; ++i) {
+      auto q = query("upstream.test", dns::kTypeA, uint16_t(i + 1));
+      ASSERT_EQ(send(u.get(), q.data(), q.size(), 0), ssize_t(q.size()));
+    }
+    uint8_t buf[512];
+    pollfd p{u.get(), POLLIN, 0};
+    while (servfails < 36 && poll(&p, 1, 1000) == 1)
+      if (recv(u.get(), buf, sizeof buf, 0) >= 4 && (buf[3] & 0x0F) == dns::kServFail) ++servfails;
+  });
+  t.join();
+  EXPECT_EQ(servfails, 36);
+  EXPECT_TRUE(berth::test::wait_until([&] { return silent.queries() == 64; }, std::chrono::seconds(5)))
+      << silent.queries() << " queries reached the upstream";
+  // A local name is still answered meanwhile.
+  EXPECT_EQ(first_a(ask(netns, query("web"), false)), "10.9.0.3");
+}
+
+TEST_F(DnsServerTest, TcpConnectionsArePerContainerBounded) {
+  auto s = start();
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->add("asker", netns, {}));
+  int refused = 0;
+  std::thread t([&] {
+    auto ns = open_netns(netns);
+    ASSERT_TRUE(ns);
+    ASSERT_EQ(setns(ns->get(), CLONE_NEWNET), 0);
+    std::vector<UniqueFd> conns;
+    auto sa = addr_of(A("127.0.0.11"), 53);
+    for (int i = 0; i < 20; ++i) {
+      conns.emplace_back(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      ASSERT_EQ(connect(conns.back().get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+      // Each asks once: kept connections answer, refused ones are closed by the server.
+      auto q = query("web");
+      q.insert(q.begin(), {0, uint8_t(q.size())});
+      (void)send(conns.back().get(), q.data(), q.size(), MSG_NOSIGNAL);
+      pollfd p{conns.back().get(), POLLIN, 0};
+      uint8_t buf[512];
+      if (poll(&p, 1, 2000) != 1 || recv(conns.back().get(), buf, sizeof buf, 0) <= 0) ++refused;
+    }
+  });
+  t.join();
+  EXPECT_EQ(refused, 4);
+  // All closed by the client now: the server has room again.
+  EXPECT_TRUE(berth::test::wait_until([&] { return first_a(ask(netns, query("web"), true, 500)) == "10.9.0.3"; },
+                                      std::chrono::seconds(5)));
+}
