@@ -27,7 +27,7 @@ struct RunOpts {
   int health_retries = 0;
   bool no_healthcheck = false;
   std::string network, ip, hostname;
-  std::vector<std::string> dns, dns_search, dns_options, add_hosts, publish, expose;
+  std::vector<std::string> dns, dns_search, dns_options, add_hosts, publish, expose, network_aliases;
   std::string domainname, mac;
   bool publish_all = false;
 };
@@ -85,10 +85,14 @@ Result<nlohmann::json> create_body(const RunOpts& o) {
   if (!o.entrypoint.empty()) body["Entrypoint"] = nlohmann::json::array({o.entrypoint});
   // --rm: the daemon removes it when it exits, also after a detach (as docker does).
   body["HostConfig"] = {{"AutoRemove", o.rm}};
-  // As docker sends it: the mode, and the fixed address as that network's endpoint setting.
+  // As docker sends it: the mode ("default" when none is given).
   body["HostConfig"]["NetworkMode"] = o.network.empty() ? "default" : o.network;
-  if (!o.ip.empty())
-    body["NetworkingConfig"] = {{"EndpointsConfig", {{o.network.empty() ? "default" : o.network, {{"IPAMConfig", {{"IPv4Address", o.ip}}}}}}}};
+  // As docker sends them: the fixed address and the aliases as that network's endpoint settings.
+  nlohmann::json endpoint = nlohmann::json::object();
+  if (!o.ip.empty()) endpoint["IPAMConfig"] = {{"IPv4Address", o.ip}};
+  if (!o.network_aliases.empty()) endpoint["Aliases"] = o.network_aliases;
+  if (!endpoint.empty())
+    body["NetworkingConfig"] = {{"EndpointsConfig", {{o.network.empty() ? "default" : o.network, endpoint}}}};
   if (!o.dns.empty()) body["HostConfig"]["Dns"] = o.dns;
   if (!o.dns_search.empty()) body["HostConfig"]["DnsSearch"] = o.dns_search;
   if (!o.dns_options.empty()) body["HostConfig"]["DnsOptions"] = o.dns_options;
@@ -220,6 +224,7 @@ void add_options(CLI::App* sub, RunOpts& o) {
   sub->add_option("--stop-timeout", o.stop_timeout, "Timeout (in seconds) to stop a container");
   sub->add_option("--network,--net", o.network, "Connect a container to a network");
   sub->add_option("--ip", o.ip, "IPv4 address (e.g., 172.30.100.104)");
+  sub->add_option("--network-alias", o.network_aliases, "Add network-scoped alias for the container")->allow_extra_args(false);
   sub->add_option("--dns", o.dns, "Set custom DNS servers")->allow_extra_args(false);
   sub->add_option("--hostname", o.hostname, "Container host name");
   sub->add_option("--domainname", o.domainname, "Container NIS domain name");

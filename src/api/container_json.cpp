@@ -7,7 +7,10 @@
 #include <cstdlib>
 #include <set>
 
+#include "api/api_version.hpp"
 #include "api/image_json.hpp"
+#include "common/fs.hpp"
+#include "engine/container_network.hpp"
 #include "engine/filters.hpp"
 
 namespace berth::api {
@@ -149,13 +152,40 @@ std::string network_mode(const json& hc) {
   return m.empty() || m == "default" ? "bridge" : m;
 }
 
-json endpoint_settings(const std::string& network_id, const engine::EndpointRecord* e, const engine::NetworkRecord* n) {
+// A container's names on one network: Aliases (--network-alias) and DNSNames (API 1.44) as
+// dockerd shows them; before API 1.45 the short ID and hostname are among the Aliases too.
+struct EndpointNames {
+  json aliases = nullptr, dns_names = nullptr;
+};
+
+EndpointNames endpoint_names(engine::ContainerService& svc, const engine::ContainerRecord& c,
+                             const std::string& network, const std::string& api_version) {
+  EndpointNames out;
+  if (network == "bridge" || network == "host" || network == "none" || network.starts_with("container:")) return out;
+  auto plan = engine::NetworkPlan::from_json(
+      json::parse(read_file(path_join(svc.container_dir(c.id), engine::kNetworkingFile)).value_or("{}"), nullptr, false));
+  std::vector<std::string> aliases;
+  for (auto& e : plan.endpoints)
+    if (e.network == network) aliases = e.aliases;
+  auto who = engine::ContainerService::dns_identity(c);
+  auto names = engine::dns_names(c.id, who, aliases);
+  if (!api_version.empty() && compare_versions(api_version, "1.45") < 0)
+    for (auto& n : {c.id.substr(0, 12), who.hostname})
+      if (std::ranges::find(aliases, n) == aliases.end()) aliases.push_back(n);
+  if (!aliases.empty()) out.aliases = aliases;
+  if (api_version.empty() || compare_versions(api_version, "1.44") >= 0) out.dns_names = names;
+  return out;
+}
+
+json endpoint_settings(const std::string& network_id, const engine::EndpointRecord* e, const engine::NetworkRecord* n,
+                       const EndpointNames& names) {
   int prefix = 0;
   if (n && n->subnet.find('/') != std::string::npos) prefix = std::stoi(n->subnet.substr(n->subnet.find('/') + 1));
   json ipam = e && e->fixed_ip ? json{{"IPv4Address", e->ip}} : json(nullptr);
   return {{"IPAMConfig", ipam},
           {"Links", nullptr},
-          {"Aliases", nullptr},
+          {"Aliases", names.aliases},
+          {"DNSNames", names.dns_names},
           {"NetworkID", network_id},
           {"EndpointID", e ? e->endpoint_id : ""},
           {"Gateway", e && n ? n->gateway : ""},
@@ -209,19 +239,23 @@ json ports_list(engine::Daemon& d, const std::string& id, const json& config) {
 
 // dockerd's NetworkSettings: one entry per network the container is on (addresses while it
 // runs, empty ones otherwise); the top-level address fields are the default bridge's.
-json network_settings(engine::Daemon& d, const std::string& id, const std::string& mode) {
+json network_settings(engine::Daemon& d, const engine::ContainerRecord& c, const std::string& mode,
+                      const std::string& api_version = "") {
+  const std::string& id = c.id;
   json networks = json::object();
   json top = {{"EndpointID", ""}, {"Gateway", ""}, {"IPAddress", ""}, {"IPPrefixLen", 0}, {"MacAddress", ""}};
   auto eps = d.networks().container_endpoints(id);
+  auto names = [&](const std::string& net) { return endpoint_names(d.container_service(), c, net, api_version); };
   if (eps && !eps->empty()) {
     for (auto& [n, e] : *eps) {
-      networks[n.name] = endpoint_settings(n.id, &e, &n);
+      networks[n.name] = endpoint_settings(n.id, &e, &n, names(n.name));
       if (n.name == "bridge")
         for (auto& k : {"EndpointID", "Gateway", "IPAddress", "IPPrefixLen", "MacAddress"}) top[k] = networks[n.name][k];
     }
   } else if (!mode.starts_with("container:")) {
     auto n = d.networks().find(mode);
-    networks[n ? n->name : mode] = endpoint_settings(n ? n->id : "", nullptr, nullptr);
+    std::string name = n ? n->name : mode;
+    networks[name] = endpoint_settings(n ? n->id : "", nullptr, nullptr, names(name));
   }
   bool attached = eps && !eps->empty();
   json out = {{"Bridge", ""},         {"SandboxID", ""},       {"HairpinMode", false},
@@ -257,7 +291,8 @@ int64_t image_size(engine::Daemon& d, const std::string& image_id) {
 
 }  // namespace
 
-json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c, bool size) {
+json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c, bool size,
+                            const std::string& api_version) {
   json config = with_defaults(config_defaults(), parse_object(c.config_json));
   json hc = with_defaults(host_config_defaults(), parse_object(c.host_config_json));
   // dockerd keeps "unset" as null: a swappiness of -1 and a pids limit of 0 or less.
@@ -307,7 +342,7 @@ json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c,
               {"GraphDriver", graph_driver(d, c)},
               {"Mounts", json::array()},
               {"Config", config},
-              {"NetworkSettings", network_settings(d, c.id, network_mode(hc))}};
+              {"NetworkSettings", network_settings(d, c, network_mode(hc), api_version)}};
   if (live) out["NetworkSettings"]["Ports"] = ports_map(d, c.id, config);
   if (size) {
     int64_t rw = svc.rw_size(c.id);
@@ -405,7 +440,7 @@ Result<json> container_list_json(engine::Daemon& d, const Request& req) {
                 {"State", c.state},
                 {"Status", status_with_health(d, c, now)},
                 {"HostConfig", {{"NetworkMode", network_mode(hc)}}},
-                {"NetworkSettings", {{"Networks", network_settings(d, c.id, network_mode(hc))["Networks"]}}},
+                {"NetworkSettings", {{"Networks", network_settings(d, c, network_mode(hc))["Networks"]}}},
                 {"Mounts", json::array()}};
     if (size) {
       int64_t rw = d.container_service().rw_size(c.id);

@@ -9,7 +9,9 @@
 namespace berth::api {
 
 // size: SizeRw and SizeRootFs as well (?size=1).
-nlohmann::json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c, bool size = false);
+// api_version: the request's ("" = the newest); it decides the endpoints' Aliases and DNSNames.
+nlohmann::json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c, bool size = false,
+                                      const std::string& api_version = "");
 Result<nlohmann::json> container_list_json(engine::Daemon& d, const Request& req);
 // "Up 3 seconds", "Exited (0) 2 minutes ago", "Created": the Status column of `docker ps`.
 std::string container_status_text(const engine::ContainerRecord& c, int64_t now_unix);

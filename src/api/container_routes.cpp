@@ -100,7 +100,7 @@ void add_container_routes(Router& r, engine::Daemon& d) {
   });
   r.add("GET", "/containers/{name}/json", [&d](Exchange& ex) -> Result<> {
     auto c = BERTH_TRY(d.container_service().find(ex.request().param("name")), "");
-    return reply_json(ex, 200, container_inspect_json(d, c, ex.request().query_bool("size")));
+    return reply_json(ex, 200, container_inspect_json(d, c, ex.request().query_bool("size"), ex.request().api_version));
   });
   r.add("POST", "/containers/{name}/start", [&d](Exchange& ex) -> Result<> {
     return not_modified_or(ex, d.container_service().start(ex.request().param("name")));

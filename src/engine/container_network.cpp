@@ -12,7 +12,8 @@ using nlohmann::json;
 
 json NetworkPlan::to_json() const {
   json eps = json::array();
-  for (auto& e : endpoints) eps.push_back({{"network", e.network}, {"ip", e.ip}, {"mac", e.mac}});
+  for (auto& e : endpoints)
+    eps.push_back({{"network", e.network}, {"ip", e.ip}, {"mac", e.mac}, {"aliases", e.aliases}});
   json ps = json::array();
   for (auto& p : ports) ps.push_back(p.to_json());
   return {{"mode", mode}, {"endpoints", eps}, {"container", container}, {"ports", ps}};
@@ -24,7 +25,13 @@ NetworkPlan NetworkPlan::from_json(const json& j) {
   p.mode = j.value("mode", "bridge");
   p.container = j.value("container", "");
   if (j.contains("endpoints") && j["endpoints"].is_array())
-    for (auto& e : j["endpoints"]) p.endpoints.push_back({e.value("network", ""), e.value("ip", ""), e.value("mac", "")});
+    for (auto& e : j["endpoints"]) {
+      EndpointRequest r{e.value("network", ""), e.value("ip", ""), e.value("mac", "")};
+      if (e.contains("aliases") && e["aliases"].is_array())
+        for (auto& a : e["aliases"])
+          if (a.is_string()) r.aliases.push_back(a.get<std::string>());
+      p.endpoints.push_back(std::move(r));
+    }
   if (j.contains("ports") && j["ports"].is_array())
     for (auto& e : j["ports"]) p.ports.push_back(PortRequest::from_json(e));
   return p;
@@ -42,14 +49,30 @@ Result<NetworkPlan> plan_network(const json& hc, const json& nc, const std::vect
   json eps = nc.is_object() && nc.contains("EndpointsConfig") && nc["EndpointsConfig"].is_object()
                  ? nc["EndpointsConfig"] : json::object();
   // Clients key the endpoint by the mode as they sent it ("default" too).
-  auto endpoint = [&](std::string net, const std::string& name) -> EndpointRequest {
-    EndpointRequest r{name, "", ""};
+  auto endpoint = [&](std::string net) -> json {
     if (!eps.contains(net) && net == mode && eps.contains(given)) net = given;
-    if (!eps.contains(net) || !eps[net].is_object()) return r;
-    const auto& ipam = eps[net].value("IPAMConfig", json());
-    if (ipam.is_object() && ipam.value("IPv4Address", json()).is_string()) r.ip = ipam["IPv4Address"].get<std::string>();
-    if (eps[net].value("MacAddress", json()).is_string()) r.mac = eps[net]["MacAddress"].get<std::string>();
-    return r;
+    return eps.contains(net) && eps[net].is_object() ? eps[net] : json::object();
+  };
+  auto fixed_ip = [&](const std::string& net) -> std::string {
+    const auto& ipam = endpoint(net).value("IPAMConfig", json());
+    return ipam.is_object() && ipam.value("IPv4Address", json()).is_string() ? ipam["IPv4Address"].get<std::string>() : "";
+  };
+  auto mac_of = [&](const std::string& net) -> std::string {
+    auto m = endpoint(net).value("MacAddress", json());
+    return m.is_string() ? m.get<std::string>() : "";
+  };
+  // EndpointsConfig.<net>.Aliases (--network-alias; compose's service name).
+  auto aliases = [&](const std::string& net) -> Result<std::vector<std::string>> {
+    auto a = endpoint(net).value("Aliases", json());
+    std::vector<std::string> out;
+    if (a.is_null()) return out;
+    if (!a.is_array()) return fail(ErrorKind::Invalid, "EndpointsConfig." + net + ".Aliases: expected an array of strings");
+    for (auto& v : a) {
+      if (!v.is_string() || v.get<std::string>().empty() || v.get<std::string>().size() > 253)
+        return fail(ErrorKind::Invalid, "EndpointsConfig." + net + ".Aliases: expected names of 1 to 253 characters");
+      out.push_back(v.get<std::string>());
+    }
+    return out;
   };
   NetworkPlan p;
   if (mode == "none" || mode == "host") {
@@ -73,21 +96,20 @@ Result<NetworkPlan> plan_network(const json& hc, const json& nc, const std::vect
   if (n.driver == "host" || n.driver == "null") return plan_network(json{{"NetworkMode", n.name}}, nc, {}, nets, container_id);
   p.mode = "bridge";
   p.ports = std::move(ports);
-  p.endpoints.push_back(endpoint(mode, n.name));
+  p.endpoints.push_back({n.name, fixed_ip(mode), mac_of(mode), BERTH_TRY(aliases(mode), "")});
   // Further networks named in EndpointsConfig join as eth1, eth2... (docker's create sends one;
   // compose and the API may send several).
   for (auto& [name, v] : eps.items()) {
     if (name == mode || name == given || name == n.name || name == n.id) continue;
     auto other = BERTH_TRY(nets.find(name), "");
-    p.endpoints.push_back(endpoint(name, other.name));
+    p.endpoints.push_back({other.name, fixed_ip(name), mac_of(name), BERTH_TRY(aliases(name), "")});
   }
   for (auto& e : p.endpoints) {
     if (!e.mac.empty() && !network::parse_mac(e.mac)) return fail(ErrorKind::Invalid, "invalid MAC address: " + e.mac);
-    if (!e.ip.empty()) {
-      auto net = BERTH_TRY(nets.find(e.network), "");
-      if (net.name == "bridge")
-        return fail(ErrorKind::Invalid, "user specified IP address is supported on user defined networks only");
-    }
+    if (e.network != "bridge") continue;  // names, as the plan holds them
+    if (!e.ip.empty()) return fail(ErrorKind::Invalid, "user specified IP address is supported on user defined networks only");
+    if (!e.aliases.empty())
+      return fail(ErrorKind::Invalid, "network-scoped alias is supported only for containers in user defined networks");
   }
   return p;
 }

@@ -19,6 +19,7 @@ Result<> ContainerService::rename(std::string_view ref, const std::string& new_n
   if (auto r = store_.rename(c.id, *name); !r) return fail(r.error().wrap("Error when allocating new name"));
   std::string old = c.name;
   c.name = *name;
+  if (is_live(c.state)) refresh_container_dns(c);  // the new name resolves, the old one no more
   event(c, "rename", {{"oldName", old}});
   return {};
 }

@@ -179,6 +179,7 @@ Result<> ContainerService::restore() {
       if (j.is_object()) shim_pid = j.value("Pid", 0);
     }
     if (shim_pid > 0 && process_running(shim_pid) && !read_exit_record(container_dir(c.id))) {
+      serve_container_dns(c);
       watch(c.id, shim_pid);  // fires at once if it exited in between
     } else {
       on_exit(c.id);

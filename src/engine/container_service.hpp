@@ -133,6 +133,8 @@ class ContainerService {
   Result<> connect_network(std::string_view ref, const std::string& network_ref, const EndpointRequest& req);
   Result<> disconnect_network(std::string_view ref, const std::string& network_ref, bool force);
   std::string container_dir(const std::string& id) const;
+  // Its names in the embedded DNS (with the plan's aliases: dns_names()) and its --dns servers.
+  static DnsIdentity dns_identity(const ContainerRecord& c);
   std::string log_path(const std::string& id) const;  // json-file's path (inspect's LogPath)
   // The container's log as its driver keeps it; nullopt when the driver keeps none.
   std::optional<LogFile> log_file(const ContainerRecord& c) const;
@@ -167,6 +169,9 @@ class ContainerService {
                                   nlohmann::json& spec, const std::string& hostname, const std::string& domainname);
   Result<> connect_container_network(const ContainerRecord& c);
   void release_container_network(const std::string& id);
+  // The embedded DNS again for a container found running at berthd's start.
+  void serve_container_dns(const ContainerRecord& c, bool names_only = false);
+  void refresh_container_dns(const ContainerRecord& c) { serve_container_dns(c, true); }
   // Restart policies (container_restart.cpp). mu_ held: after an exit, the delay before the
   // policy starts it again (nullopt: it stays exited); counts the restart.
   std::optional<std::chrono::milliseconds> restart_after_exit(ContainerRecord& c, int exit_code);

@@ -1,5 +1,7 @@
 // ContainerService's networking steps: at create the plan, spec edits and /etc files; at each
 // start the interfaces; at exit and removal their release; network connect and disconnect.
+#include <algorithm>
+
 #include "common/fs.hpp"
 #include "common/log.hpp"
 #include "engine/container_network.hpp"
@@ -66,7 +68,11 @@ Result<> ContainerService::plan_container_network(const json& hc, const json& bo
     dns.servers = strings("Dns");
     dns.search = strings("DnsSearch");
     dns.options = strings("DnsOptions");
-    BERTH_CHECK(write_file_atomic(path_join(dir, "resolv.conf"), resolv_conf(read_file("/etc/resolv.conf").value_or(""), dns), 0644), "");
+    // User-defined networks have the embedded resolver; the default bridge a copy of the host's.
+    bool embedded = std::ranges::any_of(plan.endpoints, [](auto& e) { return e.network != "bridge"; });
+    auto host = read_file(config_.resolv_conf).value_or("");
+    BERTH_CHECK(write_file_atomic(path_join(dir, "resolv.conf"),
+                                  embedded ? embedded_resolv_conf(host, dns) : resolv_conf(host, dns), 0644), "");
     BERTH_CHECK(write_file_atomic(path_join(dir, "hostname"), hostname + "\n", 0644), "");
     auto extra = BERTH_TRY(extra_hosts(hc, host_gateway(*networks_)), "");
     BERTH_CHECK(write_file_atomic(path_join(dir, "hosts"), hosts_file(hostname, domainname, {}, extra), 0644), "");
@@ -99,11 +105,39 @@ Result<> ContainerService::connect_container_network(const ContainerRecord& c) {
   // later mount the new file).
   auto extra = extra_hosts(json::parse(c.host_config_json, nullptr, false), host_gateway(*networks_));
   auto hosts = hosts_file(hostname, domainname, ips, extra ? *extra : std::vector<HostsEntry>{});
-  if (auto w = write_file_atomic(path_join(container_dir(c.id), "hosts"), hosts, 0644); !w) {
+  auto w = write_file_atomic(path_join(container_dir(c.id), "hosts"), hosts, 0644);
+  if (w) w = networks_->serve_dns(c.id, dns_identity(c), plan.endpoints);
+  if (!w) {
     (void)networks_->detach(c.id);
     return fail(w.error());
   }
   return {};
+}
+
+DnsIdentity ContainerService::dns_identity(const ContainerRecord& c) {
+  DnsIdentity who;
+  who.name = c.name.starts_with("/") ? c.name.substr(1) : c.name;
+  auto cfg = json::parse(c.config_json, nullptr, false);
+  who.hostname = cfg.is_object() && cfg.value("Hostname", json()).is_string() ? cfg["Hostname"].get<std::string>() : "";
+  if (who.hostname.empty()) who.hostname = c.id.substr(0, 12);
+  auto hc = json::parse(c.host_config_json, nullptr, false);
+  if (hc.is_object() && hc.contains("Dns") && hc["Dns"].is_array())
+    for (auto& v : hc["Dns"])
+      if (v.is_string()) who.servers.push_back(v.get<std::string>());
+  return who;
+}
+
+void ContainerService::serve_container_dns(const ContainerRecord& c, bool names_only) {
+  if (!networks_) return;
+  auto plan = read_plan(container_dir(c.id));
+  if (plan.mode != "bridge") return;
+  Result<> r;
+  if (names_only) {
+    if (auto u = networks_->update_dns_names(c.id, dns_identity(c), plan.endpoints); !u) r = fail(u.error());
+  } else {
+    r = networks_->serve_dns(c.id, dns_identity(c), plan.endpoints);
+  }
+  if (!r) log::warn("embedded DNS of container " + c.id + ": " + r.error().what());
 }
 
 void ContainerService::release_container_network(const std::string& id) {
@@ -141,6 +175,7 @@ Result<> ContainerService::connect_network(std::string_view ref, const std::stri
     (void)networks_->disconnect(c.id, n.id);
     return fail(w.error());
   }
+  if (c.state == "running" || c.state == "paused") serve_container_dns(c);  // its names on the new network
   return {};
 }
 
@@ -163,7 +198,9 @@ Result<> ContainerService::disconnect_network(std::string_view ref, const std::s
     return fail(ErrorKind::Permission, "container " + c->id + " is not connected to network " + n.name);
   if (c->state == "running" || c->state == "paused") BERTH_CHECK(networks_->disconnect(c->id, n.id), "");
   plan.endpoints.erase(it);
-  return write_file_atomic(path_join(dir, kNetworkingFile), plan.to_json().dump() + "\n", 0600);
+  BERTH_CHECK(write_file_atomic(path_join(dir, kNetworkingFile), plan.to_json().dump() + "\n", 0600), "");
+  if (c->state == "running" || c->state == "paused") refresh_container_dns(*c);  // gone from that network
+  return {};
 }
 
 }  // namespace berth::engine

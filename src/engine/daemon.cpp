@@ -58,6 +58,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
   nopts.exec_root = c.exec_root;
   nopts.bip = c.bip;
   nopts.mtu = c.mtu;
+  nopts.resolv_conf = c.resolv_conf;
   nopts.default_bridge = c.bridge;
   if (!c.default_address_pools.empty()) nopts.pools = c.default_address_pools;
   d->networks_ = BERTH_TRY(NetworkService::open(nopts), "");

@@ -204,6 +204,12 @@ const std::map<std::string, Setter>& setters() {
          return {};
        }},
       {"default-address-pools", field(&DaemonConfig::default_address_pools, as_pools)},
+      {"resolv-conf",
+       [](DaemonConfig& c, const std::string& k, const json& v) -> Result<> {
+         c.resolv_conf = BERTH_TRY(as_string(k, v), "");
+         if (c.resolv_conf.empty() || c.resolv_conf[0] != '/') return fail(invalid(k, "must be an absolute path"));
+         return {};
+       }},
   };
   return s;
 }

@@ -50,6 +50,9 @@ struct DaemonConfig {
   std::string bip;
   unsigned mtu = 0;
   std::vector<network::AddressPool> default_address_pools;
+  // berth's extension "resolv-conf": the file berthd takes the host's resolvers from (copied
+  // into default-bridge containers, forwarded to by the embedded DNS of user networks).
+  std::string resolv_conf = "/etc/resolv.conf";
 
   std::vector<std::string> effective_hosts() const;
   std::string effective_pidfile() const;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace berth::engine {
@@ -43,8 +44,14 @@ Result<std::vector<HostsEntry>> extra_hosts(const nlohmann::json& host_config, c
   return out;
 }
 
-std::string resolv_conf(const std::string& host_text, const DnsSettings& dns) {
-  std::vector<std::string> servers, search, options, other;
+namespace {
+
+struct ResolvConf {
+  std::vector<std::string> servers, search, options;
+};
+
+ResolvConf parse_resolv_conf(const std::string& host_text) {
+  ResolvConf r;
   std::istringstream in(host_text);
   std::string line;
   while (std::getline(in, line)) {
@@ -57,28 +64,50 @@ std::string resolv_conf(const std::string& host_text, const DnsSettings& dns) {
       const auto& ip = args[0];
       if (ip.starts_with("127.") || ip == "::1") continue;
       if (ip.find(':') != std::string::npos) continue;  // no IPv6 in containers yet
-      servers.push_back(ip);
+      r.servers.push_back(ip);
     } else if (key == "search" || key == "domain") {
-      search = args;
+      r.search = args;
     } else if (key == "options") {
-      options.insert(options.end(), args.begin(), args.end());
+      r.options.insert(r.options.end(), args.begin(), args.end());
     }
   }
+  return r;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& w : v) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+// "--dns-search ." clears the search list, as with Docker.
+std::string search_and_options(const std::vector<std::string>& search, const std::vector<std::string>& options) {
+  std::string s;
+  if (!search.empty() && !(search.size() == 1 && search[0] == ".")) s += "search " + joined(search) + "\n";
+  if (!options.empty()) s += "options " + joined(options) + "\n";
+  return s;
+}
+
+}  // namespace
+
+std::string resolv_conf(const std::string& host_text, const DnsSettings& dns) {
+  auto [servers, search, options] = parse_resolv_conf(host_text);
   if (!dns.servers.empty()) servers = dns.servers;
   if (servers.empty()) servers = {"8.8.8.8", "8.8.4.4"};
   if (!dns.search.empty()) search = dns.search;
   if (!dns.options.empty()) options = dns.options;
   std::string s;
   for (const auto& ip : servers) s += "nameserver " + ip + "\n";
-  auto joined = [](const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& w : v) out += (out.empty() ? "" : " ") + w;
-    return out;
-  };
-  // "--dns-search ." clears the search list, as with Docker.
-  if (!search.empty() && !(search.size() == 1 && search[0] == ".")) s += "search " + joined(search) + "\n";
-  if (!options.empty()) s += "options " + joined(options) + "\n";
-  return s;
+  return s + search_and_options(search, options);
+}
+
+std::string embedded_resolv_conf(const std::string& host_text, const DnsSettings& dns) {
+  auto host = parse_resolv_conf(host_text);
+  auto search = dns.search.empty() ? host.search : dns.search;
+  auto options = dns.options.empty() ? host.options : dns.options;
+  if (std::ranges::none_of(options, [](const std::string& o) { return o.starts_with("ndots:"); }))
+    options.insert(options.begin(), "ndots:0");
+  return "nameserver 127.0.0.11\n" + search_and_options(search, options);
 }
 
 }  // namespace berth::engine

@@ -32,5 +32,9 @@ struct DnsSettings {
 // the host's own resolver), so they are dropped and Docker's public defaults stand in when none
 // remain; --dns/--dns-search/--dns-option replace the corresponding lines.
 std::string resolv_conf(const std::string& host_text, const DnsSettings& dns);
+// On user-defined networks: the embedded resolver (127.0.0.11) as the only nameserver, with
+// the host's (or --dns-search's) search list and options, and ndots:0 unless an ndots is
+// given, as Docker writes it. The real servers are the resolver's upstreams.
+std::string embedded_resolv_conf(const std::string& host_text, const DnsSettings& dns);
 
 }  // namespace berth::engine

@@ -78,6 +78,11 @@ NetworkService::~NetworkService() = default;
 Result<std::unique_ptr<NetworkService>> NetworkService::open(NetworkServiceOptions o) {
   std::unique_ptr<NetworkService> s(new NetworkService(std::move(o)));
   s->store_ = BERTH_TRY(NetworkStore::open(path_join(s->opts_.data_root, "networks.db")), "");
+  network::DnsServerOptions dns;
+  dns.resolve = [records = &s->dns_records_](const std::string& client, const network::dns::Query& q) {
+    return records->answer(client, q);
+  };
+  s->dns_ = BERTH_TRY(network::DnsServer::start(std::move(dns)), "");
   return s;
 }
 
@@ -522,8 +527,63 @@ Result<> NetworkService::detach_locked(const std::string& container_id) {
       if (auto ip = Ipv4::parse(e.ip)) it->second.release(*ip);
     if (auto r = store_->remove_endpoint(e.network_id, container_id); !r) result = fail(r.error());
   }
+  dns_->remove(container_id);
+  dns_records_.remove_container(container_id);
   if (auto r = network::remove_netns(netns_path(container_id)); !r) result = fail(r.error());
   return result;
 }
+
+std::vector<std::string> dns_names(const std::string& container_id, const DnsIdentity& who,
+                                   const std::vector<std::string>& aliases) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& n) {
+    if (!n.empty() && std::ranges::find(out, n) == out.end()) out.push_back(n);
+  };
+  add(who.name);
+  for (auto& a : aliases) add(a);
+  add(container_id.substr(0, 12));
+  add(who.hostname);
+  return out;
+}
+
+Result<bool> NetworkService::update_dns_names(const std::string& container_id, const DnsIdentity& who,
+                                              const std::vector<EndpointRequest>& reqs) {
+  auto eps = BERTH_TRY(container_endpoints(container_id), "");
+  dns_records_.remove_container(container_id);
+  bool served = false;
+  for (auto& [n, e] : eps) {
+    if (!is_bridge(n) || n.name == "bridge") continue;  // the default bridge has no embedded DNS
+    auto ip = BERTH_TRY(Ipv4::parse(e.ip), "endpoint of " + container_id);
+    std::vector<std::string> aliases;
+    for (auto& r : reqs)
+      if (r.network == n.name || r.network == n.id) aliases.insert(aliases.end(), r.aliases.begin(), r.aliases.end());
+    dns_records_.add(n.id, n.name, container_id, ip, dns_names(container_id, who, aliases));
+    served = true;
+  }
+  return served;
+}
+
+Result<> NetworkService::serve_dns(const std::string& container_id, const DnsIdentity& who,
+                                   const std::vector<EndpointRequest>& reqs) {
+  if (!BERTH_TRY(update_dns_names(container_id, who, reqs), "")) return {};
+  // As dockerd: a container only on internal networks gets no forwarding.
+  bool forwards = false;
+  for (auto& [n, e] : BERTH_TRY(container_endpoints(container_id), ""))
+    forwards |= is_bridge(n) && n.name != "bridge" && !n.internal;
+  std::vector<network::DnsUpstream> upstreams;
+  if (forwards) {
+    std::string text;
+    for (auto& s : who.servers) text += "nameserver " + s + "\n";
+    if (who.servers.empty()) text = read_file(opts_.resolv_conf).value_or("");
+    upstreams = network::resolv_conf_upstreams(text);
+  }
+  if (auto r = dns_->add(container_id, netns_path(container_id), std::move(upstreams)); !r) {
+    dns_records_.remove_container(container_id);
+    return fail(r.error());
+  }
+  return {};
+}
+
+size_t NetworkService::dns_clients() const { return dns_->client_count(); }
 
 }  // namespace berth::engine

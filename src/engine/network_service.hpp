@@ -16,6 +16,8 @@
 #include "engine/network_store.hpp"
 #include "engine/port_bindings.hpp"
 #include "network/address_pool.hpp"
+#include "network/dns_records.hpp"
+#include "network/dns_server.hpp"
 #include "network/ipam.hpp"
 
 namespace berth::network {
@@ -30,6 +32,7 @@ struct NetworkServiceOptions {
   std::string bip;                     // the default bridge's "gateway/len" (daemon.json "bip")
   std::string default_bridge = "berth0";
   unsigned mtu = 0;                    // daemon.json "mtu": the default bridge's
+  std::string resolv_conf = "/etc/resolv.conf";  // the embedded DNS's upstreams
 };
 
 struct NetworkCreate {
@@ -43,7 +46,19 @@ struct EndpointRequest {
   std::string network;  // name or ID
   std::string ip;       // --ip ("" = allocated)
   std::string mac = {};  // --mac-address ("" = derived from the address, as dockerd does)
+  std::vector<std::string> aliases = {};  // --network-alias: names in the embedded DNS
 };
+
+// What a container answers to in the embedded DNS of its user-defined networks.
+struct DnsIdentity {
+  std::string name, hostname;            // container name without the "/"
+  std::vector<std::string> servers;       // --dns: the upstreams instead of resolv-conf's
+};
+
+// The names a container has on a user-defined network, first the one PTR answers give
+// (dockerd's DNSNames): name, aliases, short ID, hostname, without repeats.
+std::vector<std::string> dns_names(const std::string& container_id, const DnsIdentity& who,
+                                   const std::vector<std::string>& aliases);
 
 // One interface of a running container.
 struct Attachment {
@@ -88,8 +103,18 @@ class NetworkService {
   Result<Attachment> connect(const std::string& container_id, const EndpointRequest& req);
   // Takes one network's interface out of a running container (and ports published on it).
   Result<> disconnect(const std::string& container_id, const std::string& network_id);
-  // Removes the container's interfaces and namespace and releases its allocated addresses.
+  // Removes the container's interfaces, namespace, DNS names and resolver sockets, and
+  // releases its allocated addresses.
   Result<> detach(const std::string& container_id);
+  // After attach (or at berthd's start for a running container): its names on each
+  // user-defined network it is on (reqs give the aliases) and the embedded resolver at
+  // 127.0.0.11 in its namespace. Nothing when it is only on the default bridge.
+  Result<> serve_dns(const std::string& container_id, const DnsIdentity& who, const std::vector<EndpointRequest>& reqs);
+  // Its names again (a rename), the resolver's sockets untouched; true when it has any.
+  Result<bool> update_dns_names(const std::string& container_id, const DnsIdentity& who,
+                                const std::vector<EndpointRequest>& reqs);
+  // Containers the embedded resolver serves (for tests and leak checks).
+  size_t dns_clients() const;
 
  private:
   explicit NetworkService(NetworkServiceOptions o) : opts_(std::move(o)) {}
@@ -111,6 +136,8 @@ class NetworkService {
   mutable std::mutex mu_;
   std::map<std::string, network::SubnetAllocator> allocators_;  // by network ID
   std::map<std::string, std::vector<UniqueFd>> held_ports_;      // by container ID
+  network::DnsRecords dns_records_;
+  std::unique_ptr<network::DnsServer> dns_;  // after dns_records_: its thread reads them
 };
 
 }  // namespace berth::engine

@@ -92,6 +92,17 @@ TEST(DaemonConfig, BadValuesAreNamed) {
   EXPECT_NE(error_of(R"({"default-ulimits": {"nofile": {"Soft": 10, "Hard": 5}}})").find("soft limit is above"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"runtimes": {"berth": {"path": "/x"}}})").find("built-in runtime"), std::string::npos);
+  EXPECT_NE(error_of(R"({"resolv-conf": "etc/resolv.conf"})").find("resolv-conf: must be an absolute path"),
+            std::string::npos);
+}
+
+TEST(DaemonConfig, ResolvConfIsBerthsExtension) {
+  auto d = load_daemon_config("", json::object());
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->resolv_conf, "/etc/resolv.conf");
+  auto c = load_daemon_config(R"({"resolv-conf": "/run/test/resolv.conf"})", json::object());
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_EQ(c->resolv_conf, "/run/test/resolv.conf");
 }
 
 TEST(DaemonConfig, MalformedOrNotAnObject) {

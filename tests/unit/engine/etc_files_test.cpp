@@ -41,3 +41,13 @@ TEST(EtcFiles, ResolvConfDropsLoopbackServersAndAppliesOverrides) {
   EXPECT_EQ(resolv_conf(host, d), "nameserver 1.1.1.1\nsearch a.example b.example\noptions ndots:2\n");
   EXPECT_EQ(resolv_conf(host, {{}, {"."}, {}}), "nameserver 10.0.0.2\noptions edns0\n");
 }
+
+TEST(EtcFiles, EmbeddedResolvConfPointsAtTheResolverWithNdotsZero) {
+  std::string host = "nameserver 127.0.0.53\nnameserver 10.0.0.2\nsearch corp.example\noptions edns0\n";
+  EXPECT_EQ(embedded_resolv_conf(host, {}), "nameserver 127.0.0.11\nsearch corp.example\noptions ndots:0 edns0\n");
+  EXPECT_EQ(embedded_resolv_conf("", {}), "nameserver 127.0.0.11\noptions ndots:0\n");
+  // --dns names the upstreams, not the file's nameserver; a given ndots stands.
+  DnsSettings d{{"1.1.1.1"}, {"a.example"}, {"ndots:3", "timeout:1"}};
+  EXPECT_EQ(embedded_resolv_conf(host, d), "nameserver 127.0.0.11\nsearch a.example\noptions ndots:3 timeout:1\n");
+  EXPECT_EQ(embedded_resolv_conf(host, {{}, {"."}, {}}), "nameserver 127.0.0.11\noptions ndots:0 edns0\n");
+}
