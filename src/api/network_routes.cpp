@@ -135,6 +135,14 @@ Result<engine::EndpointRequest> endpoint_request(const json& body) {
   const json ipam = ec.value("IPAMConfig", json());
   if (ipam.is_object() && ipam.value("IPv4Address", json()).is_string()) r.ip = ipam["IPv4Address"].get<std::string>();
   if (ec.value("MacAddress", json()).is_string()) r.mac = ec["MacAddress"].get<std::string>();
+  const json aliases = ec.value("Aliases", json());
+  if (!aliases.is_null() && !aliases.is_array()) return fail(ErrorKind::Invalid, "EndpointConfig.Aliases: expected an array of strings");
+  if (aliases.is_array())
+    for (auto& a : aliases) {
+      if (!a.is_string() || a.get<std::string>().empty())
+        return fail(ErrorKind::Invalid, "EndpointConfig.Aliases: expected an array of names");
+      r.aliases.push_back(a.get<std::string>());
+    }
   return r;
 }
 

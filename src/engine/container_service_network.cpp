@@ -167,6 +167,8 @@ Result<> ContainerService::connect_network(std::string_view ref, const std::stri
   }
   if (!req.ip.empty() && n.name == "bridge")
     return fail(ErrorKind::Invalid, "user specified IP address is supported on user defined networks only");
+  if (!req.aliases.empty() && n.name == "bridge")
+    return fail(ErrorKind::Invalid, "network-scoped alias is supported only for containers in user defined networks");
   EndpointRequest added = req;
   added.network = n.name;
   if (c.state == "running" || c.state == "paused") BERTH_CHECK(networks_->connect(c.id, added), "");

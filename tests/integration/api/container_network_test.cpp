@@ -133,7 +133,7 @@ TEST_P(ContainerNetwork, ConnectAndDisconnectRunningAndStoppedContainers) {
   ASSERT_EQ(docker({"network", "create", "--subnet", "10.126.3.0/24", "n2"}).status, 0);
   ASSERT_EQ(docker({"run", "-d", "--name", "cc", "busybox", "sleep", "1000"}).status, 0);
   int veths = veths_on_host();
-  auto conn = docker({"network", "connect", "--ip", "10.126.3.7", "n2", "cc"});
+  auto conn = docker({"network", "connect", "--ip", "10.126.3.7", "--alias", "ccalias", "n2", "cc"});
   ASSERT_EQ(conn.status, 0) << conn.err;
   auto addrs = docker({"exec", "cc", "ip", "-o", "-4", "addr"});
   EXPECT_NE(addrs.out.find("eth1    inet 10.126.3.7/24"), std::string::npos) << addrs.out;
@@ -141,14 +141,21 @@ TEST_P(ContainerNetwork, ConnectAndDisconnectRunningAndStoppedContainers) {
   EXPECT_EQ(veths_on_host(), veths + 1);
   auto ping = docker({"run", "--rm", "--network", "n2", "busybox", "ping", "-c", "1", "-W", "5", "10.126.3.7"});
   EXPECT_EQ(ping.status, 0) << ping.out << ping.err;
+  // Its name resolves on the new network (the embedded DNS learnt it at connect).
+  auto by_name = docker({"run", "--rm", "--network", "n2", "busybox", "ping", "-c", "1", "-W", "5", "cc"});
+  EXPECT_EQ(by_name.status, 0) << by_name.out << by_name.err;
   auto ip = docker({"inspect", "-f", "{{.NetworkSettings.Networks.n2.IPAddress}}", "cc"});
   EXPECT_EQ(ip.out, "10.126.3.7\n");
   auto again = docker({"network", "connect", "n2", "cc"});
   EXPECT_NE(again.status, 0);
   EXPECT_NE(again.err.find("endpoint with name cc already exists in network n2"), std::string::npos) << again.err;
 
+  auto by_alias = docker({"run", "--rm", "--network", "n2", "busybox", "ping", "-c", "1", "-W", "5", "ccalias"});
+  EXPECT_EQ(by_alias.status, 0) << by_alias.out << by_alias.err;
   auto disc = docker({"network", "disconnect", "n2", "cc"});
   ASSERT_EQ(disc.status, 0) << disc.err;
+  auto gone = docker({"run", "--rm", "--network", "n2", "busybox", "nslookup", "cc", "127.0.0.11"});
+  EXPECT_NE(gone.status, 0) << "cc still resolves on n2 after disconnect:\n" << gone.out;
   addrs = docker({"exec", "cc", "ip", "-o", "link"});
   EXPECT_EQ(addrs.out.find("eth1"), std::string::npos) << addrs.out;
   EXPECT_EQ(veths_on_host(), veths) << "the disconnected veth was left";
