@@ -10,6 +10,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "common/json_util.hpp"
 #include "api/attach_session.hpp"
 #include "api/mux_stream.hpp"
 #include "api/response.hpp"
@@ -25,7 +26,7 @@ namespace {
 StreamFormat format_of(const engine::ContainerRecord& c, const Request& req) {
   StreamFormat f;
   auto cfg = nlohmann::json::parse(c.config_json, nullptr, false);
-  f.tty = cfg.is_object() && cfg.value("Tty", false);
+  f.tty = json_flag(cfg, "Tty");
   f.stdout_ = req.query_bool("stdout");
   f.stderr_ = req.query_bool("stderr");
   f.timestamps = req.query_bool("timestamps");
@@ -123,7 +124,7 @@ Result<> attach(Exchange& ex, engine::Daemon& d) {
   auto c = BERTH_TRY(svc.find(req.param("name")), "");
   auto f = format_of(c, req);
   auto cfg = nlohmann::json::parse(c.config_json, nullptr, false);
-  bool stdin_once = cfg.is_object() && cfg.value("StdinOnce", false);
+  bool stdin_once = json_flag(cfg, "StdinOnce");
   bool want_stdin = req.query_bool("stdin");
   std::string keys_text = req.query_value("detachKeys").value_or("");
   if (keys_text.empty()) keys_text = engine::kDefaultDetachKeys;

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/json_util.hpp"
 #include "api/response.hpp"
 #include "api/routes.hpp"
 #include "engine/filters.hpp"
@@ -181,7 +182,7 @@ void add_network_routes(Router& r, engine::Daemon& d) {
   r.add("POST", "/networks/{name}/disconnect", [&d](Exchange& ex) -> Result<> {
     auto body = BERTH_TRY(read_json_body(ex, kJsonBodyLimit), "");
     auto ref = BERTH_TRY(container_of(body), "");
-    bool force = body.value("Force", json(false)).is_boolean() && body["Force"].get<bool>();
+    bool force = json_flag(body, "Force");
     auto n = BERTH_TRY(d.networks().find(ex.request().param("name")), "");
     auto c = d.containers().find(ref);
     BERTH_CHECK(d.container_service().disconnect_network(ref, n.id, force), "");

@@ -21,4 +21,10 @@ Error json_type_error(std::string_view path, std::string_view expected, const nl
                     std::string(path) + ": expected " + std::string(expected) + ", got " + got.type_name());
 }
 
+bool json_flag(const nlohmann::json& obj, const char* key, bool fallback) {
+  if (!obj.is_object()) return fallback;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
 }  // namespace berth

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_util.hpp"
 #include "common/fs.hpp"
 #include "common/log.hpp"
 #include "engine/user_lookup.hpp"
@@ -88,7 +89,7 @@ Result<> ContainerArchive::archive(std::string_view ref, std::string_view path,
 Result<> ContainerArchive::extract(std::string_view ref, std::string_view path, int tar_fd, const ExtractOptions& opts) {
   auto c = BERTH_TRY(containers_.find(ref), "");
   auto hc = nlohmann::json::parse(c.host_config_json, nullptr, false);
-  if (hc.is_object() && hc.value("ReadonlyRootfs", false))
+  if (json_flag(hc, "ReadonlyRootfs"))
     return fail(ErrorKind::Permission, "container rootfs is marked read-only");
   auto root = BERTH_TRY(Root::open(containers_, images_, c.id), "");
   // The last component is followed too: extracting to a symlink to a directory is allowed.

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "common/json_util.hpp"
 #include "common/log.hpp"
 #include "engine/container_service.hpp"
 #include "engine/events.hpp"
@@ -176,7 +177,7 @@ Result<std::vector<std::string>> ContainerService::update(std::string_view ref, 
     if (given.is_object() && given.value("Name", json("")).is_string() && given.value("Name", std::string()).empty())
       return std::vector<std::string>{};
     auto p = BERTH_TRY(parse_restart_policy(given), "");
-    bool autoremove = hc.value("AutoRemove", json(false)).is_boolean() && hc["AutoRemove"].get<bool>();
+    bool autoremove = json_flag(hc, "AutoRemove");
     if (autoremove && !p.none())
       return fail(ErrorKind::Invalid, "Cannot update container " + c.id +
                                           ": Restart policy cannot be updated because AutoRemove is enabled for the container");

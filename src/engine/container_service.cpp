@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/json_util.hpp"
 #include "common/fs.hpp"
 #include "common/log.hpp"
 #include "common/process.hpp"
@@ -301,7 +302,7 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
   std::string runtime_name = hc.value("Runtime", json()).is_string() ? hc["Runtime"].get<std::string>() : "";
   if (runtime_name.empty()) runtime_name = config_.default_runtime;
   auto runtime = BERTH_TRY(runtime_named(runtime_name), "");
-  if (runtime.external() && config.value("Tty", false))
+  if (runtime.external() && json_flag(config, "Tty"))
     return fail(ErrorKind::Invalid, "a TTY is not supported with the external runtime \"" + runtime_name +
                                         "\" yet: run without -t, or with the berth runtime");
   auto logcfg = BERTH_TRY(resolve_log_config(hc.contains("LogConfig") ? hc["LogConfig"] : json(), config_.log_driver,
@@ -403,7 +404,7 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
   std::vector<std::string> args = {"--id",           c.id,          "--bundle",       bundle_dir(c.id),
                                    "--container-dir", cdir,          "--state-dir",    sdir,
                                    "--runtime-root", runtime_root_, "--seccomp-cache", seccomp_cache_};
-  if (cfg.value("OpenStdin", false)) args.push_back("--stdin");
+  if (json_flag(cfg, "OpenStdin")) args.push_back("--stdin");
   auto logcfg = log_config(c);
   args.insert(args.end(), {"--log-driver", logcfg.type});
   for (auto& [k, v] : logcfg.config) args.insert(args.end(), {"--log-opt", k + "=" + v});

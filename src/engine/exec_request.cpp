@@ -1,5 +1,6 @@
 #include "engine/exec_request.hpp"
 
+#include "common/json_util.hpp"
 #include "engine/attach_protocol.hpp"
 
 namespace berth::engine {
@@ -31,7 +32,7 @@ Result<ExecExit> decode_exec_exit(std::string_view payload) {
   auto j = json::parse(payload, nullptr, false);
   if (!j.is_object() || !j.contains("ExitCode") || !j["ExitCode"].is_number_integer())
     return fail(ErrorKind::Invalid, "exec exit: expected an object with an integer ExitCode");
-  return ExecExit{j["ExitCode"].get<int>(), j.value("TimedOut", false)};
+  return ExecExit{j["ExitCode"].get<int>(), json_flag(j, "TimedOut")};
 }
 
 std::string encode_exec_resize(const ExecResize& r) { return json{{"Pid", r.pid}, {"Rows", r.rows}, {"Cols", r.cols}}.dump(); }

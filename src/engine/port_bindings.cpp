@@ -4,6 +4,7 @@
 #include <charconv>
 #include <set>
 
+#include "common/json_util.hpp"
 #include "network/ipv4.hpp"
 
 namespace berth::engine {
@@ -99,8 +100,7 @@ Result<std::vector<PortRequest>> port_requests(const json& hc, const std::vector
       out.push_back(r);
     }
   }
-  json all_j = hc.is_object() ? hc.value("PublishAllPorts", json(false)) : json(false);
-  bool all = all_j.is_boolean() && all_j.get<bool>();
+  bool all = json_flag(hc, "PublishAllPorts");
   if (all)
     for (auto& e : exposed) {
       auto k = BERTH_TRY(parse_port_key(e), "");

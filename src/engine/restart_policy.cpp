@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_util.hpp"
+
 namespace berth::engine {
 
 using nlohmann::json;
@@ -42,7 +44,7 @@ Result<RestartPolicy> parse_restart_policy(const json& j) {
 
 Result<RestartPolicy> restart_policy_for_create(const json& hc) {
   json rp = hc.is_object() && hc.contains("RestartPolicy") ? hc["RestartPolicy"] : json();
-  bool autoremove = hc.is_object() && hc.value("AutoRemove", json()).is_boolean() && hc["AutoRemove"].get<bool>();
+  bool autoremove = json_flag(hc, "AutoRemove");
   // dockerd looks at AutoRemove first, with the name as given.
   if (autoremove && rp.is_object() && rp.value("Name", json()).is_string()) {
     auto name = rp["Name"].get<std::string>();
