@@ -8,6 +8,7 @@
 
 #include "common/fs.hpp"
 #include "common/log.hpp"
+#include "engine/background_worker.hpp"
 #include "engine/container_id.hpp"
 #include "engine/forward_policy.hpp"
 #include "engine/json_log.hpp"
@@ -83,6 +84,7 @@ Result<std::unique_ptr<NetworkService>> NetworkService::open(NetworkServiceOptio
     return records->answer(client, q);
   };
   s->dns_ = BERTH_TRY(network::DnsServer::start(std::move(dns)), "");
+  s->reaper_ = std::make_unique<BackgroundWorker>();
   return s;
 }
 
@@ -210,7 +212,8 @@ Result<> NetworkService::restore(const std::set<std::string>& running) {
 }
 
 void NetworkService::shutdown(const std::set<std::string>& running) {
-  std::lock_guard lk(mu_);
+  std::unique_lock lk(mu_);
+  released_cv_.wait(lk, [&] { return releasing_.empty(); });
   auto nets = store_->list();
   if (!nets) return;
   auto nl = Netlink::open();
@@ -258,14 +261,17 @@ Result<std::vector<NetworkRecord>> NetworkService::list() const {
 
 Result<std::vector<EndpointRecord>> NetworkService::endpoints(const std::string& network_id) const {
   std::lock_guard lk(mu_);
-  return store_->endpoints(network_id);
+  auto eps = BERTH_TRY(store_->endpoints(network_id), "");
+  std::erase_if(eps, [&](auto& e) { return releasing_.contains(e.container_id); });  // gone for the user
+  return eps;
 }
 
 Result<std::vector<std::pair<NetworkRecord, EndpointRecord>>> NetworkService::container_endpoints(
     const std::string& container_id) const {
   std::lock_guard lk(mu_);
-  auto nets = BERTH_TRY(store_->list(), "");
   std::vector<std::pair<NetworkRecord, EndpointRecord>> out;
+  if (releasing_.contains(container_id)) return out;
+  auto nets = BERTH_TRY(store_->list(), "");
   for (auto& e : BERTH_TRY(store_->endpoints_of(container_id), ""))
     for (auto& n : nets)
       if (n.id == e.network_id) out.emplace_back(n, e);
@@ -340,8 +346,14 @@ Result<NetworkRecord> NetworkService::create(const NetworkCreate& req) {
 }
 
 Result<> NetworkService::remove(std::string_view ref) {
-  std::lock_guard lk(mu_);
+  std::unique_lock lk(mu_);
   auto n = BERTH_TRY(find_locked(ref), "");
+  // A container just removed may still have its veth on the bridge: wait for it.
+  released_cv_.wait(lk, [&] {
+    return std::ranges::none_of(releasing_, [&](auto& r) {
+      return std::ranges::any_of(r.second, [&](auto& e) { return e.network_id == n.id; });
+    });
+  });
   if (predefined(n.name))
     return fail(ErrorKind::Permission, n.name + " is a pre-defined network and cannot be removed");
   auto eps = BERTH_TRY(store_->endpoints(n.id), "");
@@ -383,7 +395,11 @@ Result<std::vector<Attachment>> NetworkService::attach(const std::string& contai
                                                        const std::vector<EndpointRequest>& reqs,
                                                        const std::vector<PortRequest>& ports,
                                                        const std::string& endpoint_name) {
-  std::lock_guard lk(mu_);
+  std::unique_lock lk(mu_);
+  // The container's previous endpoints (a restart) must be gone, and a fixed address may be
+  // held by a container still being released.
+  bool fixed = std::ranges::any_of(reqs, [](auto& r) { return !r.ip.empty(); });
+  released_cv_.wait(lk, [&] { return fixed ? releasing_.empty() : !releasing_.contains(container_id); });
   auto path = netns_path(container_id);
   (void)network::remove_netns(path);
   BERTH_CHECK(network::create_netns(path), "");
@@ -453,7 +469,8 @@ Result<Attachment> NetworkService::attach_one_locked(const std::string& containe
 }
 
 Result<Attachment> NetworkService::connect(const std::string& container_id, const EndpointRequest& req) {
-  std::lock_guard lk(mu_);
+  std::unique_lock lk(mu_);
+  released_cv_.wait(lk, [&] { return req.ip.empty() || releasing_.empty(); });
   auto n = BERTH_TRY(find_locked(req.network), "");
   auto eps = BERTH_TRY(store_->endpoints_of(container_id), "");
   if (std::ranges::any_of(eps, [&](auto& e) { return e.network_id == n.id; }))
@@ -518,19 +535,39 @@ Result<> NetworkService::detach_locked(const std::string& container_id) {
   }
   held_ports_.erase(container_id);  // after the DNAT rules are gone: the port is free again
   auto eps = BERTH_TRY(store_->endpoints_of(container_id), "");
-  auto host = Netlink::open();
-  for (auto& e : eps) {
-    // Deleting the host end takes the container end with it; the namespace may be gone already.
-    if (host && !e.host_link.empty())
-      if (auto r = host->delete_link(e.host_link); !r && r.error().kind != ErrorKind::NotFound) result = fail(r.error());
-    if (auto it = allocators_.find(e.network_id); it != allocators_.end())
-      if (auto ip = Ipv4::parse(e.ip)) it->second.release(*ip);
-    if (auto r = store_->remove_endpoint(e.network_id, container_id); !r) result = fail(r.error());
-  }
   dns_->remove(container_id);
   dns_records_.remove_container(container_id);
   if (auto r = network::remove_netns(netns_path(container_id)); !r) result = fail(r.error());
+  // The veths go in the background (see background_worker.hpp); their addresses stay taken
+  // until they are gone, and whoever needs them waits (released_cv_).
+  if (!eps.empty() && !releasing_.contains(container_id)) {
+    releasing_[container_id] = eps;
+    reaper_->post([this, container_id, eps] { finish_release(container_id, eps); });
+  }
   return result;
+}
+
+void NetworkService::finish_release(const std::string& container_id, const std::vector<EndpointRecord>& eps) {
+  // Deleting the host end takes the container end with it; the namespace may be gone already.
+  if (auto host = Netlink::open())
+    for (auto& e : eps)
+      if (!e.host_link.empty())
+        if (auto r = host->delete_link(e.host_link); !r && r.error().kind != ErrorKind::NotFound)
+          log::warn("remove " + e.host_link + " of container " + container_id + ": " + r.error().what());
+  std::lock_guard lk(mu_);
+  for (auto& e : eps) {
+    if (auto it = allocators_.find(e.network_id); it != allocators_.end())
+      if (auto ip = Ipv4::parse(e.ip)) it->second.release(*ip);
+    if (auto r = store_->remove_endpoint(e.network_id, container_id); !r)
+      log::warn("release the address of container " + container_id + ": " + r.error().what());
+  }
+  releasing_.erase(container_id);
+  released_cv_.notify_all();
+}
+
+void NetworkService::settle() {
+  std::unique_lock lk(mu_);
+  released_cv_.wait(lk, [&] { return releasing_.empty(); });
 }
 
 std::vector<std::string> dns_names(const std::string& container_id, const DnsIdentity& who,

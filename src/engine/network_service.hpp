@@ -4,6 +4,7 @@
 // its process starts (the runtime joins it by path), with one veth per network; detach()
 // takes all of it down again. Bridges exist while berthd runs or a container uses them.
 #pragma once
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "engine/background_worker.hpp"
 #include "common/fd.hpp"
 #include "engine/network_store.hpp"
 #include "engine/port_bindings.hpp"
@@ -113,6 +115,9 @@ class NetworkService {
   // Its names again (a rename), the resolver's sockets untouched; true when it has any.
   Result<bool> update_dns_names(const std::string& container_id, const DnsIdentity& who,
                                 const std::vector<EndpointRequest>& reqs);
+  // Waits until every detached container's veths are gone and its addresses released (they go
+  // in the background: tests and shutdown wait here).
+  void settle();
   // Containers the embedded resolver serves (for tests and leak checks).
   size_t dns_clients() const;
 
@@ -127,6 +132,7 @@ class NetworkService {
   Result<Attachment> attach_one_locked(const std::string& container_id, int nsfd, network::Netlink& host,
                                        network::Netlink& ctr, const EndpointRequest& req, const std::string& ifname,
                                        bool route);
+  void finish_release(const std::string& container_id, const std::vector<EndpointRecord>& eps);
   Result<> detach_endpoint_locked(const std::string& container_id, const std::string& network_id);
   Result<> publish_locked(const std::string& container_id, const std::string& endpoint_name, const Attachment& a,
                           const std::vector<PortRequest>& ports);
@@ -136,8 +142,13 @@ class NetworkService {
   mutable std::mutex mu_;
   std::map<std::string, network::SubnetAllocator> allocators_;  // by network ID
   std::map<std::string, std::vector<UniqueFd>> held_ports_;      // by container ID
+  // Detached containers whose veths the reaper still deletes; their endpoints and addresses
+  // stay in the store until then.
+  std::map<std::string, std::vector<EndpointRecord>> releasing_;
+  std::condition_variable released_cv_;
   network::DnsRecords dns_records_;
   std::unique_ptr<network::DnsServer> dns_;  // after dns_records_: its thread reads them
+  std::unique_ptr<BackgroundWorker> reaper_;  // last: destroyed first, finishing its releases
 };
 
 }  // namespace berth::engine

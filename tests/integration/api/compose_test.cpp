@@ -6,20 +6,11 @@
 
 #include "api/berthd_fixture.hpp"
 #include "api/busybox_archive.hpp"
+#include "api/host_links.hpp"
 
 using namespace berth::api::test;
 
 namespace {
-
-std::vector<std::string> berth_links() {
-  std::vector<std::string> out;
-  if (auto* all = if_nameindex()) {
-    for (auto* i = all; i->if_index; ++i)
-      if (std::string n = i->if_name; n.starts_with("veth") || n.starts_with("br-")) out.push_back(n);
-    if_freenameindex(all);
-  }
-  return out;
-}
 
 const char* kProject = R"(version: "3"
 services:
@@ -69,5 +60,5 @@ TEST(Compose, TwoServicesReachEachOtherByNameAndDownLeavesNothing) {
   EXPECT_EQ(d.docker({"ps", "-aq"}).out, "");
   auto nets = d.docker({"network", "ls", "--format", "{{.Name}}"});
   EXPECT_EQ(nets.out, "bridge\nhost\nnone\n");
-  EXPECT_EQ(berth_links(), links_before) << "veths or bridges left behind";
+  EXPECT_EQ(links_settle_at(links_before), links_before) << "veths or bridges left behind";
 }

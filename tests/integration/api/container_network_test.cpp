@@ -8,20 +8,11 @@
 
 #include "api/berthd_fixture.hpp"
 #include "api/busybox_archive.hpp"
+#include "api/host_links.hpp"
 
 using namespace berth::api::test;
 
 namespace {
-
-int veths_on_host() {
-  int n = 0;
-  if (auto* all = if_nameindex()) {
-    for (auto* i = all; i->if_index; ++i)
-      if (std::string(i->if_name).starts_with("veth")) ++n;
-    if_freenameindex(all);
-  }
-  return n;
-}
 
 class ContainerNetwork : public ::testing::TestWithParam<std::string> {
  protected:
@@ -38,7 +29,7 @@ class ContainerNetwork : public ::testing::TestWithParam<std::string> {
     std::istringstream in(ids.out);
     for (std::string id; in >> id;) docker({"rm", "-f", id});
     docker({"network", "prune", "-f"});
-    EXPECT_EQ(veths_on_host(), veths_before) << "veths left behind";
+    EXPECT_EQ(veths_settle_at(veths_before), veths_before) << "veths left behind";
   }
   berth::test::CmdResult docker(std::vector<std::string> args) { return d.docker(std::move(args), GetParam()); }
   Berthd d;
@@ -96,11 +87,11 @@ TEST_P(ContainerNetwork, UserNetworkFixedAddressReachableFromAnotherContainer) {
   auto members = docker({"network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{.IPv4Address}}{{end}}", "n1"});
   EXPECT_EQ(members.out, "na 10.124.5.50/24\n");
 
-  int veths = veths_on_host();
+  int veths = veths_settle_at(veths_before + 1);  // na's; the --rm containers' go
   auto taken = docker({"run", "-d", "--network", "n1", "--ip", "10.124.5.50", "busybox", "sleep", "1"});
   EXPECT_NE(taken.status, 0);
   EXPECT_NE(taken.err.find("Address already in use"), std::string::npos) << taken.err;
-  EXPECT_EQ(veths_on_host(), veths) << "a refused start left a veth";
+  EXPECT_EQ(veths_settle_at(veths), veths) << "a refused start left a veth";
   auto busy = docker({"network", "rm", "n1"});
   EXPECT_NE(busy.status, 0);
   EXPECT_NE(busy.err.find("has active endpoints"), std::string::npos) << busy.err;
@@ -158,7 +149,7 @@ TEST_P(ContainerNetwork, ConnectAndDisconnectRunningAndStoppedContainers) {
   EXPECT_NE(gone.status, 0) << "cc still resolves on n2 after disconnect:\n" << gone.out;
   addrs = docker({"exec", "cc", "ip", "-o", "link"});
   EXPECT_EQ(addrs.out.find("eth1"), std::string::npos) << addrs.out;
-  EXPECT_EQ(veths_on_host(), veths) << "the disconnected veth was left";
+  EXPECT_EQ(veths_settle_at(veths), veths) << "the disconnected veth was left";
   auto not_on = docker({"network", "disconnect", "n2", "cc"});
   EXPECT_NE(not_on.status, 0);
   EXPECT_NE(not_on.err.find("is not connected to network n2"), std::string::npos) << not_on.err;

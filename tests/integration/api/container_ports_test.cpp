@@ -12,22 +12,13 @@
 
 #include "api/berthd_fixture.hpp"
 #include "api/busybox_archive.hpp"
+#include "api/host_links.hpp"
 #include "common/fd.hpp"
 #include "network/nftables.hpp"
 
 using namespace berth::api::test;
 
 namespace {
-
-int veths_on_host() {
-  int n = 0;
-  if (auto* all = if_nameindex()) {
-    for (auto* i = all; i->if_index; ++i)
-      if (std::string(i->if_name).starts_with("veth")) ++n;
-    if_freenameindex(all);
-  }
-  return n;
-}
 
 std::string berth_table() {
   auto nft = berth::network::Nftables::open();
@@ -65,7 +56,7 @@ class ContainerPorts : public ::testing::TestWithParam<std::string> {
     std::istringstream in(ids.out);
     for (std::string id; in >> id;) docker({"rm", "-f", id});
     docker({"network", "prune", "-f"});
-    EXPECT_EQ(veths_on_host(), veths_before) << "veths left behind";
+    EXPECT_EQ(veths_settle_at(veths_before), veths_before) << "veths left behind";
     EXPECT_EQ(berth_table().find("dnat to"), std::string::npos) << "DNAT rules left behind:\n" << berth_table();
   }
   berth::test::CmdResult docker(std::vector<std::string> args) { return d.docker(std::move(args), GetParam()); }
@@ -157,12 +148,12 @@ TEST_P(ContainerPorts, PublishAllUsesExposedPortsOnEphemeralHostPorts) {
 
 TEST_P(ContainerPorts, TakenPortsAreRefusedAtStartAndLeaveNothing) {
   ASSERT_EQ(docker({"run", "-d", "--name", "first", "-p", "18082:80", "busybox", "sleep", "1000"}).status, 0);
-  int veths = veths_on_host();
+  int veths = veths_settle_at(veths_before + 1);
   auto table = berth_table();
   auto second = docker({"run", "-d", "--name", "second", "-p", "18082:80", "busybox", "sleep", "1000"});
   EXPECT_NE(second.status, 0);
   EXPECT_NE(second.err.find("Bind for 0.0.0.0:18082 failed: port is already allocated"), std::string::npos) << second.err;
-  EXPECT_EQ(veths_on_host(), veths) << "a refused start left a veth";
+  EXPECT_EQ(veths_settle_at(veths), veths) << "a refused start left a veth";
   EXPECT_EQ(berth_table(), table) << "a refused start changed the table";
   EXPECT_EQ(docker({"inspect", "-f", "{{.State.Status}}", "second"}).out, "created\n");
 
@@ -171,7 +162,7 @@ TEST_P(ContainerPorts, TakenPortsAreRefusedAtStartAndLeaveNothing) {
   auto third = docker({"run", "-d", "--name", "third", "-p", "127.0.0.1:18083:80", "busybox", "sleep", "1000"});
   EXPECT_NE(third.status, 0);
   EXPECT_NE(third.err.find("127.0.0.1:18083"), std::string::npos) << third.err;
-  EXPECT_EQ(veths_on_host(), veths);
+  EXPECT_EQ(veths_settle_at(veths), veths);
   EXPECT_EQ(berth_table(), table);
   // Once the port is free the same container starts.
   held.reset();

@@ -113,6 +113,8 @@ TEST(NetworkService, DefaultBridgeUserNetworksAttachDetachAndShutdown) {
 
     CHECK_OK(svc->detach("c1"));
     CHECK_OK(svc->detach("c2"));
+    EXPECT_THAT_(svc->container_endpoints("c1")->empty(), "a detached container still shows endpoints");
+    svc->settle();  // the veths go in the background
     EXPECT_THAT_(!has_link(nl, c1[0].host_link) && !has_link(nl, c1[1].host_link) && !has_link(nl, c2[0].host_link),
                  "veths left after detach");
     EXPECT_THAT_(!std::filesystem::exists(svc->netns_path("c1")), "c1's namespace left after detach");
@@ -161,6 +163,7 @@ TEST(NetworkService, ParallelAttachesNeverShareAnAddressAndRestartReconciles) {
     }
     auto svc = TRY_OK(NetworkService::open(roots.options()));
     CHECK_OK(svc->restore({"p0"}));  // only p0 still runs
+    svc->settle();
     auto nl = TRY_OK(Netlink::open());
     auto links = TRY_OK(nl.links());
     auto veths = std::ranges::count_if(links, [](auto& l) { return l.kind == "veth"; });

@@ -2,6 +2,7 @@
 // left (no container, mount, cgroup or shim) and berthd holds no more fds than before and
 // has not grown.
 #include <gtest/gtest.h>
+#include <net/if.h>
 
 #include <atomic>
 #include <thread>
@@ -61,13 +62,25 @@ std::vector<std::string> created_since(const Berthd& d, long since) {
   return ids;
 }
 
+int veth_count() {
+  int n = 0;
+  if (auto* all = if_nameindex()) {
+    for (auto* i = all; i->if_index; ++i) n += std::string(i->if_name).starts_with("veth");
+    if_freenameindex(all);
+  }
+  return n;
+}
+
 }  // namespace
 
 TEST_F(Containers, HundredParallelRunsLeaveNothing) {
+  int veths = veth_count();
   // Warm up: the first runs fill caches (seccomp, image config) that are meant to stay.
   auto warm = run_parallel(*d, 2, 3);
   ASSERT_TRUE(warm.empty()) << warm.front();
   ASSERT_TRUE(wait_until([&] { return d->docker({"ps", "-aq"}).out.empty(); }, seconds(10)));
+  // berthd deletes the veths of exited containers in the background: counted once they are gone.
+  ASSERT_TRUE(wait_until([&] { return veth_count() == veths; }, seconds(10)));
   int fds_before = d->fd_count();
   long start = time(nullptr);
   long rss_before = rss_kib(d->pid());
@@ -87,6 +100,7 @@ TEST_F(Containers, HundredParallelRunsLeaveNothing) {
   EXPECT_TRUE(std::filesystem::is_empty(d->path("data/containers")));
   EXPECT_TRUE(std::filesystem::is_empty(d->path("exec/containers")));
   for (auto& e : std::filesystem::directory_iterator(d->path("exec/runtime"))) ADD_FAILURE() << "runtime state left: " << e.path();
+  EXPECT_TRUE(wait_until([&] { return veth_count() == veths; }, seconds(10))) << "veths left behind";
   EXPECT_TRUE(wait_until([&] { return d->fd_count() == fds_before; }, seconds(5)))
       << "berthd fds: " << fds_before << " before, " << d->fd_count() << " after";
   // Allocator caches may keep a little; a leak per run (100 runs) would show as far more.
