@@ -25,8 +25,11 @@ inline const std::string kDocker20 = "/usr/bin/docker";
 
 class Berthd {
  public:
-  // daemon_json: the content of its daemon.json.
-  explicit Berthd(std::vector<std::string> extra = {}, const std::string& daemon_json = "{}") : dir_("berthd-api") {
+  // daemon_json: the content of its daemon.json. prefix: a command berthd runs under
+  // ({"nsenter", "--net=/run/netns/x"}: in a network namespace of the test's own).
+  explicit Berthd(std::vector<std::string> extra = {}, const std::string& daemon_json = "{}",
+                  std::vector<std::string> prefix = {})
+      : dir_("berthd-api"), prefix_(std::move(prefix)) {
     sock_ = dir_ / "berthd.sock";
     argv_ = {berth::test::bin("berthd"), "--data-root", dir_ / "data", "--exec-root",
              dir_ / "exec", "-H", "unix://" + sock_, "--pidfile", dir_ / "berthd.pid",
@@ -45,9 +48,10 @@ class Berthd {
       dup2(log, 2);
       prctl(PR_SET_PDEATHSIG, SIGKILL);  // a crashed test takes its daemon with it
       std::vector<char*> args;
+      for (auto& a : prefix_) args.push_back(a.data());
       for (auto& a : argv_) args.push_back(a.data());
       args.push_back(nullptr);
-      execv(args[0], args.data());
+      execvp(args[0], args.data());
       _exit(127);
     }
     ready_ = berth::test::wait_until([&] { return connectable(); }, std::chrono::seconds(20));
@@ -108,7 +112,7 @@ class Berthd {
 
  private:
   berth::test::TempDir dir_;
-  std::vector<std::string> argv_;
+  std::vector<std::string> prefix_, argv_;
   std::string sock_;
   pid_t pid_ = -1;
   int exit_status_ = -1;

@@ -1,5 +1,6 @@
 // A private dockerd for side-by-side comparisons with berthd: its own data root, exec root,
-// socket, pid file and cgroup parent under a temp dir, no bridge and no iptables. Destruction
+// socket, pid file and cgroup parent under a temp dir, no bridge and no iptables (unless asked,
+// inside a network namespace of the test's own: DockerdOptions). Destruction
 // removes its containers, stops it (SIGTERM, then SIGKILL of its process group after a bounded
 // wait), and removes the cgroups and the /run directories it made.
 #pragma once
@@ -19,9 +20,15 @@
 
 namespace berth::api::test {
 
+struct DockerdOptions {
+  std::vector<std::string> prefix;  // a command dockerd runs under (nsenter into a netns)
+  bool networking = false;          // its default bridge and iptables rules (in a netns only!)
+};
+
 class Dockerd {
  public:
-  Dockerd() : dir_("berth-cmp-dockerd"), cgroup_("berth-cmp-docker-" + std::to_string(getpid())) {
+  explicit Dockerd(DockerdOptions o = {})
+      : dir_("berth-cmp-dockerd"), cgroup_("berth-cmp-docker-" + std::to_string(getpid())) {
     for (const char* d : {"/run/docker", "/run/docker/plugins", "/run/containerd", "/run/containerd/s",
                           "/run/containerd/fifo", "/run/containerd/runc"})
       if (access(d, F_OK) != 0) strays_.push_back(d);
@@ -34,14 +41,17 @@ class Dockerd {
       dup2(log, 1);
       dup2(log, 2);
       prctl(PR_SET_PDEATHSIG, SIGTERM);  // a crashed test takes its peer with it
-      std::vector<std::string> argv = {"dockerd", "--config-file", dir_ / "daemon.json", "--data-root", dir_ / "data",
-                                       "--exec-root", dir_ / "exec", "-H", "unix://" + sock_, "--pidfile",
-                                       dir_ / "dockerd.pid", "--bridge", "none", "--iptables=false",
-                                       "--ip6tables=false", "--cgroup-parent", "/" + cgroup_};
+      std::vector<std::string> argv = o.prefix;
+      for (std::string a : {std::string("dockerd"), std::string("--config-file"), dir_ / "daemon.json",
+                            std::string("--data-root"), dir_ / "data", std::string("--exec-root"), dir_ / "exec",
+                            std::string("-H"), "unix://" + sock_, std::string("--pidfile"), dir_ / "dockerd.pid",
+                            std::string("--cgroup-parent"), "/" + cgroup_})
+        argv.push_back(a);
+      if (!o.networking) argv.insert(argv.end(), {"--bridge", "none", "--iptables=false", "--ip6tables=false"});
       std::vector<char*> args;
       for (auto& a : argv) args.push_back(a.data());
       args.push_back(nullptr);
-      execvp("dockerd", args.data());
+      execvp(args[0], args.data());
       _exit(127);
     }
     ready_ = berth::test::wait_until([&] { return docker({"version"}).status == 0; }, std::chrono::seconds(60),
