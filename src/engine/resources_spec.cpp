@@ -298,7 +298,8 @@ Result<> apply_resources(json& spec, const json& hc, const std::string& id, cons
     }
 
   if (auto parent = str_field(hc, "CgroupParent"); !parent.empty()) {
-    if (parent.find("..") != std::string::npos) return fail(ErrorKind::Invalid, "invalid cgroup parent: " + parent);
+    if (("/" + parent + "/").find("/../") != std::string::npos)
+      return fail(ErrorKind::Invalid, "invalid cgroup parent: " + parent);  // no way out of the cgroup tree
     if (parent.front() != '/') parent = "/" + parent;
     while (parent.size() > 1 && parent.back() == '/') parent.pop_back();
     lx["cgroupsPath"] = parent + "/" + id;
