@@ -226,5 +226,33 @@ TEST_P(SecureRun, BadResourceValuesCreateNothing) {
   EXPECT_EQ(container_count(), before);
 }
 
+// berth's own CLI takes the same flags (once: the docker client parameter does not matter).
+TEST_P(SecureRun, BerthCliFlags) {
+  if (GetParam() != kDocker28) GTEST_SKIP() << "berth's CLI is tested once";
+  auto berth = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"env", "BERTH_HOST=" + d.host(), berth::test::bin("berth")});
+    return berth::test::run(args, "", std::chrono::seconds(60));
+  };
+  auto r = berth({"run", "--rm", "--cap-drop", "ALL", "--read-only", "--pids-limit", "5", "busybox", "sh", "-c",
+                  "grep CapEff /proc/self/status; touch /x 2>&1; cat /sys/fs/cgroup/pids/pids.max"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("0000000000000000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Read-only file system"), std::string::npos) << r.out;
+  auto id = berth({"run", "-d", "--memory", "32m", "--cpus", "0.5", "busybox", "sleep", "60"});
+  ASSERT_EQ(id.status, 0) << id.err;
+  auto cid = lines(id.out).back();
+  EXPECT_EQ(cgroup_file("memory", cid, "memory.limit_in_bytes"), std::to_string(32 << 20));
+  EXPECT_EQ(cgroup_file("cpu", cid, "cpu.cfs_quota_us"), "50000");
+  auto u = berth({"update", "--memory", "48m", cid});
+  EXPECT_EQ(u.status, 0) << u.err;
+  EXPECT_EQ(cgroup_file("memory", cid, "memory.limit_in_bytes"), std::to_string(48 << 20));
+  auto bad = berth({"run", "--rm", "--memory", "1x", "busybox", "true"});
+  EXPECT_EQ(bad.status, 125);
+  EXPECT_NE(bad.err.find("invalid size: '1x'"), std::string::npos) << bad.err;
+  auto small = berth({"create", "--memory", "1m", "busybox", "true"});
+  EXPECT_EQ(small.status, 125);
+  EXPECT_NE(small.err.find("Minimum memory limit allowed is 6MB"), std::string::npos) << small.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Clients, SecureRun, ::testing::Values(kDocker28, kDocker20),
                          [](const auto& info) { return info.param == kDocker28 ? "docker28" : "docker20"; });
