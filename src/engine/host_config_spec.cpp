@@ -12,6 +12,14 @@ Result<std::vector<std::string>> normalize_host_config(json& hc, const json& con
   // Recorded as dockerd shows them in inspect.
   for (const char* k : {"IpcMode", "CgroupnsMode"})
     if (!hc.contains(k) || !hc[k].is_string() || hc[k].get<std::string>().empty()) hc[k] = "private";
+  if (hc.contains("Privileged") && hc["Privileged"].is_boolean() && hc["Privileged"].get<bool>()) {
+    hc["MaskedPaths"] = nullptr;  // none are masked
+    hc["ReadonlyPaths"] = nullptr;
+  } else {
+    // The API may set its own lists; the docker client sends null for Docker's.
+    if (!hc.contains("MaskedPaths") || !hc["MaskedPaths"].is_array()) hc["MaskedPaths"] = docker_masked_paths();
+    if (!hc.contains("ReadonlyPaths") || !hc["ReadonlyPaths"].is_array()) hc["ReadonlyPaths"] = docker_readonly_paths();
+  }
   return normalize_resources(hc, ctx.facts);
 }
 

@@ -104,8 +104,11 @@ Result<> apply_security(json& spec, const json& hc, const SecurityContext& ctx) 
     make_writable(spec, "/sys/fs/cgroup");
     return {};
   }
-  lx["maskedPaths"] = docker_masked_paths();
-  lx["readonlyPaths"] = docker_readonly_paths();
+  auto paths = [&](const char* key, const std::vector<std::string>& fallback) {
+    return hc.contains(key) && hc[key].is_array() ? hc[key] : json(fallback);
+  };
+  lx["maskedPaths"] = paths("MaskedPaths", docker_masked_paths());
+  lx["readonlyPaths"] = paths("ReadonlyPaths", docker_readonly_paths());
   // The default devices (null, zero, tty, random, pts...) come from the runtime's allow-list
   // on top of this deny-all; --device adds its own rules.
   if (!lx.contains("resources") || !lx["resources"].contains("devices"))

@@ -151,6 +151,20 @@ TEST_P(SecureRun, MemoryLimitAndOomKill) {
   EXPECT_EQ(cgroup_file("memory", id, "memory.limit_in_bytes"), std::to_string(32 * 1024 * 1024));
   auto hc = inspect(id)["HostConfig"];
   EXPECT_EQ(hc["Memory"], 32 * 1024 * 1024);
+  auto kmem = docker({"create", "--memory", "32m", "--kernel-memory", "8m", "busybox", "true"});
+  EXPECT_EQ(kmem.status, 0) << kmem.err;
+  // docker 28 no longer sends it (API 1.42 dropped it); 20.10 does and shows dockerd's warning.
+  if (GetParam() == kDocker20) {
+    EXPECT_NE(kmem.err.find("Specifying a kernel memory limit is deprecated"), std::string::npos) << kmem.err;
+  }
+  EXPECT_EQ(inspect(lines(kmem.out).back())["HostConfig"]["KernelMemory"], 0);  // not applied
+  auto priv = docker({"create", "--privileged", "busybox", "true"});
+  ASSERT_EQ(priv.status, 0) << priv.err;
+  auto priv_hc = inspect(lines(priv.out).back())["HostConfig"];
+  EXPECT_TRUE(priv_hc["MaskedPaths"].is_null()) << priv_hc.dump();
+  EXPECT_EQ(hc["MaskedPaths"].size(), 11u);
+  EXPECT_EQ(hc["IpcMode"], "private");
+  EXPECT_EQ(hc["ShmSize"], 64 << 20);
   auto stats = docker({"stats", "--no-stream", "--format", "{{.MemUsage}}", id});
   EXPECT_NE(stats.out.find("32MiB"), std::string::npos) << stats.out << stats.err;
   // tail buffers /dev/zero's endless line: the cgroup's OOM killer ends it.

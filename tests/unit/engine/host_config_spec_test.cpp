@@ -82,6 +82,10 @@ TEST(HostConfigSpec, SecureDefaults) {
   EXPECT_TRUE(has(lx["maskedPaths"], "/sys/devices/virtual/powercap"));
   EXPECT_TRUE(has(lx["maskedPaths"], "/proc/kcore"));
   EXPECT_TRUE(has(lx["readonlyPaths"], "/proc/sysrq-trigger"));
+  auto custom = spec_for({{"MaskedPaths", {"/proc/cpuinfo"}}, {"ReadonlyPaths", json::array()}});
+  ASSERT_TRUE(custom);
+  EXPECT_EQ((*custom)["linux"]["maskedPaths"], json({"/proc/cpuinfo"}));
+  EXPECT_TRUE((*custom)["linux"]["readonlyPaths"].empty());
   EXPECT_EQ(lx["resources"]["devices"][0], json({{"allow", false}, {"access", "rwm"}}));
   EXPECT_TRUE(has(mount_at(*s, "/sys")["options"], "ro"));
   EXPECT_EQ((*s)["root"]["readonly"], false);
