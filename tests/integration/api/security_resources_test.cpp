@@ -3,6 +3,7 @@
 // --privileged, --security-opt, --read-only, masked paths, --sysctl, namespace modes, and the
 // cgroup limits (--memory with an OOM kill, --pids-limit against a fork bomb, --cpus, docker
 // update). Each container is removed by the fixture; the cgroups go with them.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "api/lifecycle_fixture.hpp"
@@ -216,6 +217,32 @@ TEST_P(SecureRun, UlimitsShmSizeAndDevices) {
   EXPECT_NE(r.out.find("loop-control"), std::string::npos) << r.out;
 }
 
+TEST_P(SecureRun, OomScoreAdjNeverBelowBerthds) {
+  auto up = run_rm({"--oom-score-adj", "500", "busybox", "cat", "/proc/self/oom_score_adj"});
+  EXPECT_EQ(up.status, 0) << up.err;
+  EXPECT_EQ(up.out, "500\n");
+  // Lower than berthd's own needs CAP_SYS_RESOURCE, which this host's bounding set lacks: the
+  // container starts with berthd's score and a warning, where dockerd fails.
+  auto own = berth::test::read_text("/proc/" + std::to_string(d.pid()) + "/oom_score_adj");
+  auto down = docker({"create", "--oom-score-adj", "-900", "busybox", "cat", "/proc/self/oom_score_adj"});
+  ASSERT_EQ(down.status, 0) << down.err;
+  auto caps = berth::test::read_text("/proc/self/status");
+  bool has_sys_resource = false;
+  {
+    auto bnd = caps.substr(caps.find("CapBnd:") + 7);
+    has_sys_resource = std::stoull(bnd, nullptr, 16) & (1ull << 24);
+  }
+  auto id = lines(down.out).back();
+  auto started = docker({"start", "-a", id});
+  EXPECT_EQ(started.status, 0) << started.err;
+  if (!has_sys_resource) {
+    EXPECT_NE(down.err.find("below berthd's own"), std::string::npos) << down.err;
+    EXPECT_EQ(started.out, own);
+  } else {
+    EXPECT_EQ(started.out, "-900\n");
+  }
+}
+
 TEST_P(SecureRun, BadResourceValuesCreateNothing) {
   int before = container_count();
   auto mem = docker({"create", "--memory", "1x", "busybox", "true"});
@@ -270,3 +297,23 @@ TEST_P(SecureRun, BerthCliFlags) {
 
 INSTANTIATE_TEST_SUITE_P(Clients, SecureRun, ::testing::Values(kDocker28, kDocker20),
                          [](const auto& info) { return info.param == kDocker28 ? "docker28" : "docker20"; });
+
+// daemon.json's default-ulimits under the container's own --ulimit; a hard limit above what
+// berthd may raise (no CAP_SYS_RESOURCE here) is lowered to the host's, and the container starts.
+TEST(SecureDaemon, DefaultUlimitsFromDaemonJson) {
+  rlimit host{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &host), 0);
+  auto above = std::to_string(host.rlim_max + 1000);
+  Berthd d({}, R"({"default-ulimits": {"nproc": {"Name": "nproc", "Soft": 1024, "Hard": 2048},
+                                        "nofile": {"Name": "nofile", "Soft": 4096, "Hard": )" + above + "}}}");
+  ASSERT_TRUE(d.ready()) << d.log();
+  ASSERT_EQ(d.docker({"load", "-i", busybox_archive()}).status, 0);
+  auto r = d.docker({"run", "--rm", "busybox", "sh", "-c", "ulimit -u; ulimit -Hu; ulimit -n; ulimit -Hn"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto caps = berth::test::read_text("/proc/self/status");
+  bool has_sys_resource = std::stoull(caps.substr(caps.find("CapBnd:") + 7), nullptr, 16) & (1ull << 24);
+  std::string hard = has_sys_resource ? above : std::to_string(host.rlim_max);
+  EXPECT_EQ(r.out, "1024\n2048\n4096\n" + hard + "\n");
+  auto own = d.docker({"run", "--rm", "--ulimit", "nproc=100:200", "busybox", "sh", "-c", "ulimit -u; ulimit -Hu"});
+  EXPECT_EQ(own.out, "100\n200\n") << own.err;
+}
