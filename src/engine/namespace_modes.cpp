@@ -116,6 +116,10 @@ Result<> apply_sysctls(json& spec, const json& hc, bool host_network) {
   json out = json::object();
   for (auto& [k, v] : hc["Sysctls"].items()) {
     if (!v.is_string()) return fail(ErrorKind::Invalid, "HostConfig.Sysctls: expected an object of strings");
+    // A name is a dotted path under /proc/sys: nothing that could walk out of it.
+    if (k.empty() || k.find("..") != std::string::npos || k.front() == '.' || k.back() == '.' ||
+        k.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != std::string::npos)
+      return fail(ErrorKind::Invalid, "sysctl \"" + k + "\": invalid name");
     if (starts_with(k, "net.")) {
       if (host_network) return fail(ErrorKind::Invalid, "sysctl \"" + k + "\" not allowed in host network namespace");
     } else if (!ipc_sysctl(k)) {

@@ -60,7 +60,9 @@ Result<json> throttle_devices(const json& hc, const char* key, const char* value
     auto path = e["Path"].get<std::string>();
     auto nums = block_device_numbers(path);
     if (!nums) return fail(ErrorKind::Invalid, std::string("HostConfig.") + key + ": " + nums.error().what());
-    out.push_back({{"major", nums->first}, {"minor", nums->second}, {oci_value, e.value(value_key, json(0))}});
+    auto v = BERTH_TRY(int_field(e, value_key), std::string("HostConfig.") + key);
+    if (v < 0) return fail(ErrorKind::Invalid, std::string("HostConfig.") + key + ": negative " + value_key);
+    out.push_back({{"major", nums->first}, {"minor", nums->second}, {oci_value, v}});
   }
   return out;
 }
@@ -253,7 +255,7 @@ Result<> apply_resources(json& spec, const json& hc, const std::string& id, cons
     for (auto& u : hc["Ulimits"]) {
       if (!u.is_object() || !u.value("Name", json()).is_string())
         return fail(ErrorKind::Invalid, "HostConfig.Ulimits: each entry needs a Name");
-      auto soft = u.value("Soft", int64_t{0}), hard = u.value("Hard", int64_t{0});
+      auto soft = BERTH_TRY(int_field(u, "Soft"), "HostConfig.Ulimits"), hard = BERTH_TRY(int_field(u, "Hard"), "HostConfig.Ulimits");
       if (soft > hard) return fail(ErrorKind::Invalid, "ulimit soft limit must be less than or equal to hard limit: " +
                                                            std::to_string(soft) + " > " + std::to_string(hard));
       put(u["Name"].get<std::string>(), soft, hard);
@@ -269,11 +271,12 @@ Result<> apply_resources(json& spec, const json& hc, const std::string& id, cons
   if (present(hc, "Devices")) {
     if (!hc["Devices"].is_array()) return fail(ErrorKind::Invalid, "HostConfig.Devices: expected an array");
     for (auto& d : hc["Devices"]) {
-      auto host = d.value("PathOnHost", std::string());
-      auto in = d.value("PathInContainer", std::string());
-      auto perms = d.value("CgroupPermissions", std::string("rwm"));
+      if (!d.is_object()) return fail(ErrorKind::Invalid, "HostConfig.Devices: expected objects");
+      auto host = str_field(d, "PathOnHost"), in = str_field(d, "PathInContainer"), perms = str_field(d, "CgroupPermissions");
       if (in.empty()) in = host;
       if (perms.empty()) perms = "rwm";
+      if (in.empty() || in.front() != '/')
+        return fail(ErrorKind::Invalid, "HostConfig.Devices: " + in + " is not an absolute path");
       if (perms.find_first_not_of("rwm") != std::string::npos)
         return fail(ErrorKind::Invalid, "invalid device mode: " + perms);
       auto dev = BERTH_TRY(host_device(host, in), "");

@@ -91,6 +91,25 @@ TEST_P(SecureRun, UnknownCapabilityAndBadSecurityOptsCreateNothing) {
   EXPECT_EQ(container_count(), before);
 }
 
+// The classic escape: a "namespaced" sysctl name that walks to kernel.core_pattern (host-wide:
+// the host would run the container's program as root on the next crash).
+TEST_P(SecureRun, SysctlNameCannotWalkOutOfItsNamespace) {
+  auto before = berth::test::read_text("/proc/sys/kernel/core_pattern");
+  int count = container_count();
+  for (auto body : {R"({"Image":"busybox","Cmd":["true"],"HostConfig":{"Sysctls":{"net.ipv4/../../kernel/core_pattern":"|/bin/sh"}}})",
+                    R"({"Image":"busybox","Cmd":["true"],"HostConfig":{"Sysctls":{"net.ipv4.conf.all..forwarding":"1"}}})"}) {
+    auto r = raw_request(d.socket_path(), "POST", "/containers/create", body);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_NE(r.body.find("invalid name"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(container_count(), count);
+  EXPECT_EQ(berth::test::read_text("/proc/sys/kernel/core_pattern"), before);
+  // The docker client refuses it itself; the daemon would too.
+  auto cli = docker({"run", "--rm", "--sysctl", "net.ipv4/../../kernel/core_pattern=|/bin/sh", "busybox", "true"});
+  EXPECT_NE(cli.status, 0);
+  EXPECT_EQ(berth::test::read_text("/proc/sys/kernel/core_pattern"), before);
+}
+
 TEST_P(SecureRun, ACustomProfileDeniesWhatItLists) {
   auto dir = berth::test::TempDir("seccomp-custom");
   berth::test::write_text(dir / "p.json", R"({"defaultAction":"SCMP_ACT_ALLOW",

@@ -164,6 +164,10 @@ TEST(HostConfigSpec, SysctlsOnlyNamespaced) {
   EXPECT_EQ(error_of({{"Sysctls", {{"kernel.domainname", "x"}}}}),
             "sysctl \"kernel.domainname\" is not in a separate kernel namespace");
   EXPECT_EQ(error_of({{"Sysctls", {{"vm.swappiness", "1"}}}}), "sysctl \"vm.swappiness\" is not in a separate kernel namespace");
+  // A name that would walk out of /proc/sys/net to a host-wide sysctl.
+  EXPECT_EQ(error_of({{"Sysctls", {{"net.ipv4/../../kernel/core_pattern", "|/tmp/x"}}}}),
+            "sysctl \"net.ipv4/../../kernel/core_pattern\": invalid name");
+  EXPECT_EQ(error_of({{"Sysctls", {{"net..core", "1"}}}}), "sysctl \"net..core\": invalid name");
   EXPECT_EQ(error_of({{"NetworkMode", "host"}, {"Sysctls", {{"net.ipv4.ip_forward", "1"}}}}),
             "sysctl \"net.ipv4.ip_forward\" not allowed in host network namespace");
 }
@@ -290,6 +294,10 @@ TEST(HostConfigSpec, UlimitsOomScoreShmDevicesCgroupParent) {
   EXPECT_EQ(lx["cgroupsPath"], "/custom/parent/" + kId);
   EXPECT_EQ(error_of({{"CgroupParent", "a/../../etc"}}), "invalid cgroup parent: a/../../etc");
   EXPECT_NE(error_of({{"Devices", {{{"PathOnHost", "/nonexistent"}}}}}).find("error gathering device information"),
+            std::string::npos);
+  EXPECT_EQ(error_of({{"Devices", {{{"PathOnHost", "/dev/null"}, {"PathInContainer", "dev/x"}}}}}),
+            "HostConfig.Devices: dev/x is not an absolute path");
+  EXPECT_NE(error_of({{"Ulimits", {{{"Name", "nofile"}, {"Soft", "many"}, {"Hard", 1}}}}}).find("cannot unmarshal string"),
             std::string::npos);
 }
 
