@@ -274,6 +274,22 @@ void ContainerService::on_exit(const std::string& id) {
   notify_changed();
 }
 
+// --ipc/--pid container:<id> name the donor's namespaces by its pid: found again at each start
+// (the donor may have restarted, and its old pid may now be another process's), as dockerd does.
+Result<> ContainerService::refresh_joined_namespaces(const ContainerRecord& c, const json& hc) {
+  auto joins = [&](const char* key) {
+    return hc.contains(key) && hc[key].is_string() && hc[key].get<std::string>().rfind("container:", 0) == 0;
+  };
+  if (!joins("IpcMode") && !joins("PidMode")) return {};
+  auto path = path_join(bundle_dir(c.id), "config.json");
+  auto text = BERTH_TRY(read_file(path), "start container " + c.id);
+  auto spec = json::parse(text, nullptr, false);
+  if (!spec.is_object()) return fail(ErrorKind::Internal, "start container " + c.id + ": unreadable config.json");
+  auto ctx = host_config_context();
+  BERTH_CHECK(apply_namespace_modes(spec, hc, ctx.donors, shareable_shm_dir(container_dir(c.id))), "");
+  return write_file_atomic(path, spec.dump(2), 0600);
+}
+
 HostConfigContext ContainerService::host_config_context() {
   HostConfigContext ctx;
   ctx.security = host_security_context();
@@ -429,9 +445,14 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
   (void)remove_all(sdir);
   BERTH_CHECK(mkdir_p(sdir, 0700), "create shim state dir");
   (void)unlink(path_join(cdir, kExitRecordFile).c_str());
-  if (auto hc = host_config(c); hc.value("IpcMode", json("")) == "shareable")
+  auto hc = host_config(c);
+  if (hc.value("IpcMode", json("")) == "shareable")
     BERTH_CHECK(ensure_shareable_shm(cdir, hc.value("ShmSize", json(0)).is_number() ? hc["ShmSize"].get<int64_t>() : 0),
                 "start container " + c.id);
+  if (auto r = refresh_joined_namespaces(c, hc); !r) {
+    (void)remove_all(sdir);
+    return r;
+  }
   auto cfg = container_config(c);
   std::vector<std::string> args = {"--id",           c.id,          "--bundle",       bundle_dir(c.id),
                                    "--container-dir", cdir,          "--state-dir",    sdir,
@@ -440,7 +461,6 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
   auto logcfg = log_config(c);
   args.insert(args.end(), {"--log-driver", logcfg.type});
   for (auto& [k, v] : logcfg.config) args.insert(args.end(), {"--log-opt", k + "=" + v});
-  auto hc = host_config(c);
   auto runtime = runtime_named(hc.value("Runtime", json()).is_string() ? hc["Runtime"].get<std::string>() : kBuiltinRuntime);
   if (!runtime) {  // daemon.json lost the runtime since create
     (void)remove_all(sdir);

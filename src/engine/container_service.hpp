@@ -147,6 +147,8 @@ class ContainerService {
   // bundle (container_update.cpp). Returns the warnings.
   Result<std::vector<std::string>> update_resources_locked(const ContainerRecord& c, nlohmann::json& hc,
                                                            const nlohmann::json& body);
+  // Points config.json's joined namespaces (--ipc/--pid container:<id>) at the donor's current pid.
+  Result<> refresh_joined_namespaces(const ContainerRecord& c, const nlohmann::json& hc);
   // What HostConfig is checked and applied against (host_config_spec.hpp).
   struct HostConfigContext host_config_context();
   // mu_ held: the wait's result once cond holds for container id (seen: exits counted before).

@@ -161,6 +161,23 @@ TEST_P(SecureRun, SysctlsGroupsAndNamespaceModes) {
   EXPECT_EQ(joined.out, std::string(link) + "\n");
   auto pid_join = run_rm({"--pid", "container:" + donor, "busybox", "sh", "-c", "ps -o comm | grep -c sleep"});
   EXPECT_EQ(pid_join.out, "1\n") << pid_join.err;
+  // The donor's namespaces are found again at each start: after it restarts (new pid) a
+  // created joiner joins the new ones; while it is stopped the joiner cannot start.
+  auto joiner = docker({"create", "--pid", "container:" + donor, "busybox", "sleep", "60"});
+  ASSERT_EQ(joiner.status, 0) << joiner.err;
+  auto jid = lines(joiner.out).back();
+  ASSERT_EQ(docker({"restart", "-t", "0", donor}).status, 0);
+  ASSERT_EQ(docker({"start", jid}).status, 0);
+  int donor_pid = inspect(donor)["State"]["Pid"], joiner_pid = inspect(jid)["State"]["Pid"];
+  char a[128] = {}, b[128] = {};
+  ASSERT_GT(readlink(("/proc/" + std::to_string(donor_pid) + "/ns/pid").c_str(), a, sizeof a - 1), 0);
+  ASSERT_GT(readlink(("/proc/" + std::to_string(joiner_pid) + "/ns/pid").c_str(), b, sizeof b - 1), 0);
+  EXPECT_STREQ(a, b);
+  ASSERT_EQ(docker({"rm", "-f", jid}).status, 0);
+  ASSERT_EQ(docker({"stop", "-t", "0", donor}).status, 0);
+  auto late = docker({"run", "--rm", "--pid", "container:" + donor, "busybox", "true"});
+  EXPECT_NE(late.status, 0);
+  EXPECT_NE(late.err.find("cannot join PID of a non running container"), std::string::npos) << late.err;
   auto host_cgns = run_rm({"--cgroupns", "host", "busybox", "cat", "/proc/self/cgroup"});
   EXPECT_NE(host_cgns.out.find("/berth/"), std::string::npos) << host_cgns.out;
 }
