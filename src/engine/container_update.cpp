@@ -52,8 +52,14 @@ Result<std::vector<std::string>> ContainerService::update_resources_locked(const
   // A new memory limit without a swap limit: the swap follows it, as at create.
   if (body.contains("Memory") && !unset(body["Memory"]) && (!body.contains("MemorySwap") || unset(body["MemorySwap"])))
     merged["MemorySwap"] = 0;
-  auto warnings = BERTH_TRY(normalize_resources(merged, probe_host_facts()), "");
+  auto facts = probe_host_facts();
+  auto warnings = BERTH_TRY(normalize_resources(merged, facts), "");
   auto res = BERTH_TRY(cgroup_resources(merged), "");
+  // "No limit" is a value to write on a live cgroup (at create it is the default).
+  if (body.contains("PidsLimit") && body["PidsLimit"].is_number_integer() && body["PidsLimit"].get<int64_t>() < 0)
+    res["pids"] = {{"limit", -1}};
+  if (facts.swap_limit && merged.value("MemorySwap", json(0)) == json(-1) && res.contains("memory"))
+    res["memory"]["swap"] = -1;
   if (is_live(c.state)) BERTH_CHECK(make_runtime_driver(runtime_in_use(c.id))->update(c.id, res, state_dir(c.id)), "");
   // The next start runs with the same limits.
   auto config_path = path_join(bundle_dir(c.id), "config.json");

@@ -242,6 +242,9 @@ TEST_P(SecureRun, CpusSetQuotaAndUpdateChangesALiveCgroup) {
   auto hc = inspect(id)["HostConfig"];
   EXPECT_EQ(hc["Memory"], 64 * 1024 * 1024);
   EXPECT_EQ(hc["PidsLimit"], 20);
+  ASSERT_EQ(docker({"update", "--pids-limit", "-1", id}).status, 0);
+  EXPECT_EQ(cgroup_file("pids", id, "pids.max"), "max");
+  EXPECT_TRUE(inspect(id)["HostConfig"]["PidsLimit"].is_null());
 }
 
 TEST_P(SecureRun, UlimitsShmSizeAndDevices) {
