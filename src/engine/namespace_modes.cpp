@@ -1,6 +1,7 @@
 #include "engine/namespace_modes.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace berth::engine {
 

@@ -4,6 +4,7 @@
 // and read-only paths, the device allow-list, ReadonlyRootfs, and --privileged's writable /sys.
 #pragma once
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
