@@ -263,6 +263,7 @@ void ContainerService::on_exit(const std::string& id) {
   if (auto u = store_.update_state(*c); !u) log::error("container " + id + ": " + u.error().what());
   (void)remove_all(state_dir(id));
   release_container_network(id);
+  if (r.oom_killed) event(*c, "oom");  // dockerd's, before the die
   event(*c, "die", {{"exitCode", std::to_string(r.exit_code)}});
   ++exits_[id];
   auto hc = host_config(*c);

@@ -211,6 +211,11 @@ TEST_P(SecureRun, MemoryLimitAndOomKill) {
   auto st = inspect(hog)["State"];
   EXPECT_EQ(st["OOMKilled"], true) << st.dump();
   EXPECT_EQ(st["ExitCode"], 137);
+  auto oom = event_times(hog, "oom"), die = event_times(hog, "die");
+  ASSERT_EQ(oom.size(), 1u);
+  ASSERT_EQ(die.size(), 1u);
+  EXPECT_LE(oom[0], die[0]);
+  EXPECT_EQ(inspect(id)["State"]["OOMKilled"], false);
 }
 
 TEST_P(SecureRun, PidsLimitStopsAForkBomb) {
