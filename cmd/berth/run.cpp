@@ -11,6 +11,7 @@
 #include "container_verbs.hpp"
 #include "duration.hpp"
 #include "publish_flag.hpp"
+#include "host_config_flags.hpp"
 #include "restart_flag.hpp"
 
 namespace berth::cli {
@@ -30,6 +31,7 @@ struct RunOpts {
   std::vector<std::string> dns, dns_search, dns_options, add_hosts, publish, expose, network_aliases;
   std::string domainname, mac;
   bool publish_all = false;
+  HostConfigFlags hostcfg;
 };
 
 // docker's Config.Healthcheck from the --health-* flags: null when none was given (the image's
@@ -108,6 +110,7 @@ Result<nlohmann::json> create_body(const RunOpts& o) {
   if (!o.hostname.empty()) body["Hostname"] = o.hostname;
   if (!o.restart.empty()) body["HostConfig"]["RestartPolicy"] = BERTH_TRY(parse_restart_flag(o.restart), "");
   if (o.init) body["HostConfig"]["Init"] = true;
+  BERTH_CHECK(apply_host_config_flags(o.hostcfg, body["HostConfig"]), "");
   if (!o.stop_signal.empty()) body["StopSignal"] = o.stop_signal;
   if (o.stop_timeout) body["StopTimeout"] = *o.stop_timeout;
   std::string hc_error;
@@ -242,6 +245,7 @@ void add_options(CLI::App* sub, RunOpts& o) {
                   "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h)");
   sub->add_option("--health-retries", o.health_retries, "Consecutive failures needed to report unhealthy");
   sub->add_flag("--no-healthcheck", o.no_healthcheck, "Disable any container-specified HEALTHCHECK");
+  add_host_config_flags(sub, o.hostcfg);
   sub->positionals_at_end(true);
   sub->prefix_command(false);
 }

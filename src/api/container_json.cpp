@@ -11,7 +11,9 @@
 #include "api/image_json.hpp"
 #include "common/fs.hpp"
 #include "engine/container_network.hpp"
+#include "engine/exit_record.hpp"
 #include "engine/filters.hpp"
+#include "engine/security_spec.hpp"
 
 namespace berth::api {
 
@@ -119,9 +121,7 @@ json host_config_defaults() {
           {"KernelMemory", 0}, {"KernelMemoryTCP", 0}, {"MemoryReservation", 0}, {"MemorySwap", 0},
           {"MemorySwappiness", nullptr}, {"OomKillDisable", false}, {"PidsLimit", nullptr}, {"Ulimits", empty_list},
           {"CpuCount", 0}, {"CpuPercent", 0}, {"IOMaximumIOps", 0}, {"IOMaximumBandwidth", 0},
-          {"MaskedPaths", {"/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-                           "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"}},
-          {"ReadonlyPaths", {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}}};
+          {"MaskedPaths", engine::docker_masked_paths()}, {"ReadonlyPaths", engine::docker_readonly_paths()}};
 }
 
 // Every Config key dockerd prints.
@@ -304,12 +304,15 @@ json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c,
   for (size_t i = 1; i < cmd.size(); ++i) args.push_back(cmd[i]);
   auto& svc = d.container_service();
   bool live = engine::is_live(c.state);
+  // The last exit's, as its shim recorded it (removed when the container starts again).
+  auto exit_rec = live ? std::nullopt : engine::read_exit_record(svc.container_dir(c.id));
+  bool oom_killed = exit_rec && exit_rec->oom_killed;
   // dockerd counts a container waiting for its restart as running.
   json state = {{"Status", c.state},
                 {"Running", live || c.state == "restarting"},
                 {"Paused", c.state == "paused"},
                 {"Restarting", c.state == "restarting"},
-                {"OOMKilled", false},
+                {"OOMKilled", oom_killed},
                 {"Dead", c.state == "dead"},
                 {"Pid", live ? c.pid : 0},
                 {"ExitCode", c.exit_code},

@@ -37,17 +37,6 @@ milliseconds ran_for(const ContainerRecord& c) {
   return duration_cast<milliseconds>(nanoseconds(std::max<int64_t>(0, now_nano() - *started)));
 }
 
-// A resource field of an update body that asks for nothing: Go's zero values, which the docker
-// client sends for every field it was not given.
-bool zero_value(const json& v) {
-  if (v.is_null()) return true;
-  if (v.is_number()) return v.get<double>() == 0;
-  if (v.is_string()) return v.get_ref<const std::string&>().empty();  // json::empty() is false for strings
-  if (v.is_array() || v.is_object()) return v.empty();
-  if (v.is_boolean()) return !v.get<bool>();
-  return false;
-}
-
 }  // namespace
 
 std::optional<milliseconds> ContainerService::restart_after_exit(ContainerRecord& c, int exit_code) {
@@ -163,19 +152,13 @@ Result<std::vector<std::string>> ContainerService::update(std::string_view ref, 
   if (!body.is_object()) return fail(ErrorKind::Invalid, "update: the body must be a JSON object");
   std::unique_lock lk(mu_);
   auto c = BERTH_TRY(store_.find(ref), "");
-  // Resources arrive with their own issue: a value we would not apply is refused, not ignored.
-  std::string refused;
-  for (auto& [k, v] : body.items())
-    if (k != "RestartPolicy" && !zero_value(v)) refused += (refused.empty() ? "" : ", ") + k;
-  if (!refused.empty())
-    return fail(ErrorKind::Invalid, "Cannot update container " + c.id + ": updating resources is not supported yet (" +
-                                        refused + "); only the restart policy can be updated");
   auto hc = host_config_of(c);
+  auto warnings = BERTH_TRY(update_resources_locked(c, hc, body), "Cannot update container " + c.id);
   if (body.contains("RestartPolicy") && !body["RestartPolicy"].is_null()) {
     auto given = body["RestartPolicy"];
     // An empty name leaves the policy as it is (the docker client always sends the object).
     if (given.is_object() && given.value("Name", json("")).is_string() && given.value("Name", std::string()).empty())
-      return std::vector<std::string>{};
+      return warnings;
     auto p = BERTH_TRY(parse_restart_policy(given), "");
     bool autoremove = json_flag(hc, "AutoRemove");
     if (autoremove && !p.none())
@@ -185,7 +168,7 @@ Result<std::vector<std::string>> ContainerService::update(std::string_view ref, 
     BERTH_CHECK(store_.update_host_config(c.id, hc.dump()), "update container " + c.id);
     event(c, "update");
   }
-  return std::vector<std::string>{};
+  return warnings;
 }
 
 }  // namespace berth::engine

@@ -18,6 +18,8 @@
 #include "engine/container_id.hpp"
 #include "engine/exit_record.hpp"
 #include "engine/health.hpp"
+#include "engine/host_config_spec.hpp"
+#include "engine/ipc_shm.hpp"
 #include "engine/json_log.hpp"
 #include "engine/log_config.hpp"
 #include "engine/container_network.hpp"
@@ -52,6 +54,11 @@ json healthcheck_of(const json& config, const json& image_config) {
   return merge_healthcheck(field(config), field(image_config));
 }
 
+std::string host_name() {
+  char h[256] = {};
+  return gethostname(h, sizeof h - 1) == 0 ? h : "";
+}
+
 json merged_config(json config, const json& image_config, const std::string& image, const json& spec) {
   config["Image"] = image;
   json env = json::array();
@@ -66,7 +73,7 @@ json merged_config(json config, const json& image_config, const std::string& ima
                     : json::object();
   if (config.contains("Labels") && config["Labels"].is_object()) labels.update(config["Labels"]);
   config["Labels"] = labels;
-  config["Hostname"] = spec["hostname"];
+  config["Hostname"] = spec.value("hostname", host_name());  // --uts host: the host's
   if (auto hc = healthcheck_of(config, image_config); !hc.is_null()) config["Healthcheck"] = hc;
   return config;
 }
@@ -259,6 +266,7 @@ void ContainerService::on_exit(const std::string& id) {
   if (auto u = store_.update_state(*c); !u) log::error("container " + id + ": " + u.error().what());
   (void)remove_all(state_dir(id));
   release_container_network(id);
+  if (r.oom_killed) event(*c, "oom");  // dockerd's, before the die
   event(*c, "die", {{"exitCode", std::to_string(r.exit_code)}});
   ++exits_[id];
   auto hc = host_config(*c);
@@ -268,6 +276,37 @@ void ContainerService::on_exit(const std::string& id) {
     if (auto rm = remove_locked(*c); !rm) log::error("auto-remove " + id + ": " + rm.error().what());
   }
   notify_changed();
+}
+
+// --ipc/--pid container:<id> name the donor's namespaces by its pid: found again at each start
+// (the donor may have restarted, and its old pid may now be another process's), as dockerd does.
+Result<> ContainerService::refresh_joined_namespaces(const ContainerRecord& c, const json& hc) {
+  auto joins = [&](const char* key) {
+    return hc.contains(key) && hc[key].is_string() && hc[key].get<std::string>().rfind("container:", 0) == 0;
+  };
+  if (!joins("IpcMode") && !joins("PidMode")) return {};
+  auto path = path_join(bundle_dir(c.id), "config.json");
+  auto text = BERTH_TRY(read_file(path), "start container " + c.id);
+  auto spec = json::parse(text, nullptr, false);
+  if (!spec.is_object()) return fail(ErrorKind::Internal, "start container " + c.id + ": unreadable config.json");
+  auto ctx = host_config_context();
+  BERTH_CHECK(apply_namespace_modes(spec, hc, ctx.donors, shareable_shm_dir(container_dir(c.id))), "");
+  return write_file_atomic(path, spec.dump(2), 0600);
+}
+
+HostConfigContext ContainerService::host_config_context() {
+  HostConfigContext ctx;
+  ctx.security = host_security_context();
+  ctx.facts = probe_host_facts();
+  ctx.default_ulimits = config_.default_ulimits;
+  ctx.donors = [this](const std::string& ref) -> Result<NamespaceDonor> {
+    auto c = BERTH_TRY(store_.find(ref), "");
+    auto hc = host_config(c);
+    std::string ipc = hc.contains("IpcMode") && hc["IpcMode"].is_string() ? hc["IpcMode"].get<std::string>() : "";
+    return NamespaceDonor{c.id, is_live(c.state) ? static_cast<pid_t>(c.pid) : 0, ipc,
+                          shareable_shm_dir(container_dir(c.id))};
+  };
+  return ctx;
 }
 
 Result<CreateResult> ContainerService::create(const json& body, const std::string& name_in) {
@@ -323,7 +362,14 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
                                           "\"init-path\" in daemon.json)");
   }
   // Checked before anything exists: the spec is built once more with the resolved user below.
-  BERTH_CHECK(build_oci_spec(image_config, config, SpecInputs{std::string(64, '0'), "/", {}}), "");
+  HostConfigContext hctx = host_config_context();
+  auto warnings = BERTH_TRY(normalize_host_config(hc, config, hctx), "");
+  {
+    auto dry = BERTH_TRY(build_oci_spec(image_config, config, SpecInputs{std::string(64, '0'), "/", {}}), "");
+    hctx.resolve_groups = false;
+    BERTH_CHECK(apply_host_config(dry, hc, std::string(64, '0'), hctx), "");
+    hctx.resolve_groups = true;
+  }
   BERTH_CHECK(health_config(healthcheck_of(config, image_config)), "");
   auto exposed = BERTH_TRY(exposed_ports(config), "Config");
   for (auto& e : BERTH_TRY(exposed_ports(image_config), "image config"))
@@ -340,6 +386,7 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
   std::string dir = container_dir(c.id), rootfs = path_join(bundle_dir(c.id), "rootfs");
   bool rootfs_made = false, mounted = false;
   auto undo = [&] {
+    release_shareable_shm(dir);
     if (mounted) (void)images_.unmount_rootfs(rootfs);
     if (rootfs_made) (void)images_.remove_rootfs(c.id);
     (void)remove_all(dir);
@@ -366,12 +413,18 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     return fail(spec.error());
   }
   if (!init_path.empty()) add_init_process(*spec, init_path);
-  if (auto r = plan_container_network(hc, body, exposed, c.id, *spec, spec->value("hostname", ""), spec->value("domainname", "")); !r) {
+  hctx.group_file = read_in_root(rootfs, "etc/group");
+  hctx.shm_dir = shareable_shm_dir(dir);
+  if (auto r = apply_host_config(*spec, hc, c.id, hctx); !r) {
     undo();
     return fail(r.error());
   }
-  std::vector<std::string> warnings;
-  if (runtime.external()) warnings = clamp_rlimits_to_host(*spec);
+  if (auto r = plan_container_network(hc, body, exposed, c.id, *spec, spec->value("hostname", host_name()), spec->value("domainname", "")); !r) {
+    undo();
+    return fail(r.error());
+  }
+  if (runtime.external())
+    for (auto& w : clamp_rlimits_to_host(*spec)) warnings.push_back(w);
   BERTH_CHECK(step(write_file_atomic(path_join(bundle_dir(c.id), "config.json"), spec->dump(2), 0600)), "write config.json");
   c.config_json = merged_config(config, image_config, image, *spec).dump();
   c.host_config_json = hc.dump();
@@ -400,6 +453,14 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
   (void)remove_all(sdir);
   BERTH_CHECK(mkdir_p(sdir, 0700), "create shim state dir");
   (void)unlink(path_join(cdir, kExitRecordFile).c_str());
+  auto hc = host_config(c);
+  if (hc.value("IpcMode", json("")) == "shareable")
+    BERTH_CHECK(ensure_shareable_shm(cdir, hc.value("ShmSize", json(0)).is_number() ? hc["ShmSize"].get<int64_t>() : 0),
+                "start container " + c.id);
+  if (auto r = refresh_joined_namespaces(c, hc); !r) {
+    (void)remove_all(sdir);
+    return r;
+  }
   auto cfg = container_config(c);
   std::vector<std::string> args = {"--id",           c.id,          "--bundle",       bundle_dir(c.id),
                                    "--container-dir", cdir,          "--state-dir",    sdir,
@@ -408,7 +469,6 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
   auto logcfg = log_config(c);
   args.insert(args.end(), {"--log-driver", logcfg.type});
   for (auto& [k, v] : logcfg.config) args.insert(args.end(), {"--log-opt", k + "=" + v});
-  auto hc = host_config(c);
   auto runtime = runtime_named(hc.value("Runtime", json()).is_string() ? hc["Runtime"].get<std::string>() : kBuiltinRuntime);
   if (!runtime) {  // daemon.json lost the runtime since create
     (void)remove_all(sdir);
@@ -647,6 +707,7 @@ Result<> ContainerService::remove_locked(const ContainerRecord& c) {
     }
     attach_waiters_.erase(it);
   }
+  release_shareable_shm(container_dir(c.id));
   (void)remove_all(container_dir(c.id));
   (void)remove_all(state_dir(c.id));
   if (removed_.size() > 1000) removed_.clear();

@@ -118,8 +118,8 @@ class ContainerService {
   // The container's terminal size (TIOCSWINSZ through the shim); 409 when it is not running.
   Result<> resize(std::string_view ref, uint32_t rows, uint32_t cols);
 
-  // POST /containers/{id}/update: the restart policy (container_restart.cpp); resource fields
-  // with values are refused until resource updates land. Returns the warnings.
+  // POST /containers/{id}/update: the restart policy (container_restart.cpp) and the cgroup
+  // resources (container_update.cpp). Returns the warnings.
   Result<std::vector<std::string>> update(std::string_view ref, const nlohmann::json& body);
   // ps on the host, rows of the container's processes only (container_top.cpp).
   Result<nlohmann::json> top(std::string_view ref, const std::string& ps_args);
@@ -149,6 +149,14 @@ class ContainerService {
     UniqueFd pidfd;  // the shim's
   };
   Result<> start_locked(std::unique_lock<std::mutex>& lk, ContainerRecord& c);
+  // mu_ held: the resource fields of an update body onto hc, the running cgroup and the
+  // bundle (container_update.cpp). Returns the warnings.
+  Result<std::vector<std::string>> update_resources_locked(const ContainerRecord& c, nlohmann::json& hc,
+                                                           const nlohmann::json& body);
+  // Points config.json's joined namespaces (--ipc/--pid container:<id>) at the donor's current pid.
+  Result<> refresh_joined_namespaces(const ContainerRecord& c, const nlohmann::json& hc);
+  // What HostConfig is checked and applied against (host_config_spec.hpp).
+  struct HostConfigContext host_config_context();
   // mu_ held: the wait's result once cond holds for container id (seen: exits counted before).
   std::optional<WaitResult> wait_check(const std::string& id, WaitCondition cond, int seen);
   // mu_ held: the container id and exit count a wait starts from; gone is set for a removed one.

@@ -7,7 +7,7 @@
 namespace berth::engine {
 
 Result<> write_exit_record(const std::string& dir, const ExitRecord& r) {
-  nlohmann::json j = {{"ExitCode", r.exit_code}, {"FinishedAt", r.finished}, {"Error", r.error}};
+  nlohmann::json j = {{"ExitCode", r.exit_code}, {"FinishedAt", r.finished}, {"Error", r.error}, {"OOMKilled", r.oom_killed}};
   return write_file_atomic(path_join(dir, kExitRecordFile), j.dump() + "\n", 0600);
 }
 
@@ -20,6 +20,7 @@ std::optional<ExitRecord> read_exit_record(const std::string& dir) {
   r.exit_code = j.value("ExitCode", 0);
   r.finished = j.value("FinishedAt", "");
   r.error = j.value("Error", "");
+  r.oom_killed = j.value("OOMKilled", false);
   return r;
 }
 

@@ -12,6 +12,7 @@ struct ExitRecord {
   int exit_code = 0;     // 128+signal when killed
   std::string finished;  // RFC 3339 with nanoseconds
   std::string error;     // why the shim could not run the container, if it could not
+  bool oom_killed = false;  // the kernel's OOM killer killed a process of its cgroup
 };
 
 inline constexpr const char* kExitRecordFile = "exit.json";

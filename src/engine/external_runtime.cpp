@@ -146,6 +146,13 @@ class ExternalRuntime final : public RuntimeDriver {
     return c;
   }
   Result<> kill(const std::string& id, int sig) override { return captured({"kill", id, std::to_string(sig)}); }
+  Result<> update(const std::string& id, const nlohmann::json& resources, const std::string& work_dir) override {
+    std::string file = path_join(work_dir, "update-resources.json");
+    BERTH_CHECK(write_file_atomic(file, resources.dump(), 0600), "");
+    auto r = captured({"update", "--resources", file, id});
+    (void)unlink(file.c_str());
+    return r;
+  }
   Result<> remove(const std::string& id, bool force) override {
     if (force) return captured({"delete", "--force", id});
     return captured({"delete", id});

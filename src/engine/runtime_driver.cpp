@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/external_runtime.hpp"
+#include "runtime/cgroup/cgroup_verbs.hpp"
 
 namespace berth::engine {
 
@@ -33,6 +34,9 @@ class InProcessRuntime final : public RuntimeDriver {
     return runtime::spawn_exec(g_, eo);
   }
   Result<> kill(const std::string& id, int sig) override { return runtime::kill_container(g_, id, sig, false); }
+  Result<> update(const std::string& id, const json& resources, const std::string&) override {
+    return runtime::update_container(g_, id, resources);
+  }
   Result<> remove(const std::string& id, bool force) override { return runtime::delete_container(g_, id, force); }
 
  private:

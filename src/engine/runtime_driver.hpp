@@ -44,6 +44,9 @@ class RuntimeDriver {
   virtual Result<runtime::Created> exec(const std::string& id, const nlohmann::json& process,
                                         const std::string& work_dir) = 0;
   virtual Result<> kill(const std::string& id, int sig) = 0;
+  // `docker update`: writes the given linux.resources fields to the running container's cgroup
+  // (runc's `update --resources`); work_dir holds the resources file an external one reads.
+  virtual Result<> update(const std::string& id, const nlohmann::json& resources, const std::string& work_dir) = 0;
   virtual Result<> remove(const std::string& id, bool force) = 0;
 };
 

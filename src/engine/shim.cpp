@@ -29,6 +29,7 @@
 #include "engine/shim_exec.hpp"
 #include "engine/shim_memory.hpp"
 #include "engine/shim_stdio.hpp"
+#include "runtime/cgroup/cgroup_oom.hpp"
 #include "runtime/container.hpp"
 
 namespace berth::engine {
@@ -43,6 +44,21 @@ void report(int fd, const std::string& line) {
   if (fd < 0) return;
   std::string s = line + "\n";
   (void)!::write(fd, s.data(), s.size());
+}
+
+// Whether the OOM killer struck in the container's memory cgroup (--memory): read before the
+// runtime deletes the cgroup. The v1 memory controller first (hybrid hosts), then v2.
+bool oom_killed_in(const std::string& bundle) {
+  auto text = read_file(path_join(bundle, "config.json"));
+  if (!text) return false;
+  auto spec = nlohmann::json::parse(*text, nullptr, false);
+  if (!spec.is_object() || !spec.contains("linux") || !spec["linux"].value("cgroupsPath", nlohmann::json()).is_string()) return false;
+  auto path = spec["linux"]["cgroupsPath"].get<std::string>();
+  if (path.empty() || path.find("..") != std::string::npos || path.find(':') != std::string::npos) return false;
+  if (path.front() != '/') path = "/" + path;
+  for (auto file : {"/sys/fs/cgroup/memory" + path + "/memory.oom_control", "/sys/fs/cgroup" + path + "/memory.events"})
+    if (auto n = runtime::read_oom_kill_count(file)) return *n > 0;
+  return false;
 }
 
 // berthd's runtime record, or berth's own runtime at the shim's runtime root.
@@ -479,7 +495,7 @@ int run_shim(const ShimOptions& o) {
   drop_clean_file_pages();
   int code = Pump(o, *driver, *created, std::move(*listener), *stdio, **log).run();
   stdio->in_w.reset();
-  ExitRecord rec{code, rfc3339_now(), ""};
+  ExitRecord rec{code, rfc3339_now(), "", oom_killed_in(o.bundle)};
   (void)write_exit_record(o.container_dir, rec);
   (void)driver->remove(o.id, true);
   while (waitpid(-1, nullptr, WNOHANG) > 0) {

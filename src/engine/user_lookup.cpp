@@ -99,6 +99,17 @@ Result<ResolvedUser> resolve_user(std::string_view user, std::string_view passwd
   return r;
 }
 
+Result<uint32_t> resolve_group(std::string_view name, std::string_view group) {
+  std::optional<uint32_t> found;
+  each_row(group, 3, [&](const std::vector<std::string_view>& f) {
+    auto gid = number(f[2]);
+    if (!found && gid && (f[0] == name || number(name) == gid)) found = gid;
+  });
+  if (!found) found = number(name);
+  if (!found) return fail(ErrorKind::Invalid, "Unable to find group " + std::string(name) + ": no matching entries in group file");
+  return *found;
+}
+
 std::string read_in_root(const std::string& root, const char* rel) {
   UniqueFd dir(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir) return "";

@@ -17,6 +17,9 @@ struct ResolvedUser {
 // An empty user is root. A name that is not in passwd is an Invalid error in dockerd's words.
 Result<ResolvedUser> resolve_user(std::string_view user, std::string_view passwd, std::string_view group);
 
+// --group-add: a group name from the container's /etc/group, or a number.
+Result<uint32_t> resolve_group(std::string_view name, std::string_view group);
+
 // A file of the container's root filesystem (etc/passwd), resolved inside it (symlinks cannot
 // leave it); "" when it cannot be read.
 std::string read_in_root(const std::string& root, const char* rel);
