@@ -8,19 +8,7 @@ build=${1:-build}
 runs=${2:-10}
 source "$(dirname "$0")/lib.sh"
 bin=$(cd "$build" && pwd)/bin
-work=$(mktemp -d /tmp/berth-bench-cp-XXXXXX)
-run=$(mktemp -d /run/berth-bench-cp-XXXXXX)
-remember_strays
-pids=()
-cleanup() {
-  set +e
-  [ -n "${docker_b:-}" ] && $docker_b rm -f cpb >/dev/null 2>&1
-  [ -n "${docker_d:-}" ] && $docker_d rm -f cpb >/dev/null 2>&1
-  stop_daemons "$work"
-  rm -rf "$work" "$run"
-  remove_strays
-}
-trap cleanup EXIT
+bench_setup cp
 
 make_image_archive "$work"
 tree="$work/tree"
@@ -30,11 +18,7 @@ for d in $(seq 10); do
 done
 echo "tree: $(du -sh "$tree" | cut -f1) in $(find "$tree" -type f | wc -l) files"
 
-b="$work/berthd"; mkdir -p "$b"; echo '{}' > "$b/daemon.json"
-"$bin/berthd" --config-file "$b/daemon.json" --data-root "$b/data" --exec-root "$run/exec" --pidfile "$b/pid" \
-  -H "unix://$b/b.sock" > "$b/log" 2>&1 & pids+=($!)
-docker_b="docker -H unix://$b/b.sock"
-wait_for $docker_b version
+start_berthd "$bin"
 $docker_b load -i "$work/image.tar" > /dev/null
 start_dockerd "$work/docker"
 $docker_d load -i "$work/image.tar" > /dev/null

@@ -13,30 +13,10 @@ runs=${2:-20}
 source "$(dirname "$0")/lib.sh"
 bench_binaries "$build"
 bin=$(cd "$build" && pwd)/bin
-work=$(mktemp -d /tmp/berth-bench-engine-XXXXXX)
-run=$(mktemp -d /run/berth-bench-engine-XXXXXX)  # berthd's exec root on tmpfs, as in production
-remember_strays
-pids=()
-cleanup() {
-  set +e
-  [ -n "${bcli:-}" ] && $bcli rm -f $($bcli ps -aq) >/dev/null 2>&1
-  [ -n "${docker_d:-}" ] && $docker_d rm -f $($docker_d ps -aq) >/dev/null 2>&1
-  [ -n "${pod:-}" ] && $pod rm -f -a >/dev/null 2>&1
-  stop_daemons "$work"
-  rm -rf "$work" "$run"
-  remove_strays
-}
-trap cleanup EXIT
-
+bench_setup engine
 make_image_archive "$work"
 
-b="$work/berthd"; mkdir -p "$b"; echo '{}' > "$b/daemon.json"
-"$bin/berthd" --config-file "$b/daemon.json" --data-root "$b/data" --exec-root "$run/exec" --pidfile "$b/pid" \
-  -H "unix://$b/b.sock" > "$b/log" 2>&1 & pids+=($!)
-berthd_pid=$!
-bcli="$bin/berth -H unix://$b/b.sock"
-docker_b="docker -H unix://$b/b.sock"
-wait_for $bcli version
+start_berthd "$bin"
 $bcli load -i "$work/image.tar" > /dev/null
 berthd_fresh=$(rss_kib "$berthd_pid")
 
@@ -51,7 +31,7 @@ $pod load -i "$work/image.tar" > /dev/null
 if [ -z "${SKIP_RUN:-}" ]; then
 echo "## run --rm true"
 hyperfine -N --warmup 3 --runs "$runs" --export-markdown "$work/run.md" --export-json "$work/run.json" \
-  -n "berth run --rm (berthd)" "$bcli run --rm berthbench true" \
+  -n "berth run --rm (berthd)" "$bcli run --rm --network none berthbench true" \
   -n "docker run --rm (berthd)" "$docker_b run --rm --network none berthbench true" \
   -n "docker run --rm (dockerd, runc)" "$docker_d run --rm --network none berthbench true" \
   -n "podman run --rm (berth-runtime)" "$pod run --rm --network none --cgroup-parent /berth-bench-peers berthbench true" \
@@ -61,10 +41,10 @@ print_medians "$work/run.json"
 fi
 
 echo "## run -d of 50 containers, then rm -f of all"
-# berth has no --network flag yet (networking is issue 10): its containers have no network.
+# All without networking (bench/network.sh measures the bridge).
 batch() { echo "for i in \$(seq 50); do $1 run -d $2 berthbench sleep 1000 >/dev/null; done; $1 rm -f \$($1 ps -aq) >/dev/null"; }
 hyperfine --warmup 1 --runs 3 --export-markdown "$work/batch.md" --export-json "$work/batch.json" \
-  -n "berth (berthd)" "$(batch "$bcli" "")" \
+  -n "berth (berthd)" "$(batch "$bcli" "--network none")" \
   -n "docker (berthd)" "$(batch "$docker_b" "--network none")" \
   -n "docker (dockerd)" "$(batch "$docker_d" "--network none")"
 cat "$work/batch.md"

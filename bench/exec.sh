@@ -10,28 +10,10 @@ runs=${2:-50}
 source "$(dirname "$0")/lib.sh"
 bench_binaries "$build"
 bin=$(cd "$build" && pwd)/bin
-work=$(mktemp -d /tmp/berth-bench-exec-XXXXXX)
-run=$(mktemp -d /run/berth-bench-exec-XXXXXX)  # berthd's exec root on tmpfs, as in production
-remember_strays
-pids=()
-cleanup() {
-  set +e
-  [ -n "${bcli:-}" ] && $bcli rm -f $($bcli ps -aq) >/dev/null 2>&1
-  [ -n "${docker_d:-}" ] && $docker_d rm -f $($docker_d ps -aq) >/dev/null 2>&1
-  stop_daemons "$work"
-  rm -rf "$work" "$run"
-  remove_strays
-}
-trap cleanup EXIT
-
+bench_setup exec
 make_image_archive "$work"
 
-b="$work/berthd"; mkdir -p "$b"; echo '{}' > "$b/daemon.json"
-"$bin/berthd" --config-file "$b/daemon.json" --data-root "$b/data" --exec-root "$run/exec" --pidfile "$b/pid" \
-  -H "unix://$b/b.sock" > "$b/log" 2>&1 & pids+=($!)
-bcli="$bin/berth -H unix://$b/b.sock"
-docker_b="docker -H unix://$b/b.sock"
-wait_for $bcli version
+start_berthd "$bin"
 $bcli load -i "$work/image.tar" > /dev/null
 $docker_b run -d --network none --name bench-exec berthbench sleep 100000 > /dev/null
 

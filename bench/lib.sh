@@ -115,3 +115,40 @@ stop_daemons() {
 
 # rss_kib PID: resident set size in KiB.
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# bench_setup NAME: $work (under /tmp) and $run (under /run, tmpfs: berthd's exec root, as in
+# production), the strays to remove, $pids, and an EXIT trap (bench_cleanup) that removes every
+# container of the private daemons, stops them and deletes all of it. A script sets
+# $extra_cleanup to a command for anything else it made.
+bench_setup() {
+  work=$(mktemp -d "/tmp/berth-bench-$1-XXXXXX")
+  run=$(mktemp -d "/run/berth-bench-$1-XXXXXX")
+  remember_strays
+  pids=()
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  set +e
+  local cli
+  for cli in "${docker_b:-}" "${docker_d:-}"; do
+    [ -n "$cli" ] && $cli rm -f $($cli ps -aq) >/dev/null 2>&1
+  done
+  [ -n "${pod:-}" ] && $pod rm -f -a >/dev/null 2>&1
+  stop_daemons "$work"
+  [ -n "${extra_cleanup:-}" ] && eval "$extra_cleanup"
+  rm -rf "$work" "$run"
+  remove_strays
+}
+
+# start_berthd BIN_DIR [PREFIX...]: a private berthd on $work/berthd/b.sock (exec root under $run),
+# run under PREFIX if given (nsenter ...); sets $bcli, $docker_b and $berthd_pid.
+start_berthd() {
+  local bin=$1 b=$work/berthd; shift
+  mkdir -p "$b"; echo '{}' > "$b/daemon.json"
+  "$@" "$bin/berthd" --config-file "$b/daemon.json" --data-root "$b/data" --exec-root "$run/exec" \
+    --pidfile "$b/pid" -H "unix://$b/b.sock" > "$b/log" 2>&1 & pids+=($!)
+  berthd_pid=$!
+  bcli="$bin/berth -H unix://$b/b.sock"
+  docker_b="docker -H unix://$b/b.sock"
+  wait_for $bcli version
+}

@@ -13,21 +13,9 @@ runs=${2:-20}
 source "$(dirname "$0")/lib.sh"
 bench_binaries "$build"
 bin=$(cd "$build" && pwd)/bin
-work=$(mktemp -d /tmp/berth-bench-net-XXXXXX)
-run=$(mktemp -d /run/berth-bench-net-XXXXXX)
 ns=berth-bench-net
-remember_strays
-pids=()
-cleanup() {
-  set +e
-  [ -n "${bcli:-}" ] && $bcli rm -f $($bcli ps -aq) >/dev/null 2>&1
-  [ -n "${docker_d:-}" ] && $docker_d rm -f $($docker_d ps -aq) >/dev/null 2>&1
-  stop_daemons "$work"
-  ip netns del "$ns" 2>/dev/null
-  rm -rf "$work" "$run"
-  remove_strays
-}
-trap cleanup EXIT
+bench_setup net
+extra_cleanup="ip netns del $ns 2>/dev/null"
 in_ns() { nsenter --net="/run/netns/$ns" "$@"; }
 
 ip netns add "$ns"
@@ -39,16 +27,12 @@ cp /usr/bin/iperf3 "$work/rootfs/bin/"
 for lib in $(ldd /usr/bin/iperf3 | grep -o '/[^ ]*'); do mkdir -p "$work/rootfs$(dirname "$lib")"; cp -L "$lib" "$work/rootfs$lib"; done
 tar --numeric-owner -C "$work/rootfs" -cf "$work/rootfs.tar" .
 
-b="$work/berthd"; mkdir -p "$b"; echo '{}' > "$b/daemon.json"
-in_ns "$bin/berthd" --config-file "$b/daemon.json" --data-root "$b/data" --exec-root "$run/exec" --pidfile "$b/pid" \
-  -H "unix://$b/b.sock" > "$b/log" 2>&1 & pids+=($!)
-bcli="$bin/berth -H unix://$b/b.sock"
-docker_b="docker -H unix://$b/b.sock"
-wait_for $bcli version
+start_berthd "$bin" nsenter --net="/run/netns/$ns"
 $docker_b import "$work/rootfs.tar" netbench >/dev/null
 
 d="$work/docker"; mkdir -p "$d"; echo '{}' > "$d/daemon.json"
-in_ns dockerd --config-file "$d/daemon.json" --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/pid" \
+# nsenter execs dockerd: $! is dockerd itself, which stop_daemons can stop.
+nsenter --net="/run/netns/$ns" dockerd --config-file "$d/daemon.json" --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/pid" \
   -H "unix://$d/d.sock" --cgroup-parent /berth-bench-peers > "$d/log" 2>&1 & pids+=($!)
 docker_d="docker -H unix://$d/d.sock"
 wait_for $docker_d version

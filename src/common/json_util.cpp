@@ -27,4 +27,10 @@ bool json_flag(const nlohmann::json& obj, const char* key, bool fallback) {
   return it != obj.end() && it->is_boolean() ? it->get<bool>() : fallback;
 }
 
+std::string json_string(const nlohmann::json& obj, const char* key, const std::string& fallback) {
+  if (!obj.is_object()) return fallback;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 }  // namespace berth

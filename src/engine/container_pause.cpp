@@ -3,6 +3,7 @@
 // kill and remove, which thaw it after their signal (thaw_for_signal) as dockerd does.
 #include <signal.h>
 
+#include "common/json_util.hpp"
 #include "common/log.hpp"
 #include "common/process.hpp"
 #include "engine/container_service.hpp"
@@ -56,7 +57,7 @@ void ContainerService::thaw_for_signal(ContainerRecord& c, int sig) {
   // dockerd thaws for SIGKILL and for the container's stop signal (any signal when it has none):
   // a frozen process cannot act on either until it runs again.
   auto cfg = nlohmann::json::parse(c.config_json, nullptr, false);
-  std::string stop_signal = cfg.is_object() ? cfg.value("StopSignal", "") : "";
+  std::string stop_signal = json_string(cfg, "StopSignal");
   if (sig != SIGKILL && !stop_signal.empty()) {
     auto s = parse_signal(stop_signal);
     if (!s || *s != sig) return;

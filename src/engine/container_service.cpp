@@ -312,7 +312,7 @@ HostConfigContext ContainerService::host_config_context() {
 Result<CreateResult> ContainerService::create(const json& body, const std::string& name_in) {
   if (!body.is_object()) return fail(ErrorKind::Invalid, "config cannot be empty in order to create a container");
   if (body.contains("Image") && !body["Image"].is_string()) return fail(ErrorKind::Invalid, "Image: expected a string");
-  std::string image = body.value("Image", "");
+  std::string image = json_string(body, "Image");
   if (image.empty()) return fail(ErrorKind::Invalid, "No image specified");
   auto rec = images_.inspect(image);
   if (!rec) {

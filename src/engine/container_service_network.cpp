@@ -2,6 +2,7 @@
 // start the interfaces; at exit and removal their release; network connect and disconnect.
 #include <algorithm>
 
+#include "common/json_util.hpp"
 #include "common/fs.hpp"
 #include "common/log.hpp"
 #include "engine/container_network.hpp"
@@ -96,8 +97,8 @@ Result<> ContainerService::connect_container_network(const ContainerRecord& c) {
   std::string name = c.name.starts_with('/') ? c.name.substr(1) : c.name;
   auto atts = BERTH_TRY(networks_->attach(c.id, plan.endpoints, plan.ports, name), "");
   auto cfg = json::parse(c.config_json, nullptr, false);
-  std::string hostname = cfg.is_object() ? cfg.value("Hostname", "") : "";
-  std::string domainname = cfg.is_object() ? cfg.value("Domainname", "") : "";
+  std::string hostname = json_string(cfg, "Hostname");
+  std::string domainname = json_string(cfg, "Domainname");
   if (hostname.empty()) hostname = c.id.substr(0, 12);
   std::vector<std::string> ips;
   for (auto& a : atts) ips.push_back(a.ip);

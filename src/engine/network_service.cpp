@@ -218,17 +218,15 @@ void NetworkService::shutdown(const std::set<std::string>& running) {
   if (!nets) return;
   auto nl = Netlink::open();
   if (!nl) return;
+  // The table stays while any bridge does; with none left it goes too.
+  bool any_used = false;
   for (auto& n : *nets) {
     if (!is_bridge(n)) continue;
     auto eps = store_->endpoints(n.id);
     bool used = eps && std::ranges::any_of(*eps, [&](auto& e) { return running.contains(e.container_id); });
     if (!used) (void)nl->delete_link(n.bridge);
+    any_used |= used;
   }
-  // The table stays while any bridge does; with none left it goes too.
-  bool any_used = false;
-  for (auto& n : *nets)
-    if (auto eps = store_->endpoints(n.id); eps && is_bridge(n))
-      any_used |= std::ranges::any_of(*eps, [&](auto& e) { return running.contains(e.container_id); });
   if (!any_used)
     if (auto nft = network::Nftables::open()) {
       (void)nft->run(nat_teardown());

@@ -1,5 +1,6 @@
 #include "engine/shim_memory.hpp"
 
+#include <malloc.h>
 #include <sys/mman.h>
 
 #include <cstdint>
@@ -16,6 +17,9 @@ namespace berth::engine {
 // mappings without a single dirty or anonymous page qualify: for those the drop cannot lose a
 // byte (relocated, copied-on-write pages are never touched).
 void drop_clean_file_pages() {
+  // The heap first: creating the container (its spec, the seccomp filter compiled from Docker's
+  // default profile) freed more than a megabyte that malloc would otherwise keep.
+  malloc_trim(0);
   FILE* f = fopen("/proc/self/smaps", "re");
   if (!f) return;
   struct Range {

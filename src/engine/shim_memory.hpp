@@ -4,8 +4,9 @@
 
 namespace berth::engine {
 
-// Drops clean, read-only, file-backed pages (the code that created the container) from this
-// process's mappings; the page cache keeps them and what runs again faults back in.
+// Returns the heap's free memory to the kernel, and drops clean, read-only, file-backed pages
+// (the code that created the container) from this process's mappings; the page cache keeps them
+// and what runs again faults back in.
 void drop_clean_file_pages();
 
 }  // namespace berth::engine

@@ -103,7 +103,7 @@ TEST_F(Containers, HundredParallelRunsLeaveNothing) {
   EXPECT_TRUE(std::filesystem::is_empty(d->path("exec/containers")));
   for (auto& e : std::filesystem::directory_iterator(d->path("exec/runtime"))) ADD_FAILURE() << "runtime state left: " << e.path();
   EXPECT_TRUE(wait_until([&] { return veth_count() == veths; }, seconds(10))) << "veths left behind";
-  EXPECT_TRUE(wait_until([&] { return d->fd_count() == fds_before; }, seconds(5)))
+  EXPECT_TRUE(wait_until([&] { return d->fd_count() <= fds_before; }, seconds(5)))
       << "berthd fds: " << fds_before << " before, " << d->fd_count() << " after";
   // Allocator caches may keep a little; a leak per run (100 runs) would show as far more.
   long rss_after = rss_kib(d->pid());
