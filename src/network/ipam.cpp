@@ -21,7 +21,12 @@ bool SubnetAllocator::usable(Ipv4 a) const {
 }
 
 Result<> SubnetAllocator::reserve(Ipv4 a) {
-  if (!usable(a)) return fail(ErrorKind::Invalid, "requested address " + a.str() + " is out of range " + subnet_.str());
+  // dockerd's wording for an address outside the subnet; its network and broadcast addresses
+  // are not a container's either.
+  if (!subnet_.contains(a))
+    return fail(ErrorKind::Invalid, "Invalid address " + a.str() + ": It does not belong to any of this network's subnets");
+  if (!usable(a)) return fail(ErrorKind::Invalid, "Invalid address " + a.str() + ": it is the network's " +
+                                                   (a == subnet_.first() ? "network" : "broadcast") + " address");
   if (!taken_.insert(a.value).second) return fail(ErrorKind::Conflict, "Address already in use");
   return {};
 }

@@ -92,6 +92,11 @@ TEST_P(ContainerNetwork, UserNetworkFixedAddressReachableFromAnotherContainer) {
   EXPECT_NE(taken.status, 0);
   EXPECT_NE(taken.err.find("Address already in use"), std::string::npos) << taken.err;
   EXPECT_EQ(veths_settle_at(veths), veths) << "a refused start left a veth";
+  auto outside = docker({"run", "-d", "--network", "n1", "--ip", "10.99.0.5", "busybox", "sleep", "1"});
+  EXPECT_NE(outside.status, 0);
+  EXPECT_NE(outside.err.find("Invalid address 10.99.0.5: It does not belong to any of this network's subnets"),
+            std::string::npos) << outside.err;
+  EXPECT_EQ(veths_settle_at(veths), veths) << "a refused start left a veth";
   auto busy = docker({"network", "rm", "n1"});
   EXPECT_NE(busy.status, 0);
   EXPECT_NE(busy.err.find("has active endpoints"), std::string::npos) << busy.err;
