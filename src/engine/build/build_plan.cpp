@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "engine/build/copy_sources.hpp"
 #include "engine/build/instruction_expand.hpp"
 
 namespace berth::engine::build {
@@ -21,6 +22,23 @@ Error at_line(int line, std::string msg) {
 
 std::string stage_label(const PlannedStage& s) { return s.name.empty() ? std::to_string(s.index) : s.name; }
 
+bool is_remote(std::string_view src) {
+  return src.starts_with("http://") || src.starts_with("https://") || src.starts_with("git@") ||
+         src.starts_with("git://");
+}
+
+// Sources read from the context, checked before anything runs: none may climb out of it, and
+// ADD cannot fetch (builds have no network unless a RUN asks for it).
+Result<> check_context_sources(const CopyCmd& c, int line) {
+  for (const auto& src : c.sources) {
+    if (c.add && is_remote(src)) {
+      return fail(at_line(line, "ADD " + src + ": remote sources (URLs, git) are not supported by this builder"));
+    }
+    if (auto p = context_path(src); !p) return fail(at_line(line, p.error().message));
+  }
+  return {};
+}
+
 // The --from values of a stage, expanded against its ARGs and ENV as far as the Dockerfile
 // says (the base image's ENV is not known before it is pulled).
 Result<std::vector<std::pair<std::string, int>>> from_values(const Stage& stage, const BuildArgs& args,
@@ -35,8 +53,12 @@ Result<std::vector<std::pair<std::string, int>>> from_values(const Stage& stage,
       for (auto& d : a->args) scope.declare(d);
     } else if (auto* v = std::get_if<EnvCmd>(&e->payload)) {
       for (auto& kv : v->vars) env[kv.key] = kv.value;
-    } else if (auto* c = std::get_if<CopyCmd>(&e->payload); c && !c->from.empty()) {
-      out.emplace_back(c->from, ins.line);
+    } else if (auto* c = std::get_if<CopyCmd>(&e->payload)) {
+      if (!c->from.empty()) {
+        out.emplace_back(c->from, ins.line);
+        continue;
+      }
+      BERTH_CHECK(check_context_sources(*c, ins.line), "");
     } else if (auto* r = std::get_if<RunCmd>(&e->payload)) {
       for (auto& m : r->mounts) {
         if (!m.from.empty()) out.emplace_back(m.from, ins.line);

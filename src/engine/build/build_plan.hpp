@@ -39,7 +39,8 @@ struct FromRef {
 Result<FromRef> resolve_from(const std::vector<PlannedStage>& stages, std::string_view value);
 
 // target "" builds the last stage. Errors: an unknown target, a duplicate stage name, a
-// cycle ("circular dependency detected on stage: a"), a --from index out of range.
+// cycle ("circular dependency detected on stage: a"), a --from index out of range, a COPY or
+// ADD source that climbs out of the context, an ADD of a URL or git repository.
 Result<BuildPlan> plan_build(const Dockerfile& df, const BuildArgs& args, std::string_view target = "");
 
 }  // namespace berth::engine::build

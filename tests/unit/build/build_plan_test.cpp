@@ -111,3 +111,21 @@ TEST(BuildPlan, BadReferences) {
   EXPECT_EQ(p->needed, std::vector<int>{1});
   EXPECT_EQ(p->stages[0].deps, std::vector<int>{1});
 }
+
+TEST(BuildPlan, ContextSourcesCheckedBeforeAnythingRuns) {
+  auto p = plan("FROM busybox\nARG UP=..\nCOPY a $UP/etc/passwd /x/\n");
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().message,
+            "Dockerfile parse error on line 3: forbidden path outside the build context: ../etc/passwd");
+  p = plan("FROM busybox\nADD ../x /x\n");
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().message, "Dockerfile parse error on line 2: forbidden path outside the build context: ../x");
+  p = plan("FROM busybox\n\nADD https://example.com/a.tgz /x\n");
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().message,
+            "Dockerfile parse error on line 3: ADD https://example.com/a.tgz: remote sources (URLs, git) are not supported "
+            "by this builder");
+  // From another stage, ".." is a path in that stage's filesystem, cleaned there.
+  EXPECT_TRUE(plan("FROM busybox AS a\nFROM busybox\nCOPY --from=a ../etc/passwd /x\n"));
+  EXPECT_TRUE(plan("FROM busybox\nCOPY /a ./b /x/\n"));
+}

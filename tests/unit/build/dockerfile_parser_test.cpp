@@ -118,7 +118,9 @@ TEST(DockerfileParser, ShellAndExecForms) {
   // A JSON array of something other than strings is an error, not the shell form.
   EXPECT_EQ(parse_err("FROM x\nCMD [\"a\", 1]\n"),
             "Dockerfile parse error on line 2: when using JSON array syntax, arrays must be comprised of strings only");
-  // An unterminated array is the shell form, as in Docker.
+  // An unterminated array is the shell form, as in Docker, except for SHELL (JSON only).
+  EXPECT_EQ(parse_err("FROM x\nRUN true\nSHELL [\"/bin/sh\", \"-c\"\n"),
+            "Dockerfile parse error on line 3: SHELL requires the arguments to be in JSON form");
   EXPECT_EQ(only<CmdCmd>(parse_ok("FROM x\nCMD [\"a\"\n")).cmdline.args, std::vector<std::string>{"[\"a\""});
 }
 
