@@ -82,6 +82,14 @@ std::optional<std::string> BuildArgs::unconsumed_warning(const std::set<std::str
   return "[Warning] One or more build-args [" + list + "] were not consumed";
 }
 
+std::vector<std::string> with_history_args(const Vars& history_args, std::vector<std::string> cmd) {
+  if (history_args.empty()) return cmd;
+  std::vector<std::string> out{"|" + std::to_string(history_args.size())};
+  for (auto& [k, v] : history_args) out.push_back(k + "=" + v);  // sorted by name, as Docker
+  out.insert(out.end(), std::make_move_iterator(cmd.begin()), std::make_move_iterator(cmd.end()));
+  return out;
+}
+
 std::set<std::string> declared_arg_names(const Dockerfile& df, const std::vector<int>& stages) {
   std::set<std::string> out;
   for (int i : stages) {

@@ -21,7 +21,8 @@ using GivenArgs = std::map<std::string, std::optional<std::string>, std::less<>>
 
 bool is_predefined_arg(std::string_view name);  // HTTP_PROXY, no_proxy, ...
 
-// The ARGs a stage has declared so far. Cheap to copy; one per running stage.
+// The ARGs a stage has declared so far. Cheap to copy; one per running stage; must not outlive
+// the BuildArgs it came from.
 class StageArgs {
  public:
   StageArgs(const GivenArgs* given, const Vars* meta) : given_(given), meta_(meta) {}
@@ -66,6 +67,10 @@ class BuildArgs {
   Vars automatic_;
   std::set<std::string> meta_names_;
 };
+
+// A RUN's command as its history entry records it: with build args in effect, Docker's
+// ["|2", "A=1", "B=2", "/bin/sh", "-c", "make"]; the command itself when there are none.
+std::vector<std::string> with_history_args(const Vars& history_args, std::vector<std::string> cmd);
 
 // The names declared by ARG lines in the given stages.
 std::set<std::string> declared_arg_names(const Dockerfile& df, const std::vector<int>& stages);

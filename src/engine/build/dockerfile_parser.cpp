@@ -96,10 +96,8 @@ std::pair<std::string_view, bool> cut_continuation(std::string_view line, char e
   return {line, false};
 }
 
-}  // namespace
-
-Result<Dockerfile> parse_dockerfile(std::string_view text) {
-  Dockerfile df;
+// Every instruction of the text, in order; directives, warnings and the escape token go to df.
+Result<std::vector<Instruction>> parse_all(std::string_view text, Dockerfile& df) {
   Directives directives;
   std::vector<Instruction> all;
   auto lines = split_lines(text);
@@ -168,6 +166,16 @@ Result<Dockerfile> parse_dockerfile(std::string_view text) {
     df.warnings.push_back("[WARNING]: Empty continuation lines will become errors in a future release.");
   }
 
+  return all;
+}
+
+}  // namespace
+
+Result<Dockerfile> parse_dockerfile(std::string_view text) {
+  Dockerfile df;
+  auto parsed = parse_all(text, df);
+  if (!parsed) return std::unexpected(parsed.error());
+  auto& all = *parsed;
   if (all.empty()) return fail(ErrorKind::Invalid, "Dockerfile parse error: file with no instructions");
   for (auto& ins : all) {
     if (ins.command == Command::From) {
@@ -185,6 +193,23 @@ Result<Dockerfile> parse_dockerfile(std::string_view text) {
   }
   if (df.stages.empty()) return fail(ErrorKind::Invalid, "dockerfile contains no stages to build");
   return df;
+}
+
+Result<std::vector<Instruction>> parse_onbuild_triggers(const std::vector<std::string>& triggers) {
+  std::string text;
+  for (const auto& t : triggers) text += t + "\n";
+  Dockerfile df;
+  auto all = parse_all(text, df);
+  if (!all) return fail(all.error().wrap("parse ONBUILD triggers"));
+  for (const auto& ins : *all) {
+    if (ins.command == Command::Onbuild) {
+      return fail(ErrorKind::Invalid, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+    }
+    if (ins.command == Command::From || ins.command == Command::Maintainer) {
+      return fail(ErrorKind::Invalid, std::string(command_name(ins.command)) + " isn't allowed as an ONBUILD trigger");
+    }
+  }
+  return all;
 }
 
 }  // namespace berth::engine::build

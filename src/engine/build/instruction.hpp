@@ -104,6 +104,8 @@ struct Instruction {
 std::string_view command_name(Command c);
 // "run", "Run", "RUN" -> Run; nullopt for anything else.
 std::optional<Command> command_from_name(std::string_view word);
+// The instruction a mistyped word most likely meant ("RUNN" -> Run), for "did you mean".
+std::optional<Command> closest_command(std::string_view word);
 
 struct Stage {
   int index = 0;

@@ -524,7 +524,18 @@ bool may_open_heredocs(std::string_view line) {
 Result<Instruction> parse_instruction(std::string_view line, std::vector<Heredoc> heredocs, char escape) {
   Split s = split_command(line);
   auto cmd = command_from_name(s.word);
-  if (!cmd) return fail(bad("unknown instruction: " + s.word));
+  if (!cmd) {
+    std::string msg = "unknown instruction: " + s.word;
+    if (auto guess = closest_command(s.word)) {
+      // In the case the user wrote: "foo" -> "from", "FOO" or "Foo" -> "FROM".
+      std::string name(command_name(*guess));
+      if (std::ranges::none_of(s.word, [](unsigned char c) { return std::isupper(c); })) {
+        std::ranges::transform(name, name.begin(), [](unsigned char c) { return std::tolower(c); });
+      }
+      msg += " (did you mean " + name + "?)";
+    }
+    return fail(bad(std::move(msg)));
+  }
   Instruction ins;
   ins.command = *cmd;
   ins.original = std::string(line);

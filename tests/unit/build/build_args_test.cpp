@@ -147,3 +147,9 @@ TEST(BuildArgs, MetaArgErrorsNameTheLine) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message, "Dockerfile parse error on line 1: failed to process \"${B\": syntax error: missing '}'");
 }
+
+TEST(BuildArgs, HistoryPrefix) {
+  EXPECT_EQ(with_history_args({}, {"/bin/sh", "-c", "make"}), (std::vector<std::string>{"/bin/sh", "-c", "make"}));
+  EXPECT_EQ(with_history_args({{"B", "2"}, {"A", "1"}}, {"/bin/sh", "-c", "make"}),
+            (std::vector<std::string>{"|2", "A=1", "B=2", "/bin/sh", "-c", "make"}));
+}

@@ -308,8 +308,11 @@ TEST(DockerfileParser, InstructionErrorsNameTheLine) {
     const char* text;
     const char* message;
   } cases[] = {
-      {"FROM x\nFOO bar\n", "Dockerfile parse error on line 2: unknown instruction: FOO"},
-      {"FROM x\n\nRUN a \\\n b\nfoo\n", "Dockerfile parse error on line 5: unknown instruction: foo"},
+      {"FROM x\nFOO bar\n", "Dockerfile parse error on line 2: unknown instruction: FOO (did you mean FROM?)"},
+      {"FROM x\nBOGUS bar\n", "Dockerfile parse error on line 2: unknown instruction: BOGUS"},
+      {"FROM x\n\nRUN a \\\n b\nfoo\n", "Dockerfile parse error on line 5: unknown instruction: foo (did you mean from?)"},
+      {"FROM x\nRUNN echo\n", "Dockerfile parse error on line 2: unknown instruction: RUNN (did you mean RUN?)"},
+      {"FROM x\nworkdri /a\n", "Dockerfile parse error on line 2: unknown instruction: workdri (did you mean workdir?)"},
       {"RUN echo\n", "Dockerfile parse error on line 1: no build stage in current context"},
       {"ARG a\n# c\nENV x=1\nFROM x\n", "Dockerfile parse error on line 3: no build stage in current context"},
       {"FROM\n", "Dockerfile parse error on line 1: FROM requires either one or three arguments"},
@@ -349,4 +352,26 @@ TEST(DockerfileParser, EmptyFiles) {
   EXPECT_EQ(parse_err(""), "Dockerfile parse error: file with no instructions");
   EXPECT_EQ(parse_err("# only\n\n   \n"), "Dockerfile parse error: file with no instructions");
   EXPECT_EQ(parse_err("ARG x\n"), "dockerfile contains no stages to build");
+}
+
+TEST(DockerfileParser, OnbuildTriggersParseInTheChild) {
+  auto df = parse_ok("FROM x\nONBUILD COPY <<EOF /greeting\nhello\nEOF\nONBUILD RUN make\n");
+  std::vector<std::string> triggers;
+  for (auto& c : df.stages[0].commands) triggers.push_back(std::get<OnbuildCmd>(c.payload).expression);
+  EXPECT_EQ(triggers[0], "COPY <<EOF /greeting\nhello\nEOF");
+  auto parsed = parse_onbuild_triggers(triggers);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  ASSERT_EQ(parsed->size(), 2u);
+  auto& cp = std::get<CopyCmd>((*parsed)[0].payload);
+  ASSERT_EQ(cp.inline_files.size(), 1u);
+  EXPECT_EQ(cp.inline_files[0].content, "hello\n");
+  EXPECT_EQ(cp.dest, "/greeting");
+  EXPECT_EQ(std::get<RunCmd>((*parsed)[1].payload).cmdline.args, std::vector<std::string>{"make"});
+  // An image can carry triggers no Dockerfile could write: refused when they fire.
+  auto bad = parse_onbuild_triggers({"FROM evil"});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "FROM isn't allowed as an ONBUILD trigger");
+  bad = parse_onbuild_triggers({"BOGUS x"});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "parse ONBUILD triggers: Dockerfile parse error on line 1: unknown instruction: BOGUS");
 }
