@@ -47,7 +47,8 @@ Result<std::vector<std::pair<std::string, int>>> from_values(const Stage& stage,
   StageArgs scope = args.stage();
   Vars env;
   for (const auto& ins : stage.commands) {
-    auto e = expand_instruction(ins, scope.expansion_env(env), escape);
+    // Variables the base image's ENV may set stay as written: no false "${X?}" errors.
+    auto e = expand_instruction(ins, scope.expansion_env(env), escape, true);
     if (!e) return std::unexpected(e.error());
     if (auto* a = std::get_if<ArgCmd>(&e->payload)) {
       for (auto& d : a->args) scope.declare(d);

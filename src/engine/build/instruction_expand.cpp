@@ -5,7 +5,8 @@ namespace {
 
 class Expander {
  public:
-  Expander(const Vars& env, char escape) : env_(env), opts_{.escape = escape} {}
+  Expander(const Vars& env, char escape, bool keep_unset)
+      : env_(env), opts_{.escape = escape, .skip_unset = keep_unset} {}
 
   Result<> word(std::string& w) {
     auto r = expand_word(w, env_, opts_);
@@ -93,10 +94,10 @@ bool expands(Command c) {
   }
 }
 
-Result<Instruction> expand_instruction(const Instruction& ins, const Vars& env, char escape) {
+Result<Instruction> expand_instruction(const Instruction& ins, const Vars& env, char escape, bool keep_unset) {
   Instruction out = ins;
   if (!expands(ins.command)) return out;
-  Expander e(env, escape);
+  Expander e(env, escape, keep_unset);
   if (auto r = e.payload(out.payload); !r) {
     return fail(ErrorKind::Invalid, "Dockerfile parse error on line " + std::to_string(ins.line) + ": " + r.error().message);
   }

@@ -14,6 +14,9 @@ bool expands(Command c);
 // The instruction with its words expanded against env (for FROM: the ARGs before the first
 // FROM; otherwise the stage's ENV over the ARGs in scope). Quotes are removed. Errors name the
 // line: Dockerfile parse error on line 4: failed to process "${X": syntax error: missing '}'.
-Result<Instruction> expand_instruction(const Instruction& ins, const Vars& env, char escape = '\\');
+// keep_unset leaves references to unset variables as written (for planning before the base
+// image's ENV is known).
+Result<Instruction> expand_instruction(const Instruction& ins, const Vars& env, char escape = '\\',
+                                       bool keep_unset = false);
 
 }  // namespace berth::engine::build

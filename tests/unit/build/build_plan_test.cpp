@@ -129,3 +129,12 @@ TEST(BuildPlan, ContextSourcesCheckedBeforeAnythingRuns) {
   EXPECT_TRUE(plan("FROM busybox AS a\nFROM busybox\nCOPY --from=a ../etc/passwd /x\n"));
   EXPECT_TRUE(plan("FROM busybox\nCOPY /a ./b /x/\n"));
 }
+
+TEST(BuildPlan, VariablesOnlyTheBaseImageSetsDoNotFailThePlan) {
+  auto p = plan("FROM busybox\nWORKDIR ${FROM_IMAGE:?must come from the image}\nCOPY a /x\n");
+  EXPECT_TRUE(p) << p.error().message;
+  p = plan("FROM busybox\nWORKDIR ${BROKEN\n");
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().message,
+            "Dockerfile parse error on line 2: failed to process \"${BROKEN\": syntax error: missing '}'");
+}
