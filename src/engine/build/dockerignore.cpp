@@ -5,6 +5,8 @@
 namespace berth::engine::build {
 namespace {
 
+constexpr size_t kMaxPath = 8192;
+
 std::string_view trim(std::string_view s) {
   auto sp = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
   while (!s.empty() && sp(s.front())) s.remove_prefix(1);
@@ -98,6 +100,8 @@ Result<Dockerignore::Pattern> Dockerignore::compile(std::string_view p, bool exc
 }
 
 bool Dockerignore::Pattern::matches(std::string_view s) const {
+  // No real path is longer (PATH_MAX is 4096); the bound keeps the memo and the stack small.
+  if (s.size() > kMaxPath) return false;
   const size_t nt = tokens.size(), ns = s.size();
   // memo[t * (ns + 1) + i]: 0 unknown, 1 no, 2 yes. Keeps "*a*a*a*b" linear-ish.
   std::vector<uint8_t> memo((nt + 1) * (ns + 1), 0);
@@ -161,6 +165,10 @@ Result<Dockerignore> Dockerignore::parse(std::string_view text) {
     if (line.empty()) {
       return fail(ErrorKind::Invalid, ".dockerignore line " + std::to_string(line_no) +
                                           ": illegal exclusion pattern: \"!\"");
+    }
+    if (line.size() > kMaxPath) {
+      return fail(ErrorKind::Invalid, ".dockerignore line " + std::to_string(line_no) + ": pattern longer than " +
+                                          std::to_string(kMaxPath) + " bytes");
     }
     std::string cleaned = clean_path(line);
     if (cleaned.size() > 1 && cleaned[0] == '/') cleaned.erase(0, 1);

@@ -192,8 +192,10 @@ class Lexer {
     if (op != '-' && op != '+' && op != '?') {
       return fail(lex_error(std::string("unsupported modifier (") + op + ") in substitution"));
     }
-    // The word may itself hold quotes and expansions.
+    // The word may itself hold quotes and expansions, nested: bounded, as the stack is.
+    if (++depth_ > kMaxDepth) return fail(lex_error("syntax error: substitutions nested too deeply"));
     auto word = process_until('}');
+    --depth_;
     if (!word) {
       if (eof()) return fail(lex_error("syntax error: missing '}'"));
       return std::unexpected(word.error());
@@ -215,8 +217,10 @@ class Lexer {
     }
   }
 
+  static constexpr int kMaxDepth = 256;
   std::string_view in_;
   size_t pos_ = 0;
+  int depth_ = 0;
   const Vars& env_;
   const LexOptions& o_;
 };

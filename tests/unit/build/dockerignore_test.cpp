@@ -117,3 +117,12 @@ TEST(Dockerignore, PathologicalPatternsStayFast) {
   EXPECT_FALSE(d.excluded(deep + "y"));
   EXPECT_TRUE(d.excluded(deep + "x"));
 }
+
+TEST(Dockerignore, OverlongPatternsAndPathsAreBounded) {
+  auto r = Dockerignore::parse("ok\n" + std::string(10000, 'a') + "\n");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, ".dockerignore line 2: pattern longer than 8192 bytes");
+  auto d = ignore("**/x*y\n");
+  EXPECT_FALSE(d.excluded(std::string(100000, 'x')));  // no real path is that long
+  EXPECT_TRUE(d.excluded("a/xzy"));
+}
