@@ -2,25 +2,17 @@
 
 #include <algorithm>
 #include <cctype>
-#include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 
+#include "engine/build/builder_flags.hpp"
 #include "engine/build/go_duration.hpp"
 #include "engine/build/heredoc.hpp"
+#include "engine/build/line_words.hpp"
 
 namespace berth::engine::build {
 namespace {
 
 Error bad(std::string msg) { return make_error(ErrorKind::Invalid, std::move(msg)); }
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -28,196 +20,9 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-// Splits on runs of blanks (Docker's [\t\v\f\r ]+); n > 0 limits the number of pieces.
-std::vector<std::string> split_blanks(std::string_view s, size_t n = 0) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (true) {
-    if (n && out.size() + 1 == n) {
-      out.emplace_back(s.substr(i));
-      break;
-    }
-    size_t j = i;
-    while (j < s.size() && !is_space(s[j])) ++j;
-    out.emplace_back(s.substr(i, j - i));
-    if (j >= s.size()) break;
-    while (j < s.size() && is_space(s[j])) ++j;
-    i = j;
-  }
-  return out;
-}
-
-// The leading --flag words of the arguments (quotes and backslashes inside them resolved);
-// returns them and the rest of the line. A lone "--" ends the flags.
-std::pair<std::vector<std::string>, std::string_view> extract_flags(std::string_view line) {
-  std::vector<std::string> flags;
-  size_t pos = 0;
-  while (true) {
-    while (pos < line.size() && is_space(line[pos])) ++pos;
-    if (pos + 1 >= line.size() || line[pos] != '-' || line[pos + 1] != '-') return {flags, line.substr(pos)};
-    std::string word;
-    char quote = 0;
-    bool blank_ok = false;
-    for (; pos < line.size(); ++pos) {
-      char c = line[pos];
-      if (quote) {
-        if (c == quote) {
-          quote = 0;
-          continue;
-        }
-      } else {
-        if (is_space(c)) break;
-        if (c == '\'' || c == '"') {
-          quote = c;
-          blank_ok = true;
-          continue;
-        }
-      }
-      if (c == '\\') {
-        if (pos + 1 == line.size()) continue;
-        c = line[++pos];
-      }
-      word += c;
-    }
-    if (word == "--") return {flags, line.substr(pos)};
-    if (blank_ok || !word.empty()) flags.push_back(std::move(word));
-    if (pos >= line.size()) return {flags, std::string_view()};
-  }
-}
-
-// Docker's parseWords: blank-separated words, quotes kept (removed later by expansion).
-// Outside quotes the escape token keeps the next character with it, even a quote.
-std::vector<std::string> parse_words(std::string_view rest, char escape) {
-  std::vector<std::string> words;
-  std::string word;
-  bool in_word = false, blank_ok = false;
-  char quote = 0;
-  for (size_t pos = 0; pos < rest.size(); ++pos) {
-    char c = rest[pos];
-    if (!in_word) {
-      if (is_space(c)) continue;
-      in_word = true;
-    }
-    if (!quote) {
-      if (is_space(c)) {
-        if (blank_ok || !word.empty()) words.push_back(word);
-        word.clear();
-        in_word = blank_ok = false;
-        continue;
-      }
-      if (c == '\'' || c == '"') {
-        quote = c;
-        blank_ok = true;
-      } else if (c == escape) {
-        if (pos + 1 == rest.size()) continue;
-        word += c;
-        c = rest[++pos];
-      }
-      word += c;
-      continue;
-    }
-    if (c == quote) {
-      quote = 0;
-    } else if (c == escape && quote != '\'') {
-      if (pos + 1 == rest.size()) continue;
-      word += c;
-      c = rest[++pos];
-    }
-    word += c;
-  }
-  if (in_word && (blank_ok || !word.empty())) words.push_back(word);
-  return words;
-}
-
-// A JSON array of strings, if rest is one. Anything that is not valid JSON falls back to the
-// shell form (nullopt); a valid array holding something other than strings is an error.
-Result<std::optional<std::vector<std::string>>> parse_json_array(std::string_view rest) {
-  rest = trim(rest);
-  if (rest.empty() || rest[0] != '[') return std::nullopt;
-  auto j = nlohmann::json::parse(rest, nullptr, false);
-  if (j.is_discarded() || !j.is_array()) return std::nullopt;
-  std::vector<std::string> out;
-  for (auto& e : j) {
-    if (!e.is_string()) return fail(bad("when using JSON array syntax, arrays must be comprised of strings only"));
-    out.push_back(e.get<std::string>());
-  }
-  return out;
-}
-
-// The builder flags an instruction accepts, read as BuildKit's BFlags reads them.
-class Flags {
- public:
-  enum Kind { Bool, String, Strings };
-  Flags(std::vector<std::string> raw, std::initializer_list<std::pair<const char*, Kind>> known)
-      : raw_(std::move(raw)) {
-    for (auto& [n, k] : known) kinds_[n] = k;
-  }
-
-  Result<> parse() {
-    for (const auto& arg : raw_) {
-      std::string_view a(arg);
-      if (!a.starts_with("--")) return fail(bad("arg should start with -- : " + arg));
-      a.remove_prefix(2);
-      auto eq = a.find('=');
-      std::string name(a.substr(0, eq));
-      auto kind = kinds_.find(name);
-      if (kind == kinds_.end()) return fail(bad("unknown flag: " + name));
-      if (values_.contains(name) && kind->second != Strings) return fail(bad("duplicate flag specified: " + name));
-      std::string value = eq == std::string_view::npos ? "" : std::string(a.substr(eq + 1));
-      if (kind->second == Bool) {
-        if (eq != std::string_view::npos && value.empty()) return fail(bad("missing a value on flag: " + name));
-        std::string low = value;
-        std::ranges::transform(low, low.begin(), [](unsigned char c) { return std::tolower(c); });
-        if (low.empty()) low = "true";
-        if (low != "true" && low != "false") {
-          return fail(bad("expecting boolean value for flag " + name + ", not: " + value));
-        }
-        value = low;
-      } else if (eq == std::string_view::npos) {
-        return fail(bad("missing a value on flag: " + name));
-      }
-      values_[name].push_back(value);
-    }
-    return {};
-  }
-  std::string str(const std::string& n) const {
-    auto it = values_.find(n);
-    return it == values_.end() ? "" : it->second.back();
-  }
-  bool flag(const std::string& n) const { return str(n) == "true"; }
-  std::vector<std::string> all(const std::string& n) const {
-    auto it = values_.find(n);
-    return it == values_.end() ? std::vector<std::string>{} : it->second;
-  }
-
- private:
-  std::vector<std::string> raw_;
-  std::map<std::string, Kind> kinds_;
-  std::map<std::string, std::vector<std::string>> values_;
-};
-
 Error at_least_one(std::string_view cmd) { return bad(std::string(cmd) + " requires at least one argument"); }
 Error exactly_one(std::string_view cmd) { return bad(std::string(cmd) + " requires exactly one argument"); }
 
-// What a line holds once split: command word, flags, the rest.
-struct Split {
-  std::string word;
-  std::vector<std::string> flags;
-  std::string args;
-};
-
-Split split_command(std::string_view line) {
-  auto parts = split_blanks(trim(line), 2);
-  Split s{parts[0], {}, ""};
-  if (parts.size() == 2) {
-    auto [flags, rest] = extract_flags(parts[1]);
-    s.flags = std::move(flags);
-    s.args = std::string(trim(rest));
-  }
-  return s;
-}
-
-// ENV and LABEL: `KEY value with spaces` (the old form) or `k=v k2="v 2"`.
 Result<std::vector<KeyValue>> parse_name_values(std::string_view rest, std::string_view cmd, char escape) {
   auto words = parse_words(rest, escape);
   if (words.empty()) return fail(at_least_one(cmd));
@@ -289,7 +94,7 @@ Result<std::vector<std::string>> parse_list(std::string_view rest) {
   return split_blanks(rest);
 }
 
-Result<CopyCmd> parse_copy(bool add, const Split& s, std::vector<Heredoc> heredocs) {
+Result<CopyCmd> parse_copy(bool add, const SplitLine& s, std::vector<Heredoc> heredocs) {
   const char* cmd = add ? "ADD" : "COPY";
   Flags flags = add ? Flags(s.flags, {{"chown", Flags::String}, {"chmod", Flags::String}, {"link", Flags::Bool}})
                     : Flags(s.flags, {{"chown", Flags::String}, {"chmod", Flags::String}, {"link", Flags::Bool},
@@ -335,14 +140,14 @@ Result<std::chrono::nanoseconds> health_interval(const Flags& f, const char* nam
   return d;
 }
 
-Result<HealthcheckCmd> parse_healthcheck(const Split& s) {
+Result<HealthcheckCmd> parse_healthcheck(const SplitLine& s) {
   // The first word is the type, the rest a command in either form.
   std::string_view rest = s.args;
   size_t sep = 0;
-  while (sep < rest.size() && !is_space(rest[sep])) ++sep;
+  while (sep < rest.size() && !is_blank(rest[sep])) ++sep;
   if (sep == 0) return fail(at_least_one("HEALTHCHECK"));
   std::string type = upper(rest.substr(0, sep));
-  std::string_view cmd = trim(rest.substr(sep));
+  std::string_view cmd = trim_blanks(rest.substr(sep));
   HealthcheckCmd h;
   if (type == "NONE") {
     if (!cmd.empty()) return fail(bad("HEALTHCHECK NONE takes no arguments"));
@@ -377,7 +182,7 @@ Result<HealthcheckCmd> parse_healthcheck(const Split& s) {
   return h;
 }
 
-Result<FromCmd> parse_from(const Split& s) {
+Result<FromCmd> parse_from(const SplitLine& s) {
   Flags flags(s.flags, {{"platform", Flags::String}});
   auto args = s.args.empty() ? std::vector<std::string>{} : split_blanks(s.args);
   FromCmd f;
@@ -402,7 +207,7 @@ Result<FromCmd> parse_from(const Split& s) {
   return f;
 }
 
-Result<RunCmd> parse_run(const Split& s, std::vector<Heredoc> heredocs) {
+Result<RunCmd> parse_run(const SplitLine& s, std::vector<Heredoc> heredocs) {
   Flags flags(s.flags, {{"mount", Flags::Strings}, {"network", Flags::String}});
   BERTH_CHECK(flags.parse(), "");
   RunCmd r;
@@ -420,13 +225,13 @@ Result<RunCmd> parse_run(const Split& s, std::vector<Heredoc> heredocs) {
 }
 
 // The rest of the line as one value (USER, WORKDIR, STOPSIGNAL, MAINTAINER).
-Result<std::string> one_value(const Split& s, std::string_view cmd) {
+Result<std::string> one_value(const SplitLine& s, std::string_view cmd) {
   BERTH_CHECK(Flags(s.flags, {}).parse(), "");
   if (s.args.empty()) return fail(exactly_one(cmd));
   return s.args;
 }
 
-Result<Payload> parse_payload(Command cmd, const Split& s, std::string_view line, std::vector<Heredoc> heredocs,
+Result<Payload> parse_payload(Command cmd, const SplitLine& s, std::string_view line, std::vector<Heredoc> heredocs,
                               char escape) {
   auto no_flags = [&]() { return Flags(s.flags, {}).parse(); };
   switch (cmd) {
@@ -473,7 +278,7 @@ Result<Payload> parse_payload(Command cmd, const Split& s, std::string_view line
       if (list.empty()) return fail(at_least_one("VOLUME"));
       VolumeCmd v;
       for (auto& p : list) {
-        auto t = trim(p);
+        auto t = trim_blanks(p);
         if (t.empty()) return fail(bad("VOLUME specified can not be an empty string"));
         v.paths.emplace_back(t);
       }
@@ -497,8 +302,8 @@ Result<Payload> parse_payload(Command cmd, const Split& s, std::string_view line
         return fail(bad(trigger + " isn't allowed as an ONBUILD trigger"));
       }
       // The trigger as written, with its heredocs, to be parsed when a child image builds.
-      std::string_view rest = trim(line);
-      rest = trim(rest.substr(split_blanks(rest, 2)[0].size()));
+      std::string_view rest = trim_blanks(line);
+      rest = trim_blanks(rest.substr(split_blanks(rest, 2)[0].size()));
       OnbuildCmd o{std::string(rest)};
       for (auto& h : heredocs) o.expression += "\n" + h.content + h.name;
       return o;
@@ -510,7 +315,7 @@ Result<Payload> parse_payload(Command cmd, const Split& s, std::string_view line
 }  // namespace
 
 bool may_open_heredocs(std::string_view line) {
-  Split s = split_command(line);
+  SplitLine s = split_command(line);
   auto cmd = command_from_name(s.word);
   if (cmd == Command::Onbuild) {
     s = split_command(s.args);
@@ -522,7 +327,7 @@ bool may_open_heredocs(std::string_view line) {
 }
 
 Result<Instruction> parse_instruction(std::string_view line, std::vector<Heredoc> heredocs, char escape) {
-  Split s = split_command(line);
+  SplitLine s = split_command(line);
   auto cmd = command_from_name(s.word);
   if (!cmd) {
     std::string msg = "unknown instruction: " + s.word;
