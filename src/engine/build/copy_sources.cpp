@@ -74,12 +74,12 @@ Result<std::vector<std::string>> glob(int rootfd, const std::string& pattern) {
     found = std::move(next);
     i = j + 1;
   }
-  // Literal components after a glob may name nothing: keep what exists.
+  // Literal components after a glob may name nothing: keep what exists. A match that leads
+  // out of the context (a symlink) is left out, never read; a source named without a glob
+  // that does so is an error instead.
   std::vector<std::string> out;
   for (auto& f : found) {
-    struct stat st;
-    auto fd = image::open_beneath(rootfd, f, O_PATH);
-    if (fd && ::fstat(fd->get(), &st) == 0) out.push_back(f);
+    if (image::open_beneath(rootfd, f, O_PATH)) out.push_back(f);
   }
   return out;
 }

@@ -248,6 +248,9 @@ TEST(CopySources, OutsideTheContextIsRefused) {
     ASSERT_FALSE(r) << src;
     EXPECT_NE(r.error().message.find("escapes the root"), std::string::npos) << r.error().message;
   }
+  auto g = c.copy({"es?"}, "/x/");  // a glob match that leads out is left out, never read
+  ASSERT_FALSE(g);
+  EXPECT_EQ(g.error().message, "no source files were specified");
   auto r = c.copy({"missing"}, "/x");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message,
