@@ -1,0 +1,195 @@
+// docker build against berthd (the classic builder's API, DOCKER_BUILDKIT=0) with both stock
+// clients: a multi-stage Dockerfile on busybox is built, run and inspected; its history shows
+// the steps; a rebuild is all cache hits and starts no container; changing one file reruns from
+// its COPY on; a malformed Dockerfile and a failing RUN name their line and tag nothing.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "api/berthd_fixture.hpp"
+#include "api/busybox_archive.hpp"
+
+using namespace berth::api::test;
+using nlohmann::json;
+
+namespace {
+
+const char* kDockerfile = R"(ARG BASE=busybox
+FROM ${BASE} AS builder
+ARG GREETING=hello
+WORKDIR /src
+COPY app.sh ./
+RUN chmod 755 app.sh && echo "$GREETING from build" > built.txt
+RUN <<EOF
+mkdir -p /out
+cp /src/built.txt /out/
+echo script-ran > /out/script.txt
+EOF
+
+FROM busybox
+LABEL org.example.name="demo app" version=1
+ENV APP_HOME=/app PATH=/app/bin:/bin
+RUN echo "appuser:x:1234:1234::/app:/bin/sh" >> /etc/passwd && echo "appuser:x:1234:" >> /etc/group
+WORKDIR $APP_HOME
+COPY --from=builder /out/ ./data/
+COPY --from=builder --chown=1234:1234 /src/app.sh bin/app
+COPY --chown=appuser:appuser conf/ conf/
+COPY <<"EOT" /app/motd
+welcome
+EOT
+EXPOSE 8080 53/udp
+HEALTHCHECK --interval=30s --timeout=3s CMD true
+USER appuser
+ENTRYPOINT ["/app/bin/app"]
+CMD ["--serve"]
+)";
+
+const char* kApp = "#!/bin/sh\necho \"app $* user=$(id -u) home=$APP_HOME\"\ncat /app/data/built.txt\n";
+
+class Build : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(berth::test::have_program(GetParam())) << GetParam() << " is not installed";
+    ASSERT_FALSE(busybox_archive().empty());
+    ASSERT_TRUE(d.ready()) << d.log();
+    auto r = docker({"load", "-i", busybox_archive()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::filesystem::create_directories(ctx / "conf");
+    berth::test::write_text(ctx / "Dockerfile", kDockerfile);
+    berth::test::write_text(ctx / "app.sh", kApp);
+    berth::test::write_text(ctx / "conf/x.conf", "setting=1\n");
+    berth::test::write_text(ctx / ".dockerignore", "*.tmp\n");
+    berth::test::write_text(ctx / "junk.tmp", "ignored\n");
+  }
+  void TearDown() override {
+    auto ids = docker({"ps", "-aq"});
+    EXPECT_EQ(ids.out, "") << "a build left containers behind";
+    std::istringstream in(ids.out);
+    for (std::string id; in >> id;) docker({"rm", "-f", id});
+  }
+  berth::test::CmdResult docker(std::vector<std::string> args) { return d.docker(std::move(args), GetParam()); }
+  // docker build with the classic builder (the one berthd serves).
+  berth::test::CmdResult build(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), {"env", "DOCKER_BUILDKIT=0", GetParam(), "--config", d.path("docker-config"), "-H",
+                               d.host(), "build"});
+    return berth::test::run(args, input, std::chrono::seconds(120));
+  }
+  json inspect(const std::string& ref) {
+    auto r = docker({"image", "inspect", ref});
+    EXPECT_EQ(r.status, 0) << r.err;
+    auto j = json::parse(r.out, nullptr, false);
+    return j.is_array() && !j.empty() ? j[0] : json();
+  }
+  static size_t count(const std::string& s, const std::string& what) {
+    size_t n = 0;
+    for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+    return n;
+  }
+  Berthd d;
+  berth::test::TempDir ctx{"berth-build-ctx"};
+};
+
+}  // namespace
+
+TEST_P(Build, MultiStageImageRunsWithItsFilesEnvUserAndConfig) {
+  auto r = build({"-t", "demo:1", "-t", "demo:latest", "--build-arg", "GREETING=hi", "--label", "built.by=test", ctx.path()});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Step 1/21 : FROM ${BASE} AS builder"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" ---> Running in "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Successfully built "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Successfully tagged demo:1\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Successfully tagged demo:latest\n"), std::string::npos) << r.out;
+
+  auto run = docker({"run", "--rm", "demo:1"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.out, "app --serve user=1234 home=/app\nhi from build\n");
+  auto files = docker({"run", "--rm", "--entrypoint", "sh", "demo:1", "-c",
+                       "pwd; stat -c '%n %u:%g %a' /app/bin/app /app/conf/x.conf /app/motd; cat /app/motd "
+                       "/app/data/script.txt /app/conf/x.conf; ls /app/data; id -un"});
+  ASSERT_EQ(files.status, 0) << files.err;
+  EXPECT_EQ(files.out,
+            "/app\n/app/bin/app 1234:1234 755\n/app/conf/x.conf 1234:1234 644\n/app/motd 0:0 644\n"
+            "welcome\nscript-ran\nsetting=1\nbuilt.txt\nscript.txt\nappuser\n");
+
+  auto img = inspect("demo:1");
+  auto& c = img["Config"];
+  EXPECT_EQ(c["User"], "appuser");
+  EXPECT_EQ(c["WorkingDir"], "/app");
+  EXPECT_EQ(c["Entrypoint"], json({"/app/bin/app"}));
+  EXPECT_EQ(c["Cmd"], json({"--serve"}));
+  EXPECT_EQ(c["Labels"], json({{"org.example.name", "demo app"}, {"version", "1"}, {"built.by", "test"}}));
+  EXPECT_EQ(c["ExposedPorts"], json({{"8080/tcp", json::object()}, {"53/udp", json::object()}}));
+  EXPECT_EQ(c["Healthcheck"]["Test"], json({"CMD-SHELL", "true"}));
+  EXPECT_EQ(c["Healthcheck"]["Interval"], 30000000000LL);
+  bool env_ok = false;
+  for (auto& e : c["Env"]) env_ok |= e == "PATH=/app/bin:/bin";
+  EXPECT_TRUE(env_ok) << c["Env"].dump();
+  EXPECT_EQ(count(c["Env"].dump(), "APP_HOME=/app"), 1u) << c["Env"].dump();
+
+  auto hist = docker({"history", "--no-trunc", "--format", "{{.CreatedBy}}", "demo:1"});
+  ASSERT_EQ(hist.status, 0) << hist.err;
+  for (const char* step : {"CMD [\"--serve\"]", "ENTRYPOINT [\"/app/bin/app\"]", "USER appuser", "EXPOSE 53/udp 8080",
+                           "COPY dir:", "COPY file:", "WORKDIR /app", "/bin/sh -c echo \"appuser:x:1234",
+                           "ENV APP_HOME=/app", "LABEL org.example.name=demo app version=1", "LABEL built.by=test"})
+    EXPECT_NE(hist.out.find(step), std::string::npos) << step << " not in\n" << hist.out;
+}
+
+TEST_P(Build, RebuildIsAllCacheAndAChangedFileRerunsFromItsCopy) {
+  auto first = build({"-t", "demo:1", ctx.path()});
+  ASSERT_EQ(first.status, 0) << first.out << first.err;
+  auto id1 = inspect("demo:1")["Id"];
+
+  auto again = build({"-t", "demo:1", ctx.path()});
+  ASSERT_EQ(again.status, 0) << again.out << again.err;
+  EXPECT_EQ(again.out.find("Running in"), std::string::npos) << "a container ran on a full cache hit:\n" << again.out;
+  EXPECT_EQ(count(again.out, " ---> Using cache"), 24u) << again.out;  // every step but the two FROMs
+  EXPECT_EQ(inspect("demo:1")["Id"], id1);
+
+  berth::test::write_text(ctx / "conf/x.conf", "setting=2\n");
+  auto changed = build({"-t", "demo:1", ctx.path()});
+  ASSERT_EQ(changed.status, 0) << changed.out << changed.err;
+  auto at = changed.out.find("COPY --chown=appuser:appuser conf/ conf/");
+  ASSERT_NE(at, std::string::npos) << changed.out;
+  EXPECT_EQ(count(changed.out.substr(0, at), " ---> Using cache"), 18u) << changed.out;
+  EXPECT_EQ(count(changed.out.substr(at), " ---> Using cache"), 0u) << changed.out;
+  EXPECT_NE(inspect("demo:1")["Id"], id1);
+  auto run = docker({"run", "--rm", "--entrypoint", "cat", "demo:1", "/app/conf/x.conf"});
+  EXPECT_EQ(run.out, "setting=2\n") << run.err;
+
+  auto nocache = build({"--no-cache", "-t", "demo:2", ctx.path()});
+  ASSERT_EQ(nocache.status, 0) << nocache.out << nocache.err;
+  EXPECT_EQ(count(nocache.out, " ---> Using cache"), 0u) << nocache.out;
+}
+
+TEST_P(Build, MalformedDockerfileNamesTheLineAndTagsNothing) {
+  berth::test::write_text(ctx / "Dockerfile", "FROM busybox\nRUN true\nRUNN echo\n");
+  auto r = build({"-t", "bad:1", ctx.path()});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("line 3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("RUNN"), std::string::npos) << r.err;
+  EXPECT_EQ(docker({"images", "-q", "bad:1"}).out, "");
+
+  berth::test::write_text(ctx / "Dockerfile", "FROM busybox\nCOPY missing.txt /x\n");
+  auto missing = build({"-t", "bad:1", ctx.path()});
+  EXPECT_NE(missing.status, 0);
+  EXPECT_NE(missing.err.find("line 2"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("missing.txt"), std::string::npos) << missing.err;
+  EXPECT_EQ(docker({"images", "-q", "bad:1"}).out, "");
+}
+
+TEST_P(Build, FailingRunNamesItsLineExitCodeAndOutputAndLeavesNothing) {
+  berth::test::write_text(ctx / "Dockerfile", "FROM busybox\nENV A=1\nRUN echo last-words && exit 3\n");
+  auto r = build({"-t", "bad:1", ctx.path()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("The command '/bin/sh -c echo last-words && exit 3' returned a non-zero code: 3"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("line 3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("last-words"), std::string::npos) << r.err;
+  EXPECT_EQ(docker({"images", "-q", "bad:1"}).out, "");
+  EXPECT_EQ(docker({"ps", "-aq"}).out, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Clients, Build, ::testing::Values(kDocker28, kDocker20),
+                         [](const auto& info) { return info.param == kDocker28 ? "docker28" : "docker20"; });
