@@ -193,3 +193,85 @@ TEST_P(Build, FailingRunNamesItsLineExitCodeAndOutputAndLeavesNothing) {
 
 INSTANTIATE_TEST_SUITE_P(Clients, Build, ::testing::Values(kDocker28, kDocker20),
                          [](const auto& info) { return info.param == kDocker28 ? "docker28" : "docker20"; });
+
+namespace {
+
+class BerthBuild : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(busybox_archive().empty());
+    ASSERT_TRUE(d.ready()) << d.log();
+    ASSERT_EQ(d.docker({"load", "-i", busybox_archive()}).status, 0);
+    berth::test::write_text(ctx / "Dockerfile", "FROM busybox\nRUN exit 7\n");  // not the one built
+    berth::test::write_text(ctx / "data.txt", "payload\n");
+    berth::test::write_text(ctx / "secret.key", "do not send\n");
+    berth::test::write_text(ctx / ".dockerignore", "*.key\n");
+  }
+  berth::test::CmdResult berth(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), {berth::test::bin("berth"), "-H", d.host()});
+    return berth::test::run(args, input, std::chrono::seconds(120));
+  }
+  Berthd d;
+  berth::test::TempDir ctx{"berth-build-ctx"}, elsewhere{"berth-build-df"};
+};
+
+}  // namespace
+
+TEST_F(BerthBuild, DockerfileFromElsewhereTargetArgsIidfileAndIgnoredFiles) {
+  berth::test::write_text(elsewhere / "Dockerfile",
+                          "FROM busybox AS base\nARG WHO\nCOPY . /ctx/\nRUN echo \"by $WHO\" > /ctx/who\n"
+                          "FROM base AS final\nRUN exit 9\n");
+  auto r = berth({"build", "-f", elsewhere / "Dockerfile", "--target", "base", "--build-arg", "WHO=berth", "-t", "mine:1",
+                  "--iidfile", elsewhere / "iid", "--label", "a=b", ctx.path()});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Successfully tagged mine:1\n"), std::string::npos) << r.out;
+  auto id = berth::test::read_text(elsewhere / "iid");
+  EXPECT_TRUE(id.starts_with("sha256:")) << id;
+  auto run = d.docker({"run", "--rm", "mine:1", "sh", "-c", "ls -A /ctx; cat /ctx/who /ctx/data.txt"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.out, ".dockerignore\nDockerfile\ndata.txt\nwho\nby berth\npayload\n");
+  auto label = d.docker({"image", "inspect", "-f", "{{.Id}} {{index .Config.Labels \"a\"}}", "mine:1"});
+  EXPECT_EQ(label.out, id + " b\n");
+
+  auto quiet = berth({"build", "-q", "-f", "-", ctx.path()}, "FROM busybox\nCOPY data.txt /\n");
+  ASSERT_EQ(quiet.status, 0) << quiet.err;
+  EXPECT_TRUE(quiet.out.starts_with("sha256:")) << quiet.out;
+  EXPECT_EQ(quiet.out.find("Step"), std::string::npos) << quiet.out;
+}
+
+TEST_F(BerthBuild, ContextThatEscapesIsRefusedAndBuildKitAndRemoteAreClearErrors) {
+  // A context tar whose entry climbs out of the context directory.
+  auto tar = berth::test::sh("cd " + ctx.path() + " && tar cf - --transform 's,^,../../,' data.txt | base64 -w0");
+  ASSERT_EQ(tar.status, 0) << tar.err;
+  auto bytes = berth::test::run({"base64", "-d"}, tar.out).out;
+  auto r = raw_request(d.socket_path(), "POST", "/v1.41/build?t=evil:1", bytes, "application/x-tar");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(d.docker({"images", "-q", "evil:1"}).out, "");
+  auto remote = raw_request(d.socket_path(), "POST", "/v1.41/build?remote=https://example.org/x.git", "", "application/x-tar");
+  EXPECT_EQ(remote.status, 400);
+  EXPECT_NE(remote.body.find("remote build contexts"), std::string::npos) << remote.body;
+  auto bk = raw_request(d.socket_path(), "POST", "/v1.41/build?version=2", "", "application/x-tar");
+  EXPECT_EQ(bk.status, 400);
+  EXPECT_NE(bk.body.find("DOCKER_BUILDKIT=0"), std::string::npos) << bk.body;
+}
+
+TEST_F(BerthBuild, ClientThatHangsUpCancelsTheBuildAndLeavesNoContainer) {
+  berth::test::write_text(elsewhere / "Dockerfile", "FROM busybox\nRUN echo started && sleep 600\n");
+  pid_t pid = fork();
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    execl(berth::test::bin("berth").c_str(), "berth", "-H", d.host().c_str(), "build", "-t", "never:1", "-f",
+          (elsewhere / "Dockerfile").c_str(), ctx.path().c_str(), nullptr);
+    _exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  bool running = berth::test::wait_until([&] { return d.docker({"ps", "-q"}).out != ""; }, std::chrono::seconds(30));
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  ASSERT_TRUE(running) << "the RUN container never started";
+  bool gone = berth::test::wait_until([&] { return d.docker({"ps", "-aq"}).out == ""; }, std::chrono::seconds(30));
+  EXPECT_TRUE(gone) << "the build's container is still there after its client went away:\n" << d.docker({"ps", "-a"}).out;
+  EXPECT_EQ(d.docker({"images", "-q", "never:1"}).out, "");
+}
