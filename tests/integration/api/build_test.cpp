@@ -128,6 +128,13 @@ TEST_P(Build, MultiStageImageRunsWithItsFilesEnvUserAndConfig) {
   EXPECT_TRUE(env_ok) << c["Env"].dump();
   EXPECT_EQ(count(c["Env"].dump(), "APP_HOME=/app"), 1u) << c["Env"].dump();
 
+  // The step images are the build cache: listed with -a only, as dockerd's intermediate images.
+  auto listed = docker({"images", "-q"});
+  std::string demo_id = img["Id"].get<std::string>().substr(7, 12) + "\n";  // tagged twice
+  EXPECT_EQ(listed.out, demo_id + demo_id + inspect("busybox")["Id"].get<std::string>().substr(7, 12) + "\n")
+      << listed.out;
+  EXPECT_GT(count(docker({"images", "-aq"}).out, "\n"), 20u);
+
   auto hist = docker({"history", "--no-trunc", "--format", "{{.CreatedBy}}", "demo:1"});
   ASSERT_EQ(hist.status, 0) << hist.err;
   for (const char* step : {"CMD [\"--serve\"]", "ENTRYPOINT [\"/app/bin/app\"]", "USER appuser", "EXPOSE 53/udp 8080",
