@@ -17,6 +17,7 @@
 #include "engine/build_step_image.hpp"
 #include "engine/log_reader.hpp"
 #include "engine/user_lookup.hpp"
+#include "image/safe_path.hpp"
 #include "image/reference.hpp"
 
 namespace berth::engine {
@@ -27,6 +28,7 @@ namespace b = build;
 namespace {
 
 constexpr size_t kLastLines = 10;  // of a failed RUN's output, in its error
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 std::string short_id(const image::Digest& d) { return d.hex().substr(0, 12); }
 
@@ -99,6 +101,8 @@ class Executor {
                                            const std::string& created_by);
   Result<> copy(Stage& st, const b::Instruction& ins, const b::CopyCmd& cp);
   Result<CopyOwnership> ownership(Stage& st, const b::CopyCmd& cp);
+  Result<image::ImageRecord> workdir(Stage& st, const std::string& created_by);
+  Result<std::string> make_staging();  // an empty directory for a layer, removed by the caller
 
   ContainerService& containers_;
   image::ImageService& images_;
@@ -272,21 +276,65 @@ Result<> Executor::copy(Stage& st, const b::Instruction& ins, const b::CopyCmd& 
                      (sources.entries.empty() || sources.entries[0].type == b::CopyEntry::File);
   std::string created_by;
   for (auto& s : b::stage_shell(st.cfg.config)) created_by += s + " ";
-  created_by += "#(nop) " + name + " " + (single_file ? "file:" : "dir:") + content_id + " in " + cp.dest + " ";
+  // dockerd's line, the --chown glued to the hash as it prints it.
+  created_by += "#(nop) " + name + " " + (cp.chown.empty() ? "" : "--chown=" + cp.chown) +
+                (single_file ? "file:" : "dir:") + content_id + " in " + cp.dest + " ";
   return step(st, cache_key(st, parts), [&]() -> Result<image::ImageRecord> {
-    std::string tmpl = path_join(images_.root(), "tmp/build-copy-XXXXXX");
-    BERTH_CHECK(mkdir_p(path_join(images_.root(), "tmp"), 0700), where);
-    if (!::mkdtemp(tmpl.data())) return fail_sys(where + ": staging directory");
+    std::string tmpl = BERTH_TRY(make_staging(), where);
     struct Cleanup {
       std::string dir;
       ~Cleanup() { (void)remove_all(dir); }
     } cleanup{tmpl};
-    ::chmod(tmpl.c_str(), 0755);
     BERTH_CHECK(stage_copy(src_root, sources, tmpl, own), where);
     BERTH_CHECK(stage_heredocs(cp.inline_files, cp.dest, workdir, tmpl, own), where);
     StepImage si{tmpl, st.cfg.config, created_by, st.cfg.author};
     return make_step_image(images_, st.image, si);
   });
+}
+
+Result<image::ImageRecord> Executor::workdir(Stage& st, const std::string& created_by) {
+  // As dockerd: a layer that creates the directory when the image lacks it (empty otherwise).
+  std::string rel = str_field(st.cfg.config, "WorkingDir").substr(1);
+  std::string staging = BERTH_TRY(make_staging(), "WORKDIR");
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { (void)remove_all(dir); }
+  } cleanup{staging};
+  std::unique_ptr<RootfsView> view;
+  if (st.image) view = BERTH_TRY(RootfsView::open(images_, st.image->str()), "WORKDIR");
+  bool exists = view && image::open_beneath(view->fd(), rel, O_RDONLY | O_DIRECTORY).has_value();
+  if (!exists && !rel.empty()) {
+    UniqueFd root(::open(staging.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root) return fail_sys("WORKDIR: open " + staging);
+    for (size_t i = 0; i <= rel.size(); ++i) {
+      if (i < rel.size() && rel[i] != '/') continue;
+      std::string prefix = rel.substr(0, i);
+      auto [dir, name] = BERTH_TRY(image::open_parent(root.get(), prefix, true), "WORKDIR");
+      if (::mkdirat(dir.get(), name.c_str(), 0755) != 0 && errno != EEXIST) return fail_sys("WORKDIR: mkdir " + prefix);
+      // A directory the image has keeps its owner and mode in the layer.
+      struct stat in_image;
+      if (view)
+        if (auto fd = image::open_beneath(view->fd(), prefix, O_PATH); fd && ::fstat(fd->get(), &in_image) == 0 &&
+                                                                       S_ISDIR(in_image.st_mode)) {
+          if (::fchownat(dir.get(), name.c_str(), in_image.st_uid, in_image.st_gid, AT_SYMLINK_NOFOLLOW) != 0 ||
+              ::fchmodat(dir.get(), name.c_str(), in_image.st_mode & 07777, 0) != 0)
+            return fail_sys("WORKDIR: " + prefix);
+        }
+    }
+  }
+  view.reset();
+  return make_step_image(images_, st.image, StepImage{staging, st.cfg.config, created_by, st.cfg.author});
+}
+
+Result<std::string> Executor::make_staging() {
+  BERTH_CHECK(mkdir_p(path_join(images_.root(), "tmp"), 0700), "");
+  std::string tmpl = path_join(images_.root(), "tmp/build-layer-XXXXXX");
+  if (!::mkdtemp(tmpl.data())) return fail_sys("staging directory");
+  if (::chmod(tmpl.c_str(), 0755) != 0) {
+    (void)remove_all(tmpl);
+    return fail_sys("staging directory");
+  }
+  return tmpl;
 }
 
 Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
@@ -307,6 +355,11 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
     if (auto a = str_field(cfg, "author"); !a.empty()) st.cfg.author = a;
     if (st.cfg.config.contains("OnBuild") && st.cfg.config["OnBuild"].is_array() && !st.cfg.config["OnBuild"].empty())
       return fail(ErrorKind::Invalid, from_where + ": the base image has ONBUILD triggers, which this builder does not run yet");
+  }
+  // dockerd's beginStage: a stage whose image sets no PATH gets the default one.
+  if (!env_vars(st.cfg.config).contains("PATH")) {
+    if (!st.cfg.config.contains("Env") || !st.cfg.config["Env"].is_array()) st.cfg.config["Env"] = json::array();
+    st.cfg.config["Env"].push_back(std::string("PATH=") + kDefaultPath);
   }
   BERTH_CHECK(out(" ---> " + (st.image ? short_id(*st.image) : std::string("scratch")) + "\n"), "");
   auto args = args_->stage();
@@ -349,6 +402,10 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
                   "");
     } else if (auto* cp = std::get_if<b::CopyCmd>(&ins.payload)) {
       BERTH_CHECK(copy(st, ins, *cp), "");
+    } else if (ins.command == b::Command::Workdir) {
+      auto created_by = BERTH_TRY(b::apply_to_config(st.cfg, ins), "");
+      std::vector<std::string> parts = {"WORKDIR", created_by, json(st.cfg.config).dump(), st.cfg.author};
+      BERTH_CHECK(step(st, cache_key(st, parts), [&] { return workdir(st, created_by); }), "");
     } else {
       auto created_by = BERTH_TRY(b::apply_to_config(st.cfg, ins), "");
       std::vector<std::string> parts = {"META", created_by, json(st.cfg.config).dump(), st.cfg.author};

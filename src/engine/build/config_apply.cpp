@@ -182,10 +182,11 @@ Result<std::string> apply_to_config(StageConfig& st, const Instruction& ins) {
   } else {
     return fail(ErrorKind::Internal, std::string(command_name(ins.command)) + " does not only change the config");
   }
-  // dockerd records the shell, "#(nop) " and the comment, joined by spaces.
+  // dockerd records the shell, "#(nop) " and the comment, joined by spaces; WORKDIR's line is
+  // the comment of the container it commits (it makes a layer), with a single space.
   std::string created_by;
   for (auto& s : stage_shell(c)) created_by += s + " ";
-  return created_by + "#(nop)  " + comment;
+  return created_by + (ins.command == Command::Workdir ? "#(nop) " : "#(nop)  ") + comment;
 }
 
 }  // namespace berth::engine::build

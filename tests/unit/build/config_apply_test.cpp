@@ -60,7 +60,7 @@ TEST(ConfigApply, PortsWorkdirUserVolumesSignal) {
                   {"8001/tcp", json::object()}}));
   EXPECT_EQ(h[0], "/bin/sh -c #(nop)  EXPOSE 53/udp 80 8000-8001");
   EXPECT_EQ(st.config["WorkingDir"], "/a/c/d");
-  EXPECT_EQ(h[3], "/bin/sh -c #(nop)  WORKDIR /a/c/d");
+  EXPECT_EQ(h[3], "/bin/sh -c #(nop) WORKDIR /a/c/d");
   EXPECT_EQ(st.config["User"], "app:app");
   EXPECT_EQ(st.config["Volumes"], json({{"/data", json::object()}, {"/logs", json::object()}}));
   EXPECT_EQ(h[5], "/bin/sh -c #(nop)  VOLUME [/data /logs]");
