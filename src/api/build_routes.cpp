@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "api/json_stream.hpp"
@@ -58,6 +60,22 @@ Result<> spool_body(Exchange& ex, int fd) {
   }
 }
 
+// A tar (ustar magic at 257) or a compressed stream (gzip, bzip2, xz, zstd), as dockerd tells
+// a context from a bare Dockerfile. Leaves the file rewound.
+bool looks_like_archive(int fd) {
+  unsigned char h[262] = {};
+  ssize_t n = ::pread(fd, h, sizeof h, 0);
+  ::lseek(fd, 0, SEEK_SET);
+  if (n <= 0) return true;  // an empty body: extraction reports it
+  auto starts = [&](std::initializer_list<unsigned char> m) {
+    return size_t(n) >= m.size() && std::equal(m.begin(), m.end(), h);
+  };
+  if (starts({0x1f, 0x8b}) || starts({'B', 'Z', 'h'}) || starts({0xfd, '7', 'z', 'X', 'Z', 0}) ||
+      starts({0x28, 0xb5, 0x2f, 0xfd}))
+    return true;
+  return n >= 262 && std::memcmp(h + 257, "ustar", 5) == 0;
+}
+
 Result<> build(Exchange& ex, engine::Daemon& d) {
   auto& req = ex.request();
   if (auto r = req.query_value("remote"); r && !r->empty())
@@ -80,14 +98,21 @@ Result<> build(Exchange& ex, engine::Daemon& d) {
   if (raw < 0) return fail_sys("build: temporary file");
   UniqueFd fd(raw);
   BERTH_CHECK(spool_body(ex, fd.get()), "");
-  if (::lseek(fd.get(), 0, SEEK_SET) != 0) return fail_sys("build: rewind the context");
   TempPath dir{path_join(images.root(), "tmp/build-dir-XXXXXX"), true};
   if (!::mkdtemp(dir.path.data())) return fail_sys("build: context directory");
-  auto extracted = engine::build::extract_context(fd.get(), dir.path);
-  if (!extracted) return fail(ErrorKind::Invalid, "the build context is not a valid tar archive: " + extracted.error().what());
+  if (looks_like_archive(fd.get())) {
+    auto extracted = engine::build::extract_context(fd.get(), dir.path);
+    if (!extracted) return fail(ErrorKind::Invalid, "the build context is not a valid tar archive: " + extracted.error().what());
+    std::string dockerfile = req.query_value("dockerfile").value_or("");
+    o.dockerfile = BERTH_TRY(engine::build::take_dockerfile(dir.path, dockerfile), "");
+  } else {
+    // `docker build - < Dockerfile`: the body is the Dockerfile and the context is empty.
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) o.dockerfile.append(buf, size_t(n));
+    if (n < 0) return fail_sys("build: read the Dockerfile");
+  }
   fd.reset();
-  std::string dockerfile = req.query_value("dockerfile").value_or("");
-  o.dockerfile = BERTH_TRY(engine::build::take_dockerfile(dir.path, dockerfile), "");
   o.context_dir = dir.path;
 
   JsonStream out(ex);

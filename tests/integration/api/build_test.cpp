@@ -198,6 +198,13 @@ TEST_P(Build, FailingRunNamesItsLineExitCodeAndOutputAndLeavesNothing) {
   EXPECT_EQ(docker({"ps", "-aq"}).out, "");
 }
 
+TEST_P(Build, DockerfileOnStdinBuildsWithAnEmptyContext) {
+  auto r = build({"-t", "stdin:1", "-"}, "FROM busybox\nRUN echo from-stdin > /f\nCMD [\"cat\", \"/f\"]\n");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  auto run = docker({"run", "--rm", "stdin:1"});
+  EXPECT_EQ(run.out, "from-stdin\n") << run.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Clients, Build, ::testing::Values(kDocker28, kDocker20),
                          [](const auto& info) { return info.param == kDocker28 ? "docker28" : "docker20"; });
 
