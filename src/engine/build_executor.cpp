@@ -353,8 +353,6 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
     auto cfg = BERTH_TRY(image_config_of(images_, st.image), from_where);
     if (cfg.contains("config") && cfg["config"].is_object()) st.cfg.config = cfg["config"];
     if (auto a = str_field(cfg, "author"); !a.empty()) st.cfg.author = a;
-    if (st.cfg.config.contains("OnBuild") && st.cfg.config["OnBuild"].is_array() && !st.cfg.config["OnBuild"].empty())
-      return fail(ErrorKind::Invalid, from_where + ": the base image has ONBUILD triggers, which this builder does not run yet");
   }
   // dockerd's beginStage: a stage whose image sets no PATH gets the default one.
   if (!env_vars(st.cfg.config).contains("PATH")) {
@@ -363,7 +361,21 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
   }
   BERTH_CHECK(out(" ---> " + (st.image ? short_id(*st.image) : std::string("scratch")) + "\n"), "");
   auto args = args_->stage();
-  std::vector<b::Instruction> commands = stage.commands;
+  // The base image's ONBUILD triggers run first, without steps of their own, and are not
+  // inherited (dockerd clears them from the new image's config).
+  std::vector<b::Instruction> commands;
+  if (auto& ob = st.cfg.config["OnBuild"]; ob.is_array() && !ob.empty()) {
+    std::vector<std::string> triggers;
+    for (auto& t : ob)
+      if (t.is_string()) triggers.push_back(t.get<std::string>());
+    commands = BERTH_TRY(b::parse_onbuild_triggers(triggers), from_where + ": ONBUILD trigger of the base image");
+    BERTH_CHECK(out("# Executing " + std::to_string(commands.size()) + " build trigger" +
+                    (commands.size() == 1 ? "" : "s") + "\n"),
+                "");
+  }
+  st.cfg.config["OnBuild"] = nullptr;
+  size_t n_triggers = commands.size();
+  commands.insert(commands.end(), stage.commands.begin(), stage.commands.end());
   if (is_target && !opts_.labels.empty()) {
     // dockerd adds the build's --label values as a last LABEL instruction.
     b::Instruction ins;
@@ -379,8 +391,9 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
   }
   for (size_t i = 0; i < commands.size(); ++i) {
     const auto& raw = commands[i];
-    bool synthetic = i >= stage.commands.size();
-    BERTH_CHECK(out("Step " + std::to_string(++step_no_) + "/" + std::to_string(steps_) + " : " + raw.original + "\n"), "");
+    bool synthetic = i >= n_triggers + stage.commands.size();
+    if (i >= n_triggers)
+      BERTH_CHECK(out("Step " + std::to_string(++step_no_) + "/" + std::to_string(steps_) + " : " + raw.original + "\n"), "");
     auto stage_env = env_vars(st.cfg.config);
     b::Instruction ins = synthetic ? raw : BERTH_TRY(b::expand_instruction(raw, args.expansion_env(stage_env), df_.escape), "");
     if (auto* a = std::get_if<b::ArgCmd>(&ins.payload))

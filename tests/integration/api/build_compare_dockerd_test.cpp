@@ -122,6 +122,22 @@ TEST_P(BuildCompare, SameConfigHistoryAndLayersAsTheClassicBuilder) {
   ASSERT_EQ(bh.status, 0) << bh.err;
   EXPECT_EQ(history(bh.out), history(dh.out)) << "berthd:\n" << bh.out << "dockerd:\n" << dh.out;
 
+  // A child of it runs its ONBUILD trigger the same way.
+  auto child = [&](const std::string& host, const std::string& config) {
+    return berth::test::run({"env", "DOCKER_BUILDKIT=0", GetParam(), "--config", config, "-H", host, "build",
+                             "--network", "none", "-t", "cmp-child:1", "-"},
+                            "FROM cmp:1\nENV CHILD=1\n", std::chrono::seconds(300));
+  };
+  auto bc = child(berthd_->host(), berthd_->path("docker-config"));
+  auto dc = child(dockerd_->host(), "/tmp/berth-cmp-docker-config");
+  ASSERT_EQ(bc.status, 0) << bc.out << bc.err;
+  ASSERT_EQ(dc.status, 0) << dc.out << dc.err;
+  const std::vector<std::string> cfmt = {"history", "--no-trunc", "--format", "{{.CreatedBy}}\t", "cmp-child:1"};
+  EXPECT_EQ(history(berthd_->docker(cfmt, GetParam()).out), history(dockerd_->docker(cfmt, GetParam()).out));
+  auto bci = image(berthd_->docker({"image", "inspect", "cmp-child:1"}, GetParam()));
+  auto dci = image(dockerd_->docker({"image", "inspect", "cmp-child:1"}, GetParam()));
+  for (const char* k : kConfigKeys) EXPECT_EQ(bci["Config"].value(k, json()), dci["Config"].value(k, json())) << "child " << k;
+
   // The built images behave alike.
   const std::vector<std::string> run = {"run", "--rm", "--network", "none", "cmp:1"};
   auto br = berthd_->docker(run, GetParam()), dr = dockerd_->docker(run, GetParam());

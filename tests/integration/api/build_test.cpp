@@ -198,6 +198,18 @@ TEST_P(Build, FailingRunNamesItsLineExitCodeAndOutputAndLeavesNothing) {
   EXPECT_EQ(docker({"ps", "-aq"}).out, "");
 }
 
+TEST_P(Build, OnbuildTriggersRunInTheChildAndAreNotInherited) {
+  auto parent = build({"-t", "parent:1", "-"}, "FROM busybox\nONBUILD RUN echo triggered > /t\nONBUILD ENV T=1\n");
+  ASSERT_EQ(parent.status, 0) << parent.out << parent.err;
+  EXPECT_EQ(inspect("parent:1")["Config"]["OnBuild"], json({"RUN echo triggered > /t", "ENV T=1"}));
+  auto child = build({"-t", "child:1", "-"}, "FROM parent:1\nCMD [\"sh\", \"-c\", \"cat /t; echo T=$T\"]\n");
+  ASSERT_EQ(child.status, 0) << child.out << child.err;
+  EXPECT_NE(child.out.find("# Executing 2 build triggers\n"), std::string::npos) << child.out;
+  EXPECT_NE(child.out.find("Step 2/2 : CMD"), std::string::npos) << child.out;
+  EXPECT_TRUE(inspect("child:1")["Config"]["OnBuild"].is_null());
+  EXPECT_EQ(docker({"run", "--rm", "child:1"}).out, "triggered\nT=1\n");
+}
+
 TEST_P(Build, DockerfileOnStdinBuildsWithAnEmptyContext) {
   auto r = build({"-t", "stdin:1", "-"}, "FROM busybox\nRUN echo from-stdin > /f\nCMD [\"cat\", \"/f\"]\n");
   ASSERT_EQ(r.status, 0) << r.out << r.err;
