@@ -99,7 +99,8 @@ class Executor {
   Result<image::ImageRecord> run_container(Stage& st, const b::Instruction& ins, const std::vector<std::string>& argv,
                                            const std::vector<std::string>& run_env, const std::string& network,
                                            const std::string& created_by);
-  Result<> copy(Stage& st, const b::Instruction& ins, const b::CopyCmd& cp);
+  // env: what an unquoted heredoc's body expands against.
+  Result<> copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, const b::Vars& env);
   Result<CopyOwnership> ownership(Stage& st, const b::CopyCmd& cp);
   Result<image::ImageRecord> workdir(Stage& st, const std::string& created_by);
   Result<std::string> make_staging();  // an empty directory for a layer, removed by the caller
@@ -235,9 +236,15 @@ Result<CopyOwnership> Executor::ownership(Stage& st, const b::CopyCmd& cp) {
   return own;
 }
 
-Result<> Executor::copy(Stage& st, const b::Instruction& ins, const b::CopyCmd& cp) {
+Result<> Executor::copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, const b::Vars& env) {
   std::string name(b::command_name(ins.command));
   std::string where = name + " on line " + std::to_string(ins.line);
+  // `COPY <<EOF`: $VAR in the body expands (quotes and escapes stay as written); `<<"EOF"` not.
+  b::LexOptions lex;
+  lex.escape = df_.escape;
+  lex.raw_quotes = lex.raw_escapes = true;
+  for (auto& h : cp.inline_files)
+    if (h.expand) h.content = BERTH_TRY(b::expand_word(h.content, env, lex), where + ": heredoc " + h.name);
   auto own = BERTH_TRY(ownership(st, cp), where);
   // Where the sources are read: the context, another stage's result or an image.
   std::unique_ptr<RootfsView> view;
@@ -414,7 +421,7 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
                        [&] { return run_container(st, ins, argv, run_env, net, created_by); }),
                   "");
     } else if (auto* cp = std::get_if<b::CopyCmd>(&ins.payload)) {
-      BERTH_CHECK(copy(st, ins, *cp), "");
+      BERTH_CHECK(copy(st, ins, *cp, args.expansion_env(stage_env)), "");
     } else if (ins.command == b::Command::Workdir) {
       auto created_by = BERTH_TRY(b::apply_to_config(st.cfg, ins), "");
       std::vector<std::string> parts = {"WORKDIR", created_by, json(st.cfg.config).dump(), st.cfg.author};

@@ -39,6 +39,9 @@ COPY --chown=appuser:appuser conf/ conf/
 COPY <<"EOT" /app/motd
 welcome
 EOT
+COPY <<EOT /app/home
+home is $APP_HOME "quoted" 'single'
+EOT
 EXPOSE 8080 53/udp
 HEALTHCHECK --interval=30s --timeout=3s CMD true
 USER appuser
@@ -96,7 +99,7 @@ class Build : public ::testing::TestWithParam<std::string> {
 TEST_P(Build, MultiStageImageRunsWithItsFilesEnvUserAndConfig) {
   auto r = build({"-t", "demo:1", "-t", "demo:latest", "--build-arg", "GREETING=hi", "--label", "built.by=test", ctx.path()});
   ASSERT_EQ(r.status, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("Step 1/21 : FROM ${BASE} AS builder"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Step 1/22 : FROM ${BASE} AS builder"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(" ---> Running in "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Successfully built "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Successfully tagged demo:1\n"), std::string::npos) << r.out;
@@ -107,11 +110,11 @@ TEST_P(Build, MultiStageImageRunsWithItsFilesEnvUserAndConfig) {
   EXPECT_EQ(run.out, "app --serve user=1234 home=/app\nhi from build\n");
   auto files = docker({"run", "--rm", "--entrypoint", "sh", "demo:1", "-c",
                        "pwd; stat -c '%n %u:%g %a' /app/bin/app /app/conf/x.conf /app/motd; cat /app/motd "
-                       "/app/data/script.txt /app/conf/x.conf; ls /app/data; id -un"});
+                       "/app/data/script.txt /app/conf/x.conf /app/home; ls /app/data; id -un"});
   ASSERT_EQ(files.status, 0) << files.err;
   EXPECT_EQ(files.out,
             "/app\n/app/bin/app 1234:1234 755\n/app/conf/x.conf 1234:1234 644\n/app/motd 0:0 644\n"
-            "welcome\nscript-ran\nsetting=1\nbuilt.txt\nscript.txt\nappuser\n");
+            "welcome\nscript-ran\nsetting=1\nhome is /app \"quoted\" 'single'\nbuilt.txt\nscript.txt\nappuser\n");
 
   auto img = inspect("demo:1");
   auto& c = img["Config"];
@@ -151,7 +154,7 @@ TEST_P(Build, RebuildIsAllCacheAndAChangedFileRerunsFromItsCopy) {
   auto again = build({"-t", "demo:1", ctx.path()});
   ASSERT_EQ(again.status, 0) << again.out << again.err;
   EXPECT_EQ(again.out.find("Running in"), std::string::npos) << "a container ran on a full cache hit:\n" << again.out;
-  EXPECT_EQ(count(again.out, " ---> Using cache"), 18u) << again.out;  // every step but the two FROMs
+  EXPECT_EQ(count(again.out, " ---> Using cache"), 19u) << again.out;  // every step but the two FROMs
   EXPECT_EQ(inspect("demo:1")["Id"], id1);
 
   berth::test::write_text(ctx / "conf/x.conf", "setting=2\n");
