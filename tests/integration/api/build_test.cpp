@@ -168,6 +168,16 @@ TEST_P(Build, RebuildIsAllCacheAndAChangedFileRerunsFromItsCopy) {
   auto run = docker({"run", "--rm", "--entrypoint", "cat", "demo:1", "/app/conf/x.conf"});
   EXPECT_EQ(run.out, "setting=2\n") << run.err;
 
+  // system df counts the step images as build cache; builder prune forgets and deletes them.
+  auto df = docker({"system", "df", "--format", "{{.Type}} {{.TotalCount}}"});
+  ASSERT_EQ(df.status, 0) << df.err;
+  EXPECT_EQ(df.out.find("Build Cache 0"), std::string::npos) << df.out;
+  EXPECT_NE(df.out.find("Build Cache "), std::string::npos) << df.out;
+  auto prune = docker({"builder", "prune", "-f"});
+  EXPECT_EQ(prune.status, 0) << prune.err;
+  EXPECT_NE(docker({"system", "df", "--format", "{{.Type}} {{.TotalCount}}"}).out.find("Build Cache 0"), std::string::npos);
+  EXPECT_EQ(docker({"run", "--rm", "--entrypoint", "cat", "demo:1", "/app/conf/x.conf"}).out, "setting=2\n");
+
   auto nocache = build({"--no-cache", "-t", "demo:2", ctx.path()});
   ASSERT_EQ(nocache.status, 0) << nocache.out << nocache.err;
   EXPECT_EQ(count(nocache.out, " ---> Using cache"), 0u) << nocache.out;
