@@ -4,8 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "common/fd.hpp"
 #include "engine/path_in_root.hpp"
+#include "image/layer_apply.hpp"
 #include "image/safe_path.hpp"
 
 namespace berth::engine {
@@ -102,6 +106,38 @@ Result<> stage_copy(int src_root, const build::CopySources& src, const std::stri
         break;  // sockets, fifos, devices: Docker's COPY skips them as well
     }
   }
+  return {};
+}
+
+bool is_archive(int src_root, const std::string& source) {
+  auto fd = image::open_beneath(src_root, source, O_RDONLY | O_NOFOLLOW);
+  if (!fd) return false;
+  unsigned char h[262] = {};
+  ssize_t n = ::pread(fd->get(), h, sizeof h, 0);
+  if (n < 4) return false;
+  auto starts = [&](std::initializer_list<unsigned char> m) { return std::equal(m.begin(), m.end(), h); };
+  if (starts({0x1f, 0x8b}) || starts({'B', 'Z', 'h'}) || starts({0xfd, '7', 'z', 'X'}) || starts({0x28, 0xb5, 0x2f, 0xfd}))
+    return true;
+  return n >= 262 && std::memcmp(h + 257, "ustar", 5) == 0;
+}
+
+Result<> stage_archive(int src_root, const std::string& source, std::string_view target_dir, const std::string& staging) {
+  auto in = BERTH_TRY(image::open_beneath(src_root, source, O_RDONLY | O_NOFOLLOW), "ADD " + source);
+  UniqueFd root(::open(staging.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return fail_sys("open " + staging);
+  std::string rel = rel_of(std::string(target_dir));
+  UniqueFd target;
+  if (rel.empty()) {
+    target = std::move(root);
+  } else {
+    auto [dir, name] = BERTH_TRY(image::open_parent(root.get(), rel, true), "ADD " + source);
+    if (::mkdirat(dir.get(), name.c_str(), 0755) != 0 && errno != EEXIST) return fail_sys("ADD " + source + ": mkdir");
+    target.reset(::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!target) return fail_sys("ADD " + source + ": open " + std::string(target_dir));
+  }
+  image::ApplyOptions o;
+  o.overlay_whiteouts = false;
+  BERTH_CHECK(image::apply_layer_at(in.get(), target.get(), o), "ADD " + source + ": unpack");
   return {};
 }
 

@@ -25,6 +25,12 @@ Result<uint32_t> parse_chmod(std::string_view text);
 
 Result<> stage_copy(int src_root, const build::CopySources& src, const std::string& staging, const CopyOwnership& own);
 
+// ADD's local archives: a source file that is a tar (plain, gzip, zstd or the other formats
+// the layer reader knows) is unpacked into target_dir (absolute, in the image) instead of
+// being copied; its entries keep their own owners. is_archive looks at the magic bytes.
+bool is_archive(int src_root, const std::string& source);
+Result<> stage_archive(int src_root, const std::string& source, std::string_view target_dir, const std::string& staging);
+
 // `COPY <<EOF /dest`: each heredoc as a file named after it (below dest when dest ends in "/"
 // or there are several), mode 0644 unless --chmod.
 Result<> stage_heredocs(const std::vector<build::Heredoc>& docs, std::string_view dest, std::string_view workdir,

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <deque>
+#include <set>
 
 #include "common/fs.hpp"
 #include "common/log.hpp"
@@ -16,6 +17,7 @@
 #include "engine/build_rootfs_view.hpp"
 #include "engine/build_step_image.hpp"
 #include "engine/log_reader.hpp"
+#include "engine/path_in_root.hpp"
 #include "engine/user_lookup.hpp"
 #include "image/safe_path.hpp"
 #include "image/reference.hpp"
@@ -272,6 +274,20 @@ Result<> Executor::copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, con
   b::CopySources sources;
   if (!cp.sources.empty())
     sources = BERTH_TRY(b::resolve_copy_sources(src_root, cp.sources, cp.dest, workdir, name), where);
+  // ADD unpacks a local archive named as a source (not one inside a source directory).
+  std::vector<std::string> archives;
+  if (cp.add) {
+    std::set<std::string> dirs;
+    for (auto& e : sources.entries)
+      if (e.type == b::CopyEntry::Dir) dirs.insert(e.source);
+    std::erase_if(sources.entries, [&](const b::CopyEntry& e) {
+      bool top = !dirs.contains(image::parent_of(e.source));
+      if (e.type != b::CopyEntry::File || !top || !is_archive(src_root, e.source)) return false;
+      archives.push_back(e.source);
+      return true;
+    });
+  }
+  std::string target_dir = clean_abs_path(cp.dest.starts_with("/") ? cp.dest : workdir + "/" + cp.dest);
   std::vector<std::string> parts = {name, cp.from, cp.chown, cp.chmod, cp.dest, workdir, joined(cp.sources, "\n"),
                                     sources.checksum.str()};
   std::string content_id = sources.checksum.hex();
@@ -279,7 +295,7 @@ Result<> Executor::copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, con
     parts.push_back(h.name + "\n" + h.content);
     content_id = image::Digest::of(content_id + h.name + h.content).hex();
   }
-  bool single_file = cp.inline_files.size() + sources.entries.size() == 1 &&
+  bool single_file = cp.inline_files.size() + sources.entries.size() + archives.size() == 1 &&
                      (sources.entries.empty() || sources.entries[0].type == b::CopyEntry::File);
   std::string created_by;
   for (auto& s : b::stage_shell(st.cfg.config)) created_by += s + " ";
@@ -293,6 +309,7 @@ Result<> Executor::copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, con
       ~Cleanup() { (void)remove_all(dir); }
     } cleanup{tmpl};
     BERTH_CHECK(stage_copy(src_root, sources, tmpl, own), where);
+    for (auto& a : archives) BERTH_CHECK(stage_archive(src_root, a, target_dir, tmpl), where);
     BERTH_CHECK(stage_heredocs(cp.inline_files, cp.dest, workdir, tmpl, own), where);
     StepImage si{tmpl, st.cfg.config, created_by, st.cfg.author};
     return make_step_image(images_, st.image, si);

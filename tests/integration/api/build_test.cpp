@@ -314,3 +314,28 @@ TEST_F(BerthBuild, ClientThatHangsUpCancelsTheBuildAndLeavesNoContainer) {
   EXPECT_TRUE(gone) << "the build's container is still there after its client went away:\n" << d.docker({"ps", "-a"}).out;
   EXPECT_EQ(d.docker({"images", "-q", "never:1"}).out, "");
 }
+
+TEST_F(BerthBuild, AddUnpacksALocalArchiveAndCopiesOtherFiles) {
+  std::filesystem::create_directories(elsewhere / "pkg/sub");
+  berth::test::write_text(elsewhere / "pkg/sub/a.txt", "from the archive\n");
+  auto tar = berth::test::sh("tar -C " + elsewhere.path() + " -czf " + (ctx / "pkg.tar.gz") + " pkg");
+  ASSERT_EQ(tar.status, 0) << tar.err;
+  auto r = berth({"build", "-t", "added:1", "-f", "-", ctx.path()},
+                 "FROM busybox\nADD pkg.tar.gz /opt/\nADD data.txt /opt/data.txt\n");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  auto run = d.docker({"run", "--rm", "added:1", "sh", "-c", "ls /opt; cat /opt/pkg/sub/a.txt /opt/data.txt"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.out, "data.txt\npkg\nfrom the archive\npayload\n");
+  auto hist = d.docker({"history", "--no-trunc", "--format", "{{.CreatedBy}}", "added:1"});
+  EXPECT_NE(hist.out.find("ADD file:"), std::string::npos) << hist.out;
+
+  // An archive whose entry climbs out of the destination fails the build and writes nothing.
+  auto evil = berth::test::sh("tar -C " + elsewhere.path() + " --transform 's,^,../../../,' -cf " +
+                              (ctx / "evil.tar") + " pkg/sub/a.txt");
+  ASSERT_EQ(evil.status, 0) << evil.err;
+  auto bad = berth({"build", "-t", "evil:1", "-f", "-", ctx.path()}, "FROM busybox\nADD evil.tar /opt/x/\n");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("line 2"), std::string::npos) << bad.err;
+  EXPECT_EQ(d.docker({"images", "-q", "evil:1"}).out, "");
+  EXPECT_FALSE(std::filesystem::exists(d.path("data/tmp/pkg"))) << "an entry was written outside the staging tree";
+}
