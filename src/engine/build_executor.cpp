@@ -18,6 +18,7 @@
 #include "engine/build_step_image.hpp"
 #include "engine/log_reader.hpp"
 #include "engine/path_in_root.hpp"
+#include "engine/stop_signal.hpp"
 #include "engine/user_lookup.hpp"
 #include "image/safe_path.hpp"
 #include "image/reference.hpp"
@@ -444,6 +445,9 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
       std::vector<std::string> parts = {"WORKDIR", created_by, json(st.cfg.config).dump(), st.cfg.author};
       BERTH_CHECK(step(st, cache_key(st, parts), [&] { return workdir(st, created_by); }), "");
     } else {
+      if (auto* sig = std::get_if<b::StopSignalCmd>(&ins.payload))
+        if (auto n = parse_api_signal(sig->signal); !n)
+          return fail(ErrorKind::Invalid, "Dockerfile parse error on line " + std::to_string(ins.line) + ": " + n.error().message);
       auto created_by = BERTH_TRY(b::apply_to_config(st.cfg, ins), "");
       std::vector<std::string> parts = {"META", created_by, json(st.cfg.config).dump(), st.cfg.author};
       BERTH_CHECK(step(st, cache_key(st, parts),

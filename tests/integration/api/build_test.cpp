@@ -191,6 +191,18 @@ TEST_P(Build, MalformedDockerfileNamesTheLineAndTagsNothing) {
   EXPECT_NE(r.err.find("RUNN"), std::string::npos) << r.err;
   EXPECT_EQ(docker({"images", "-q", "bad:1"}).out, "");
 
+  berth::test::write_text(ctx / "Dockerfile", "FROM busybox\nENV A=1\nSTOPSIGNAL SIGNOPE\n");
+  auto sig = build({"-t", "bad:1", ctx.path()});
+  EXPECT_NE(sig.status, 0);
+  EXPECT_NE(sig.err.find("line 3: Invalid signal: SIGNOPE"), std::string::npos) << sig.err;
+
+  berth::test::write_text(ctx / "Dockerfile", "FROM busybox\nCOPY --chmod=9x9 app.sh /x\n");
+  auto chmod = build({"-t", "bad:1", ctx.path()});
+  EXPECT_NE(chmod.status, 0);
+  EXPECT_NE(chmod.err.find("line 2"), std::string::npos) << chmod.err;
+  EXPECT_NE(chmod.err.find("--chmod"), std::string::npos) << chmod.err;
+  EXPECT_EQ(docker({"images", "-q", "bad:1"}).out, "");
+
   berth::test::write_text(ctx / "Dockerfile", "FROM busybox\nCOPY missing.txt /x\n");
   auto missing = build({"-t", "bad:1", ctx.path()});
   EXPECT_NE(missing.status, 0);
