@@ -257,7 +257,9 @@ Result<> Executor::copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, con
     auto ref = BERTH_TRY(b::resolve_from(plan_.stages, cp.from), where);
     std::string img;
     if (ref.stage) {
-      auto& from = done_.at(*ref.stage);
+      auto it = done_.find(*ref.stage);
+      if (it == done_.end()) return fail(ErrorKind::Invalid, where + ": stage " + cp.from + " has not been built before it");
+      auto& from = it->second;
       if (!from.image) return fail(ErrorKind::Invalid, where + ": stage " + cp.from + " is empty");
       img = from.image->str();
     } else {
@@ -368,7 +370,9 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
   BERTH_CHECK(out("Step " + std::to_string(++step_no_) + "/" + std::to_string(steps_) + " : " + stage.from.original + "\n"), "");
   std::string from_where = "FROM on line " + std::to_string(stage.from.line);
   if (ps.base_stage) {
-    st = done_.at(*ps.base_stage);
+    auto it = done_.find(*ps.base_stage);
+    if (it == done_.end()) return fail(ErrorKind::Invalid, from_where + ": stage " + ps.base + " has not been built before it");
+    st = it->second;
     st.cfg.cmd_set = false;
   } else if (ps.base != "scratch") {
     auto id = images_.resolve(ps.base);
