@@ -5,7 +5,9 @@
 #   the added cost of bridge networking per `run --rm true` (default bridge minus --network none);
 #   TCP throughput (iperf3) container to container on one bridge, and host to a published port
 #   through 127.0.0.1 (berth: DNAT in the kernel; dockerd: docker-proxy);
-#   200 containers started in parallel on one bridge (`run -d`, 20 at a time), then removed.
+#   latency of an HTTP GET to a published port from the host's 127.0.0.1;
+#   200 containers started in parallel on one bridge (`run -d`, 20 at a time), then removed
+#   (SKIP_PARALLEL=1 skips this last part).
 # Usage: bench/network.sh [build-dir] [runs]
 set -euo pipefail
 build=${1:-build}
@@ -75,6 +77,21 @@ for engine in berthd dockerd; do
   $cli rm -f srv >/dev/null
 done
 
+echo "## latency: an HTTP GET of a published busybox httpd from the host's 127.0.0.1 (curl)"
+httpd='mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 80 -h /www'
+$docker_b run -d --name web -p 127.0.0.1:18080:80 netbench sh -c "$httpd" >/dev/null
+$docker_d run -d --name web -p 127.0.0.1:18081:80 netbench sh -c "$httpd" >/dev/null
+wait_for in_ns curl -sf http://127.0.0.1:18080/
+wait_for in_ns curl -sf http://127.0.0.1:18081/
+hyperfine -N --warmup 10 --runs 200 --export-markdown "$work/lat.md" --export-json "$work/lat.json" \
+  -n "berthd (DNAT)" "nsenter --net=/run/netns/$ns curl -sf http://127.0.0.1:18080/" \
+  -n "dockerd (docker-proxy)" "nsenter --net=/run/netns/$ns curl -sf http://127.0.0.1:18081/"
+cat "$work/lat.md"
+print_medians "$work/lat.json"
+$docker_b rm -f web >/dev/null
+$docker_d rm -f web >/dev/null
+
+[ -n "${SKIP_PARALLEL:-}" ] && exit 0
 echo "## 200 containers in parallel on the default bridge (20 at a time), then rm -f"
 par() { echo "seq 200 | xargs -P 20 -I{} $1 run -d netbench sleep 1000 >/dev/null; $1 rm -f \$($1 ps -aq) >/dev/null"; }
 hyperfine --runs 3 --export-markdown "$work/par.md" --export-json "$work/par.json" \

@@ -50,6 +50,7 @@ void add_rmi(CLI::App& app, Cli& cli);
 void add_image_prune(CLI::App& image, Cli& cli);
 void add_save(CLI::App& app, Cli& cli);
 void add_load(CLI::App& app, Cli& cli);
+void add_build(CLI::App& app, Cli& cli);
 void add_import(CLI::App& app, Cli& cli);
 void add_history(CLI::App& app, Cli& cli);
 void add_inspect(CLI::App& app, Cli& cli);

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   add_image_prune(*app.get_subcommand("image"), cli);
   add_save(app, cli);
   add_load(app, cli);
+  add_build(app, cli);
   add_import(app, cli);
   add_history(app, cli);
   add_inspect(app, cli);
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
   add_container_inspect(*container, cli);
   add_container_prune(*container, cli);
   auto* image = app.get_subcommand("image");
-  for (auto add : {add_pull, add_push, add_tag, add_save, add_load, add_import, add_history}) add(*image, cli);
+  for (auto add : {add_pull, add_push, add_tag, add_save, add_load, add_import, add_history, add_build}) add(*image, cli);
   add_attach(*container, cli);
   for (auto add : {add_top, add_stats, add_port, add_update}) {
     add(app, cli);

@@ -56,7 +56,13 @@ Result<> list_images(Exchange& ex, engine::Daemon& d) {
   std::map<std::string, int> users_of;
   bool with_shared = req.query_bool("shared-size");
   if (with_shared) users_of = layer_users(images);
+  // The build's untagged step images are its cache, listed only with all=1 (dockerd lists
+  // intermediate images, those with children, only then).
+  std::set<std::string> build_steps;
+  if (!req.query_bool("all"))
+    if (auto steps = d.build_cache().images()) build_steps.insert(steps->begin(), steps->end());
   for (auto& rec : images) {
+    if (rec.repo_tags.empty() && build_steps.contains(rec.id.str())) continue;
     if (dangling && (*dangling != rec.repo_tags.empty())) continue;
     int64_t created = unix_seconds(rec.created);
     if ((before && created >= *before) || (since && created <= *since) || (until && created > *until)) continue;

@@ -7,6 +7,7 @@ Router make_router(engine::Daemon& d) {
   add_system_routes(r, d);
   add_image_routes(r, d);
   add_image_transfer_routes(r, d);
+  add_build_routes(r, d);
   add_container_routes(r, d);
   add_network_routes(r, d);
   add_container_stats_routes(r, d);

@@ -19,6 +19,7 @@ void add_container_top_routes(Router& r, engine::Daemon& d);
 void add_container_update_routes(Router& r, engine::Daemon& d);
 void add_exec_routes(Router& r, engine::Daemon& d);
 void add_container_archive_routes(Router& r, engine::Daemon& d);  // cp, export, diff, commit
+void add_build_routes(Router& r, engine::Daemon& d);              // build, build cache prune
 
 // Every route berthd serves.
 Router make_router(engine::Daemon& d);

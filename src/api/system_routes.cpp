@@ -1,6 +1,7 @@
 // /_ping, /version, /info, /events, /system/df, /auth.
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "api/api_version.hpp"
 #include "api/image_json.hpp"
@@ -220,8 +221,30 @@ Result<> system_df(Exchange& ex, engine::Daemon& d) {
   for (auto& rec : images)
     for (auto& l : rec.layers) layer_sizes[l.chain_id.str()] = l.size;
   auto users_of = layer_users(images);
-  json imgs = json::array();
+  // The build's untagged step images are its cache: the BuildCache list, each with the size of
+  // the layer its step made.
+  std::set<std::string> steps;
+  if (auto c = d.build_cache().images()) steps.insert(c->begin(), c->end());
+  json imgs = json::array(), cache = json::array();
   for (auto& rec : images) {
+    if (rec.repo_tags.empty() && steps.contains(rec.id.str())) {
+      auto cfg = json::parse(d.images().config_json(rec.id).value_or("{}"), nullptr, false);
+      json last = cfg.is_object() && cfg.contains("history") && cfg["history"].is_array() && !cfg["history"].empty()
+                      ? cfg["history"].back()
+                      : json::object();
+      bool layer = !last.value("empty_layer", false) && !rec.layers.empty();
+      cache.push_back({{"ID", rec.id.hex()},
+                       {"Parent", ""},
+                       {"Type", "regular"},
+                       {"Description", last.value("created_by", "")},
+                       {"InUse", false},
+                       {"Shared", false},
+                       {"Size", layer ? rec.layers.back().size : 0},
+                       {"CreatedAt", rec.created},
+                       {"LastUsedAt", nullptr},
+                       {"UsageCount", 0}});
+      continue;
+    }
     auto s = image_summary(rec, image_config(d.images(), rec), ex.request().api_version);
     s["SharedSize"] = shared_size(rec, users_of);
     int users = 0;
@@ -232,7 +255,7 @@ Result<> system_df(Exchange& ex, engine::Daemon& d) {
   int64_t total = 0;
   for (auto& [_, s] : layer_sizes) total += s;
   return reply_json(ex, 200, {{"LayersSize", total}, {"Images", imgs}, {"Containers", json::array()},
-                              {"Volumes", json::array()}, {"BuildCache", json::array()}});
+                              {"Volumes", json::array()}, {"BuildCache", cache}});
 }
 
 Result<> auth(Exchange& ex, engine::Daemon& d) {

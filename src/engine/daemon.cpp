@@ -52,6 +52,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
     return fail(ErrorKind::Conflict, "data root " + c.data_root + " is in use by another berthd");
   d->images_ = BERTH_TRY(image::ImageService::open(c.data_root), "");
   d->containers_ = BERTH_TRY(ContainerStore::open(path_join(c.data_root, "containers.db")), "");
+  d->build_cache_ = BERTH_TRY(BuildCache::open(path_join(c.data_root, "build-cache.db")), "");
   d->id_ = BERTH_TRY(engine_id(c.data_root), "");
   NetworkServiceOptions nopts;
   nopts.data_root = c.data_root;

@@ -7,6 +7,7 @@
 
 #include "common/error.hpp"
 #include "common/fd.hpp"
+#include "engine/build_cache.hpp"
 #include "engine/container_service.hpp"
 #include "engine/container_store.hpp"
 #include "engine/daemon_config.hpp"
@@ -30,6 +31,7 @@ class Daemon {
   const DaemonConfig& config() const { return config_; }
   image::ImageService& images() { return *images_; }
   ContainerStore& containers() { return *containers_; }
+  BuildCache& build_cache() { return *build_cache_; }
   EventBus& events() { return events_; }
   ContainerService& container_service() { return *service_; }
   NetworkService& networks() { return *networks_; }
@@ -49,6 +51,7 @@ class Daemon {
   UniqueFd lock_;
   std::unique_ptr<image::ImageService> images_;
   std::unique_ptr<ContainerStore> containers_;
+  std::unique_ptr<BuildCache> build_cache_;
   std::unique_ptr<NetworkService> networks_;
   EventBus events_;
   HostInfo host_;

@@ -101,7 +101,7 @@ class Walker {
     if (!S_ISREG(st.st_mode)) archive_entry_set_size(e.get(), 0);
     BERTH_CHECK(header(e.get(), rel), "");
     if (S_ISREG(st.st_mode) && st.st_size > 0) BERTH_CHECK(data(dfd, name, rel), "");
-    if (S_ISDIR(st.st_mode)) {
+    if (S_ISDIR(st.st_mode) && opts_.recursive) {
       UniqueFd sub(openat(dfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!sub) return fail_sys("open directory \"" + rel + "\"");
       if (opts_.overlay_whiteouts && is_opaque(sub.get()))
@@ -206,6 +206,16 @@ Result<DiffResult> write_layer_tar(const std::string& dir, const ByteSink& sink,
 Result<DiffResult> write_entry_tar(int dirfd, const std::string& name, const std::string& as, const ByteSink& sink,
                                    const DiffOptions& opts) {
   return write_tar(sink, opts, [&](Walker& w) { return w.entry(dirfd, name, as); }, "archive \"" + as + "\"");
+}
+
+Result<DiffResult> write_entries_tar(const std::vector<TarEntry>& entries, const ByteSink& sink, const DiffOptions& opts) {
+  return write_tar(
+      sink, opts,
+      [&](Walker& w) -> Result<> {
+        for (auto& e : entries) BERTH_CHECK(w.entry(e.dirfd, e.name, e.as), "");
+        return {};
+      },
+      "archive");
 }
 
 }  // namespace berth::image

@@ -5,6 +5,7 @@
 #pragma once
 #include <functional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "common/error.hpp"
@@ -16,6 +17,7 @@ using ByteSink = std::function<Result<>(std::string_view)>;
 
 struct DiffOptions {
   bool overlay_whiteouts = true;  // false for a plain tree (import of a directory, export)
+  bool recursive = true;          // false: a directory entry without what it holds
 };
 
 // Returns the sha256 of the tar bytes (the diff ID) and its size.
@@ -28,5 +30,12 @@ Result<DiffResult> write_layer_tar(const std::string& dir, const ByteSink& sink,
 // start with `as` instead of `name` (docker cp). Symlinks below dirfd are archived, never followed.
 Result<DiffResult> write_entry_tar(int dirfd, const std::string& name, const std::string& as, const ByteSink& sink,
                                    const DiffOptions& opts = {});
+// Several entries in one tar, each `name` in `dirfd` archived as `as` (a build context: the
+// paths .dockerignore keeps, with opts.recursive off).
+struct TarEntry {
+  int dirfd;
+  std::string name, as;
+};
+Result<DiffResult> write_entries_tar(const std::vector<TarEntry>& entries, const ByteSink& sink, const DiffOptions& opts = {});
 
 }  // namespace berth::image
