@@ -53,6 +53,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
   d->images_ = BERTH_TRY(image::ImageService::open(c.data_root), "");
   d->containers_ = BERTH_TRY(ContainerStore::open(path_join(c.data_root, "containers.db")), "");
   d->id_ = BERTH_TRY(engine_id(c.data_root), "");
+  d->volumes_ = BERTH_TRY(VolumeService::open(c.data_root), "");
   NetworkServiceOptions nopts;
   nopts.data_root = c.data_root;
   nopts.exec_root = c.exec_root;
@@ -85,6 +86,16 @@ void Daemon::network_event(const std::string& action, const NetworkRecord& n, co
   e.action = action;
   e.actor_id = n.id;
   e.attributes = {{"name", n.name}, {"type", n.driver}};
+  if (!container_id.empty()) e.attributes["container"] = container_id;
+  events_.publish(std::move(e));
+}
+
+void Daemon::volume_event(const std::string& action, const VolumeRecord& v, const std::string& container_id) {
+  Event e;
+  e.type = "volume";
+  e.action = action;
+  e.actor_id = v.name;
+  e.attributes = {{"driver", v.driver}};
   if (!container_id.empty()) e.attributes["container"] = container_id;
   events_.publish(std::move(e));
 }
