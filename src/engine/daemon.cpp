@@ -71,6 +71,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
   BERTH_CHECK(d->networks_->restore(running), "restore networks");
   d->service_ = std::make_unique<ContainerService>(d->config_, *d->images_, *d->containers_, d->events_);
   d->service_->set_networks(d->networks_.get());
+  d->service_->set_volumes(d->volumes_.get());
   BERTH_CHECK(d->service_->restore(), "restore containers");
   d->loop_ = std::make_unique<FrameLoop>();
   d->exec_ = std::make_unique<ExecService>(*d->service_, *d->loop_);
@@ -91,13 +92,7 @@ void Daemon::network_event(const std::string& action, const NetworkRecord& n, co
 }
 
 void Daemon::volume_event(const std::string& action, const VolumeRecord& v, const std::string& container_id) {
-  Event e;
-  e.type = "volume";
-  e.action = action;
-  e.actor_id = v.name;
-  e.attributes = {{"driver", v.driver}};
-  if (!container_id.empty()) e.attributes["container"] = container_id;
-  events_.publish(std::move(e));
+  service_->volume_event(v, action, container_id);
 }
 
 void Daemon::image_event(const std::string& action, const std::string& id, const std::string& name) {
