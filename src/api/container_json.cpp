@@ -271,7 +271,8 @@ json network_settings(engine::Daemon& d, const engine::ContainerRecord& c, const
 // inspect's and the list's Mounts, from what create recorded.
 json mounts_json(engine::Daemon& d, const std::string& id) {
   json out = json::array();
-  for (auto& m : d.container_service().mounts_of(id)) out.push_back(engine::mount_point_inspect(m));
+  for (auto& m : d.container_service().mounts_of(id))
+    if (m.listed) out.push_back(engine::mount_point_inspect(m));
   return out;
 }
 

@@ -64,7 +64,8 @@ Result<std::vector<MountPoint>> ContainerService::plan_mounts(const json& hc, co
       if (!e.is_string()) return fail(ErrorKind::Invalid, "HostConfig.VolumesFrom: expected an array of strings");
       auto [ref, mode] = BERTH_TRY(parse_volumes_from(e.get<std::string>()), "");
       auto donor = store_.find(ref);
-      if (!donor) return fail(ErrorKind::NotFound, "No such container: " + ref);
+      // 400, not 404: a client reads a create's 404 as a missing image and pulls.
+      if (!donor) return fail(ErrorKind::Invalid, "No such container: " + ref);
       for (auto m : mounts_of(donor->id)) {
         if (m.type == "tmpfs") continue;  // a tmpfs is the donor's own, as in dockerd
         if (mode.starts_with("ro")) m.rw = false;

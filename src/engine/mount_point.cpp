@@ -202,6 +202,7 @@ Result<MountPoint> parse_tmpfs(const std::string& dest, const std::string& optio
       if (o == "ro") m.rw = false;
     }
   m.tmpfs_data = options;
+  m.listed = false;
   return m;
 }
 
@@ -276,7 +277,7 @@ json mount_point_inspect(const MountPoint& m) {
 json mount_point_to_json(const MountPoint& m) {
   return {{"type", m.type}, {"name", m.name}, {"source", m.source}, {"destination", m.destination},
           {"rw", m.rw}, {"mode", m.mode}, {"propagation", m.propagation}, {"nocopy", m.nocopy},
-          {"driver", m.driver}, {"tmpfs_data", m.tmpfs_data}};
+          {"driver", m.driver}, {"tmpfs_data", m.tmpfs_data}, {"listed", m.listed}};
 }
 
 MountPoint mount_point_from_json(const json& j) {
@@ -291,6 +292,7 @@ MountPoint mount_point_from_json(const json& j) {
   m.nocopy = j.value("nocopy", false);
   m.driver = j.value("driver", "");
   m.tmpfs_data = j.value("tmpfs_data", "");
+  m.listed = j.value("listed", true);
   return m;
 }
 

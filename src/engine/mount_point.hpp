@@ -24,6 +24,7 @@ struct MountPoint {
   std::map<std::string, std::string> volume_labels, volume_opts;  // --mount volume-label/volume-opt
   std::string driver;       // volume: "" or "local"
   std::string tmpfs_data;   // tmpfs: "size=1m,mode=755"
+  bool listed = true;       // in inspect's Mounts (dockerd leaves --tmpfs ones out)
 };
 
 // Destinations: absolute, not "/", no ".." component (checked, not cleaned away).
