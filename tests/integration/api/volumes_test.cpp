@@ -252,3 +252,40 @@ TEST_P(Volumes, HostilePathsStayInsideTheContainer) {
 
 INSTANTIATE_TEST_SUITE_P(Clients, Volumes, ::testing::Values(kDocker28, kDocker20),
                          [](const auto& info) { return info.param == kDocker28 ? "docker28" : "docker20"; });
+
+// berth's own verbs: volume create/ls/inspect/rm/prune, run -v/--mount/--tmpfs/--volumes-from, rm -v.
+TEST(BerthVolumeCli, VerbsAndRunFlags) {
+  Berthd d;
+  ASSERT_TRUE(d.ready()) << d.log();
+  auto berth = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"env", "BERTH_HOST=" + d.host(), berth::test::bin("berth")});
+    return berth::test::run(args, "", std::chrono::seconds(120));
+  };
+  ASSERT_EQ(berth({"load", "-i", busybox_archive()}).status, 0);
+  auto c = berth({"volume", "create", "--label", "team=a", "bv"});
+  ASSERT_EQ(c.status, 0) << c.err;
+  EXPECT_EQ(c.out, "bv\n");
+  EXPECT_EQ(berth({"volume", "ls"}).out, "DRIVER    VOLUME NAME\nlocal     bv\n");
+  EXPECT_EQ(berth({"volume", "inspect", "bv", "-f", "{{.Labels.team}} {{.Driver}}"}).out, "a local\n");
+  auto w = berth({"run", "--rm", "-v", "bv:/data", "--tmpfs", "/run:size=1m", "busybox", "sh", "-c",
+                  "echo one > /data/f; df -k /run | tail -n 1"});
+  ASSERT_EQ(w.status, 0) << w.err;
+  EXPECT_NE(w.out.find("1024"), std::string::npos) << w.out;
+  ASSERT_EQ(berth({"create", "--name", "donor", "--mount", "type=volume,source=bv,target=/data", "-v", "/anon",
+                   "busybox", "true"}).status, 0);
+  auto r = berth({"run", "--rm", "--volumes-from", "donor:ro", "busybox", "sh", "-c", "cat /data/f; touch /data/g"});
+  EXPECT_EQ(r.out, "one\n");
+  EXPECT_NE(r.status, 0);
+  auto busy = berth({"volume", "rm", "bv"});
+  EXPECT_NE(busy.status, 0);
+  EXPECT_NE(busy.err.find("remove bv: volume is in use - ["), std::string::npos) << busy.err;
+  auto bad = berth({"run", "--rm", "--mount", "type=volume,target=/x,bogus=1", "busybox", "true"});
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("unexpected key 'bogus' in 'bogus=1'"), std::string::npos) << bad.err;
+  ASSERT_EQ(berth({"rm", "-v", "donor"}).status, 0);
+  EXPECT_EQ(berth({"volume", "ls", "-q"}).out, "bv\n") << "rm -v takes the anonymous volume, keeps the named one";
+  auto p = berth({"volume", "prune", "-af"});
+  ASSERT_EQ(p.status, 0) << p.err;
+  EXPECT_NE(p.out.find("Deleted Volumes:\nbv\n"), std::string::npos) << p.out;
+  EXPECT_EQ(berth({"volume", "ls", "-q"}).out, "");
+}
