@@ -95,7 +95,8 @@ Result<> ContainerService::make_mounts(const std::string& id, const std::string&
   std::vector<std::string> made;  // anonymous and new named volumes, gone again on failure
   auto undo = [&] {
     if (!volumes_) return;
-    (void)volumes_->remove_user(id);
+    if (auto names = volumes_->remove_user(id))
+      for (auto& n : *names) volumes_->unmount_if_unused(n);
     for (auto& n : made) (void)volumes_->remove(n);
   };
   for (auto& m : mounts) {
@@ -115,6 +116,10 @@ Result<> ContainerService::make_mounts(const std::string& id, const std::string&
       m.source = volumes_->mountpoint(v->name);
       if (v->options.count("type") && v->options.at("type") == "none") m.source = v->options.at("device");
       if (auto r = volumes_->add_user(v->name, id); !r) {
+        undo();
+        return fail(r.error());
+      }
+      if (auto r = volumes_->mount_for_use(*v); !r) {
         undo();
         return fail(r.error());
       }
@@ -161,7 +166,10 @@ std::vector<MountPoint> ContainerService::mounts_of(const std::string& id) const
 void ContainerService::release_mounts(const std::string& id, bool remove_anonymous) {
   if (!volumes_) return;
   auto mounts = mounts_of(id);
-  if (auto r = volumes_->remove_user(id); !r) log::error("release volumes of " + id + ": " + r.error().what());
+  auto names = volumes_->remove_user(id);
+  if (!names) log::error("release volumes of " + id + ": " + names.error().what());
+  else
+    for (auto& n : *names) volumes_->unmount_if_unused(n);
   if (!remove_anonymous) return;
   for (auto& m : mounts) {
     if (m.type != "volume") continue;

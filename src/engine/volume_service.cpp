@@ -1,6 +1,7 @@
 #include "engine/volume_service.hpp"
 
 #include <ftw.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <set>
@@ -97,8 +98,36 @@ Result<VolumeRecord> VolumeService::create(VolumeCreate req, bool* created) {
   return v;
 }
 
+namespace {
+// Whether path is the root of a mount (its device differs from its parent's).
+bool is_mountpoint(const std::string& path) {
+  struct stat a, b;
+  if (stat(path.c_str(), &a) != 0 || stat((path + "/..").c_str(), &b) != 0) return false;
+  return a.st_dev != b.st_dev;
+}
+}  // namespace
+
+Result<> VolumeService::mount_for_use(const VolumeRecord& v) {
+  auto it = v.options.find("type");
+  if (it == v.options.end() || it->second != "tmpfs") return {};
+  std::string mp = mountpoint(v.name);
+  if (is_mountpoint(mp)) return {};
+  std::string data = v.options.count("o") ? v.options.at("o") : "";
+  if (::mount("tmpfs", mp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, data.empty() ? nullptr : data.c_str()) != 0)
+    return fail_sys("error while mounting volume '" + mp + "': mount tmpfs (o=" + data + ")", ErrorKind::Invalid);
+  return {};
+}
+
+void VolumeService::unmount_if_unused(const std::string& name) {
+  auto users = store_->users(name);
+  if (!users || !users->empty()) return;
+  std::string mp = mountpoint(name);
+  if (is_mountpoint(mp)) (void)umount2(mp.c_str(), MNT_DETACH);
+}
+
 Result<> VolumeService::remove(const std::string& name) {
   BERTH_CHECK(store_->remove(name), "");
+  if (std::string mp = mountpoint(name); is_mountpoint(mp)) (void)umount2(mp.c_str(), MNT_DETACH);
   // name passed the store's lookup, which only holds validated names: no path tricks here.
   BERTH_CHECK(remove_all(path_join(root_, name)), "remove " + name);
   return {};

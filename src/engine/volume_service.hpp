@@ -48,6 +48,10 @@ class VolumeService {
   }
 
   std::string mountpoint(const std::string& name) const;  // .../volumes/<name>/_data
+  // A type=tmpfs volume is a tmpfs on its mountpoint while containers use it: mounted by the
+  // first (idempotent), unmounted once no container uses it. Nothing for other volumes.
+  Result<> mount_for_use(const VolumeRecord& v);
+  void unmount_if_unused(const std::string& name);
   // Bytes in the volume's files (each hard-linked file once), as `system df -v` shows.
   int64_t size(const std::string& name) const;
 

@@ -176,6 +176,24 @@ TEST_P(Volumes, CreateListFilterPruneAndEvents) {
   EXPECT_NE(df.find("Local Volumes 1 1"), std::string::npos) << df;
 }
 
+TEST_P(Volumes, TmpfsAndBindVolumesFromDriverOptions) {
+  berth::test::TempDir host("berth-vol-dev");
+  ASSERT_EQ(docker({"volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=size=2m", "tv"}).status, 0);
+  ASSERT_EQ(docker({"volume", "create", "-o", "type=none", "-o", "o=bind", "-o", "device=" + host.path(), "bv"}).status, 0);
+  std::string mp = d.path("data/volumes/tv/_data");
+  auto mounted = [&] { return berth::test::read_text("/proc/self/mountinfo").find(" " + mp + " ") != std::string::npos; };
+  EXPECT_FALSE(mounted()) << "a tmpfs volume is mounted only while used";
+  ASSERT_EQ(docker({"create", "--name", "tu", "-v", "tv:/t", "-v", "bv:/b", "busybox", "sh", "-c",
+                    "df -k /t | tail -n 1; echo via-volume > /b/f"}).status, 0);
+  EXPECT_TRUE(mounted());
+  auto r = docker({"start", "-a", "tu"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("2048"), std::string::npos) << r.out;
+  EXPECT_EQ(berth::test::read_text(host / "f"), "via-volume\n");
+  ASSERT_EQ(docker({"rm", "tu"}).status, 0);
+  EXPECT_FALSE(mounted()) << "the last user gone, the tmpfs goes";
+}
+
 TEST_P(Volumes, BadInputGetsDockerdsMessageAndCreatesNothing) {
   struct Case {
     std::vector<std::string> args;
