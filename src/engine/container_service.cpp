@@ -468,6 +468,10 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
     (void)remove_all(sdir);
     return r;
   }
+  if (auto r = mount_volumes_for_start(c); !r) {
+    (void)remove_all(sdir);
+    return r;
+  }
   auto cfg = container_config(c);
   std::vector<std::string> args = {"--id",           c.id,          "--bundle",       bundle_dir(c.id),
                                    "--container-dir", cdir,          "--state-dir",    sdir,

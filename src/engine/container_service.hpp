@@ -187,6 +187,8 @@ class ContainerService {
   Result<> make_mounts(const std::string& id, const std::string& rootfs, std::vector<MountPoint>& mounts,
                        nlohmann::json& spec);
   void release_mounts(const std::string& id, bool remove_anonymous);
+  // At each start: its volumes mounted where they need it (tmpfs), with dockerd's mount events.
+  Result<> mount_volumes_for_start(const ContainerRecord& c);
   // Networking (container_network.cpp): at create the plan, spec edits and /etc files; at each
   // start the interfaces (mu_ not held); at exit and removal their release.
   Result<> plan_container_network(const nlohmann::json& hc, const nlohmann::json& body,

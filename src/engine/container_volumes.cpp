@@ -153,6 +153,19 @@ Result<> ContainerService::make_mounts(const std::string& id, const std::string&
   return {};
 }
 
+Result<> ContainerService::mount_volumes_for_start(const ContainerRecord& c) {
+  if (!volumes_) return {};
+  for (auto& m : mounts_of(c.id)) {
+    if (m.type != "volume") continue;
+    auto v = volumes_->get(m.name);
+    if (!v) return fail(v.error().wrap("start container " + c.id));
+    // A tmpfs volume is gone after a reboot: it is mounted again before the container binds it.
+    BERTH_CHECK(volumes_->mount_for_use(*v), "start container " + c.id);
+    volume_event(*v, "mount", c.id);
+  }
+  return {};
+}
+
 std::vector<MountPoint> ContainerService::mounts_of(const std::string& id) const {
   std::vector<MountPoint> out;
   auto text = read_file(path_join(container_dir(id), kMountsFile));

@@ -172,6 +172,10 @@ TEST_P(Volumes, CreateListFilterPruneAndEvents) {
   auto ev = out({"events", "--since", since, "--until", until, "-f", "type=volume", "--format", "{{.Action}} {{.Actor.ID}}"});
   EXPECT_NE(ev.find("create pn\n"), std::string::npos) << ev;
   EXPECT_NE(ev.find("destroy pn\n"), std::string::npos) << ev;
+  ASSERT_EQ(docker({"start", "user2"}).status, 0);
+  auto ev2 = out({"events", "--since", since, "--until", std::to_string(time(nullptr) + 1), "-f", "type=volume",
+                  "-f", "event=mount", "--format", "{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.container}}"});
+  EXPECT_NE(ev2.find("mount other " + out({"inspect", "user2", "-f", "{{.Id}}"})), std::string::npos) << ev2;
   auto df = out({"system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Active}}"});
   EXPECT_NE(df.find("Local Volumes 1 1"), std::string::npos) << df;
 }
