@@ -74,5 +74,6 @@ void add_diff(CLI::App& app, Cli& cli);
 void add_commit(CLI::App& app, Cli& cli);
 void add_export(CLI::App& app, Cli& cli);
 void add_network(CLI::App& app, Cli& cli);  // network ls|create|inspect|rm|prune|connect|disconnect
+void add_volume(CLI::App& app, Cli& cli);   // volume create|ls|inspect|rm|prune
 
 }  // namespace berth::cli

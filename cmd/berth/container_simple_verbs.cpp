@@ -87,11 +87,12 @@ void add_container_simple_verbs(CLI::App& app, Cli& cli) {
   auto* rm = app.add_subcommand("rm", "Remove one or more containers");
   rm->add_option("containers", *names, "CONTAINER")->required();
   rm->add_flag("-f,--force", *force, "Force the removal of a running container (uses SIGKILL)");
-  auto volumes = std::make_shared<bool>(false);  // accepted: volumes arrive with their issue
+  auto volumes = std::make_shared<bool>(false);
   rm->add_flag("-v,--volumes", *volumes, "Remove anonymous volumes associated with the container");
   rm->callback([&cli, names, force, volumes] {
     each(cli, *names, [&](api::ApiClient& c, const std::string& n) {
-      return c.call("DELETE", "/containers/" + q(n) + (*force ? "?force=1" : ""));
+      std::string query = std::string(*force ? "force=1" : "") + (*force && *volumes ? "&" : "") + (*volumes ? "v=1" : "");
+      return c.call("DELETE", "/containers/" + q(n) + (query.empty() ? "" : "?" + query));
     });
   });
 

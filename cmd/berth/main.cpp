@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   for (auto add : {add_cp, add_diff, add_commit, add_export}) add(app, cli);
   add_ps(app, cli);
   add_network(app, cli);
+  add_volume(app, cli);
   add_container_state_verbs(app, cli);
   // The management groups: `berth container ls`, `berth image pull`, ... as docker has them.
   add_run(*container, cli);

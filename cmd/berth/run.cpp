@@ -12,6 +12,7 @@
 #include "duration.hpp"
 #include "publish_flag.hpp"
 #include "host_config_flags.hpp"
+#include "mount_flags.hpp"
 #include "restart_flag.hpp"
 
 namespace berth::cli {
@@ -32,6 +33,7 @@ struct RunOpts {
   std::string domainname, mac;
   bool publish_all = false;
   HostConfigFlags hostcfg;
+  MountFlags mounts;
 };
 
 // docker's Config.Healthcheck from the --health-* flags: null when none was given (the image's
@@ -111,6 +113,7 @@ Result<nlohmann::json> create_body(const RunOpts& o) {
   if (!o.restart.empty()) body["HostConfig"]["RestartPolicy"] = BERTH_TRY(parse_restart_flag(o.restart), "");
   if (o.init) body["HostConfig"]["Init"] = true;
   BERTH_CHECK(apply_host_config_flags(o.hostcfg, body["HostConfig"]), "");
+  BERTH_CHECK(apply_mount_flags(o.mounts, body), "");
   if (!o.stop_signal.empty()) body["StopSignal"] = o.stop_signal;
   if (o.stop_timeout) body["StopTimeout"] = *o.stop_timeout;
   std::string hc_error;
@@ -246,6 +249,7 @@ void add_options(CLI::App* sub, RunOpts& o) {
   sub->add_option("--health-retries", o.health_retries, "Consecutive failures needed to report unhealthy");
   sub->add_flag("--no-healthcheck", o.no_healthcheck, "Disable any container-specified HEALTHCHECK");
   add_host_config_flags(sub, o.hostcfg);
+  add_mount_flags(sub, o.mounts);
   sub->positionals_at_end(true);
   sub->prefix_command(false);
 }

@@ -268,6 +268,14 @@ json network_settings(engine::Daemon& d, const engine::ContainerRecord& c, const
   return out;
 }
 
+// inspect's and the list's Mounts, from what create recorded.
+json mounts_json(engine::Daemon& d, const std::string& id) {
+  json out = json::array();
+  for (auto& m : d.container_service().mounts_of(id))
+    if (m.listed) out.push_back(engine::mount_point_inspect(m));
+  return out;
+}
+
 json graph_driver(engine::Daemon& d, const engine::ContainerRecord& c) {
   auto& svc = d.container_service();
   json data = {{"MergedDir", svc.container_dir(c.id) + "/bundle/rootfs"}};
@@ -343,7 +351,7 @@ json container_inspect_json(engine::Daemon& d, const engine::ContainerRecord& c,
               {"ExecIDs", nullptr},
               {"HostConfig", hc},
               {"GraphDriver", graph_driver(d, c)},
-              {"Mounts", json::array()},
+              {"Mounts", mounts_json(d, c.id)},
               {"Config", config},
               {"NetworkSettings", network_settings(d, c, network_mode(hc), api_version)}};
   if (live) out["NetworkSettings"]["Ports"] = ports_map(d, c.id, config);
@@ -444,7 +452,7 @@ Result<json> container_list_json(engine::Daemon& d, const Request& req) {
                 {"Status", status_with_health(d, c, now)},
                 {"HostConfig", {{"NetworkMode", network_mode(hc)}}},
                 {"NetworkSettings", {{"Networks", network_settings(d, c, network_mode(hc))["Networks"]}}},
-                {"Mounts", json::array()}};
+                {"Mounts", mounts_json(d, c.id)}};
     if (size) {
       int64_t rw = d.container_service().rw_size(c.id);
       row["SizeRw"] = rw;

@@ -122,7 +122,8 @@ void add_container_routes(Router& r, engine::Daemon& d) {
   });
   r.add("POST", "/containers/{name}/wait", [&d](Exchange& ex) { return wait(ex, d); });
   r.add("DELETE", "/containers/{name}", [&d](Exchange& ex) -> Result<> {
-    BERTH_CHECK(d.container_service().remove(ex.request().param("name"), ex.request().query_bool("force")), "");
+    BERTH_CHECK(d.container_service().remove(ex.request().param("name"), ex.request().query_bool("force"),
+                                             ex.request().query_bool("v")), "");
     return no_content(ex);
   });
   r.add("POST", "/containers/{name}/pause", [&d](Exchange& ex) -> Result<> {

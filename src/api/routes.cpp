@@ -10,6 +10,7 @@ Router make_router(engine::Daemon& d) {
   add_build_routes(r, d);
   add_container_routes(r, d);
   add_network_routes(r, d);
+  add_volume_routes(r, d);
   add_container_stats_routes(r, d);
   add_container_top_routes(r, d);
   add_container_update_routes(r, d);

@@ -14,6 +14,7 @@ void add_image_transfer_routes(Router& r, engine::Daemon& d);
 void add_container_routes(Router& r, engine::Daemon& d);
 void add_container_stream_routes(Router& r, engine::Daemon& d);  // logs, attach
 void add_network_routes(Router& r, engine::Daemon& d);
+void add_volume_routes(Router& r, engine::Daemon& d);
 void add_container_stats_routes(Router& r, engine::Daemon& d);
 void add_container_top_routes(Router& r, engine::Daemon& d);
 void add_container_update_routes(Router& r, engine::Daemon& d);

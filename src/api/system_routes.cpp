@@ -8,6 +8,7 @@
 #include "api/registry_auth_header.hpp"
 #include "api/response.hpp"
 #include "api/routes.hpp"
+#include "api/volume_json.hpp"
 #include "common/fs.hpp"
 #include "engine/filters.hpp"
 #include "image/registry_client.hpp"
@@ -254,8 +255,10 @@ Result<> system_df(Exchange& ex, engine::Daemon& d) {
   }
   int64_t total = 0;
   for (auto& [_, s] : layer_sizes) total += s;
+  json vols = json::array();
+  for (auto& v : BERTH_TRY(d.volumes().list(), "system df")) vols.push_back(volume_json(v, d.volumes(), true));
   return reply_json(ex, 200, {{"LayersSize", total}, {"Images", imgs}, {"Containers", json::array()},
-                              {"Volumes", json::array()}, {"BuildCache", cache}});
+                              {"Volumes", vols}, {"BuildCache", cache}});
 }
 
 Result<> auth(Exchange& ex, engine::Daemon& d) {

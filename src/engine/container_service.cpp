@@ -273,7 +273,7 @@ void ContainerService::on_exit(const std::string& id) {
   bool autoremove = hc.contains("AutoRemove") && hc["AutoRemove"].is_boolean() && hc["AutoRemove"].get<bool>();
   if (restart_in) schedule_restart(id, *restart_in);
   else if (autoremove) {
-    if (auto rm = remove_locked(*c); !rm) log::error("auto-remove " + id + ": " + rm.error().what());
+    if (auto rm = remove_locked(*c, true); !rm) log::error("auto-remove " + id + ": " + rm.error().what());
   }
   notify_changed();
 }
@@ -371,6 +371,7 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     hctx.resolve_groups = true;
   }
   BERTH_CHECK(health_config(healthcheck_of(config, image_config)), "");
+  auto mounts = BERTH_TRY(plan_mounts(hc, config, image_config), "");
   auto exposed = BERTH_TRY(exposed_ports(config), "Config");
   for (auto& e : BERTH_TRY(exposed_ports(image_config), "image config"))
     if (std::ranges::find(exposed, e) == exposed.end()) exposed.push_back(e);
@@ -384,8 +385,9 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
   c.created = rfc3339_now();
 
   std::string dir = container_dir(c.id), rootfs = path_join(bundle_dir(c.id), "rootfs");
-  bool rootfs_made = false, mounted = false;
+  bool rootfs_made = false, mounted = false, volumes_used = false;
   auto undo = [&] {
+    if (volumes_used) release_mounts(c.id, true);
     release_shareable_shm(dir);
     if (mounted) (void)images_.unmount_rootfs(rootfs);
     if (rootfs_made) (void)images_.remove_rootfs(c.id);
@@ -423,6 +425,11 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     undo();
     return fail(r.error());
   }
+  if (auto r = make_mounts(c.id, rootfs, mounts, *spec); !r) {
+    undo();
+    return fail(r.error());
+  }
+  volumes_used = true;
   if (runtime.external())
     for (auto& w : clamp_rlimits_to_host(*spec)) warnings.push_back(w);
   BERTH_CHECK(step(write_file_atomic(path_join(bundle_dir(c.id), "config.json"), spec->dump(2), 0600)), "write config.json");
@@ -458,6 +465,10 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
     BERTH_CHECK(ensure_shareable_shm(cdir, hc.value("ShmSize", json(0)).is_number() ? hc["ShmSize"].get<int64_t>() : 0),
                 "start container " + c.id);
   if (auto r = refresh_joined_namespaces(c, hc); !r) {
+    (void)remove_all(sdir);
+    return r;
+  }
+  if (auto r = mount_volumes_for_start(c); !r) {
     (void)remove_all(sdir);
     return r;
   }
@@ -593,7 +604,7 @@ Result<> ContainerService::start(std::string_view ref) {
   auto r = start_locked(lk, c);
   // As dockerd: an --rm container that cannot start goes (`docker run --rm` waits for it).
   if (auto hc = host_config(c); !r && hc.contains("AutoRemove") && hc["AutoRemove"] == true) {
-    if (auto rm = remove_locked(c); !rm) log::error("auto-remove " + c.id + ": " + rm.error().what());
+    if (auto rm = remove_locked(c, true); !rm) log::error("auto-remove " + c.id + ": " + rm.error().what());
   }
   return r;
 }
@@ -690,13 +701,14 @@ Result<> ContainerService::restart(std::string_view ref, std::optional<int> time
   return {};
 }
 
-Result<> ContainerService::remove_locked(const ContainerRecord& c) {
+Result<> ContainerService::remove_locked(const ContainerRecord& c, bool volumes) {
   std::string rootfs = path_join(bundle_dir(c.id), "rootfs");
   BERTH_CHECK(images_.unmount_rootfs(rootfs), "remove container " + c.id);
   auto rr = images_.remove_rootfs(c.id);
   if (!rr && rr.error().kind != ErrorKind::NotFound) return fail(rr.error().wrap("remove container " + c.id));
   BERTH_CHECK(store_.remove(c.id), "remove container " + c.id);
   release_container_network(c.id);
+  release_mounts(c.id, volumes);
   // Attaches waiting for a start that will never come end now.
   if (auto it = attach_waiters_.find(c.id); it != attach_waiters_.end()) {
     for (auto& w : it->second) {
@@ -717,7 +729,7 @@ Result<> ContainerService::remove_locked(const ContainerRecord& c) {
   return {};
 }
 
-Result<> ContainerService::remove(std::string_view ref, bool force) {
+Result<> ContainerService::remove(std::string_view ref, bool force, bool volumes) {
   std::unique_lock lk(mu_);
   auto c = BERTH_TRY(store_.find(ref), "");
   // A start in flight owns the root filesystem until its result is recorded.
@@ -747,7 +759,7 @@ Result<> ContainerService::remove(std::string_view ref, bool force) {
     if (!now) return {};  // auto-removed on exit
     c = *now;
   }
-  return remove_locked(c);
+  return remove_locked(c, volumes);
 }
 
 int ContainerService::exit_count(const std::string& id) {

@@ -20,9 +20,11 @@
 #include "engine/daemon_config.hpp"
 #include "engine/events.hpp"
 #include "engine/log_config.hpp"
+#include "engine/mount_point.hpp"
 #include "engine/network_service.hpp"
 #include "engine/restart_policy.hpp"
 #include "engine/runtime_driver.hpp"
+#include "engine/volume_service.hpp"
 #include "image/image_service.hpp"
 
 namespace berth::engine {
@@ -67,6 +69,9 @@ class ContainerService {
   // Containers get their networks from here (berthd); without it (engine tests), the runtime
   // gives each one a namespace of its own with only lo.
   void set_networks(NetworkService* n) { networks_ = n; }
+  // Volumes for -v name:/dst, --mount type=volume and VOLUME (berthd); without them only
+  // binds and tmpfs mounts are possible.
+  void set_volumes(VolumeService* v) { volumes_ = v; }
 
   // Reconciles the DB with the shims that ran while berthd was down; starts the exit monitor.
   Result<> restore();
@@ -78,7 +83,8 @@ class ContainerService {
   Result<> stop(std::string_view ref, std::optional<int> timeout, const std::string& signal);
   Result<> kill(std::string_view ref, const std::string& signal);
   Result<> restart(std::string_view ref, std::optional<int> timeout);
-  Result<> remove(std::string_view ref, bool force);
+  // volumes: also its anonymous volumes (rm -v).
+  Result<> remove(std::string_view ref, bool force, bool volumes = false);
   // The freezer, through the runtime library (container_pause.cpp).
   Result<> pause(std::string_view ref);
   Result<> unpause(std::string_view ref);
@@ -128,6 +134,10 @@ class ContainerService {
   Result<nlohmann::json> stats_sample(std::string_view ref);
 
   Result<ContainerRecord> find(std::string_view ref) const { return store_.find(ref); }
+  // Its mounts as recorded at create (inspect's Mounts, --volumes-from).
+  std::vector<MountPoint> mounts_of(const std::string& id) const;
+  // Publishes a volume event (create, destroy, mount, unmount) with dockerd's attributes.
+  void volume_event(const VolumeRecord& v, const std::string& action, const std::string& container_id = "");
   // docker network connect/disconnect: the container's recorded networks change, and a running
   // one gains or loses the interface now (container_service_network.cpp).
   Result<> connect_network(std::string_view ref, const std::string& network_ref, const EndpointRequest& req);
@@ -169,7 +179,16 @@ class ContainerService {
   void monitor_loop();
   // The shim has exited: record how the container ended.
   void on_exit(const std::string& id);
-  Result<> remove_locked(const ContainerRecord& c);
+  Result<> remove_locked(const ContainerRecord& c, bool volumes = false);
+  // Mounts (container_volumes.cpp): checked before anything exists, then made for container id
+  // (volumes created, filled from the image, used by id) and put in spec; released at removal.
+  Result<std::vector<MountPoint>> plan_mounts(const nlohmann::json& hc, const nlohmann::json& config,
+                                              const nlohmann::json& image_config);
+  Result<> make_mounts(const std::string& id, const std::string& rootfs, std::vector<MountPoint>& mounts,
+                       nlohmann::json& spec);
+  void release_mounts(const std::string& id, bool remove_anonymous);
+  // At each start: its volumes mounted where they need it (tmpfs), with dockerd's mount events.
+  Result<> mount_volumes_for_start(const ContainerRecord& c);
   // Networking (container_network.cpp): at create the plan, spec edits and /etc files; at each
   // start the interfaces (mu_ not held); at exit and removal their release.
   Result<> plan_container_network(const nlohmann::json& hc, const nlohmann::json& body,
@@ -211,6 +230,7 @@ class ContainerService {
   ContainerStore& store_;
   EventBus& events_;
   NetworkService* networks_ = nullptr;
+  VolumeService* volumes_ = nullptr;
   std::string shim_path_, runtime_root_, seccomp_cache_;
 
   std::mutex mu_;  // container state transitions

@@ -54,6 +54,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
   d->containers_ = BERTH_TRY(ContainerStore::open(path_join(c.data_root, "containers.db")), "");
   d->build_cache_ = BERTH_TRY(BuildCache::open(path_join(c.data_root, "build-cache.db")), "");
   d->id_ = BERTH_TRY(engine_id(c.data_root), "");
+  d->volumes_ = BERTH_TRY(VolumeService::open(c.data_root), "");
   NetworkServiceOptions nopts;
   nopts.data_root = c.data_root;
   nopts.exec_root = c.exec_root;
@@ -71,6 +72,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
   BERTH_CHECK(d->networks_->restore(running), "restore networks");
   d->service_ = std::make_unique<ContainerService>(d->config_, *d->images_, *d->containers_, d->events_);
   d->service_->set_networks(d->networks_.get());
+  d->service_->set_volumes(d->volumes_.get());
   BERTH_CHECK(d->service_->restore(), "restore containers");
   d->loop_ = std::make_unique<FrameLoop>();
   d->exec_ = std::make_unique<ExecService>(*d->service_, *d->loop_);
@@ -88,6 +90,10 @@ void Daemon::network_event(const std::string& action, const NetworkRecord& n, co
   e.attributes = {{"name", n.name}, {"type", n.driver}};
   if (!container_id.empty()) e.attributes["container"] = container_id;
   events_.publish(std::move(e));
+}
+
+void Daemon::volume_event(const std::string& action, const VolumeRecord& v, const std::string& container_id) {
+  service_->volume_event(v, action, container_id);
 }
 
 void Daemon::image_event(const std::string& action, const std::string& id, const std::string& name) {

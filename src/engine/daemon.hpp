@@ -17,6 +17,7 @@
 #include "engine/health_monitor.hpp"
 #include "engine/host_info.hpp"
 #include "engine/network_service.hpp"
+#include "engine/volume_service.hpp"
 #include "image/image_service.hpp"
 
 namespace berth::engine {
@@ -35,6 +36,7 @@ class Daemon {
   EventBus& events() { return events_; }
   ContainerService& container_service() { return *service_; }
   NetworkService& networks() { return *networks_; }
+  VolumeService& volumes() { return *volumes_; }
   ExecService& exec_service() { return *exec_; }
   HealthMonitor& health() { return *health_; }
   const HostInfo& host() const { return host_; }
@@ -44,6 +46,8 @@ class Daemon {
   void image_event(const std::string& action, const std::string& id, const std::string& name);
   // container_id: the connected or disconnected container's (connect/disconnect events).
   void network_event(const std::string& action, const NetworkRecord& n, const std::string& container_id = "");
+  // create, destroy, mount, unmount (container_id for the last two).
+  void volume_event(const std::string& action, const VolumeRecord& v, const std::string& container_id = "");
 
  private:
   Daemon() = default;
@@ -53,6 +57,7 @@ class Daemon {
   std::unique_ptr<ContainerStore> containers_;
   std::unique_ptr<BuildCache> build_cache_;
   std::unique_ptr<NetworkService> networks_;
+  std::unique_ptr<VolumeService> volumes_;
   EventBus events_;
   HostInfo host_;
   std::string id_;

@@ -1,0 +1,205 @@
+// A container's mounts (ContainerService's part): at create, the request's mounts are checked
+// before anything exists, then volumes are made (named ones on demand, anonymous ones for
+// `-v /path` and VOLUME), filled from the image, counted as used by the container, and put
+// in the spec; at removal the container stops using them and `rm -v` removes its anonymous ones.
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include "common/fs.hpp"
+#include "common/log.hpp"
+#include "engine/container_service.hpp"
+#include "engine/volume_copy.hpp"
+
+namespace berth::engine {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kMountsFile = "mounts.json";
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    auto p = s.find(',', start);
+    if (p == std::string::npos) p = s.size();
+    if (p > start) out.push_back(s.substr(start, p - start));
+    start = p + 1;
+  }
+  return out;
+}
+
+// dockerd's tmpfs defaults (noexec, nosuid, nodev), each dropped when the user asks for its opposite.
+json tmpfs_options(const MountPoint& m) {
+  auto opts = split_commas(m.tmpfs_data);
+  auto given = [&](const char* o) { return std::ranges::find(opts, o) != opts.end(); };
+  json out = json::array();
+  if (!given("exec")) out.push_back("noexec");
+  if (!given("suid")) out.push_back("nosuid");
+  if (!given("dev")) out.push_back("nodev");
+  for (auto& o : opts) out.push_back(o);
+  return out;
+}
+
+json spec_mount(const MountPoint& m) {
+  if (m.type == "tmpfs")
+    return {{"destination", m.destination}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", tmpfs_options(m)}};
+  json opts = {"rbind", m.propagation.empty() ? "rprivate" : m.propagation};
+  if (!m.rw) opts.push_back("ro");
+  return {{"destination", m.destination}, {"type", "bind"}, {"source", m.source}, {"options", opts}};
+}
+
+size_t depth(const std::string& p) { return std::ranges::count(p, '/'); }
+
+}  // namespace
+
+Result<std::vector<MountPoint>> ContainerService::plan_mounts(const json& hc, const json& config,
+                                                               const json& image_config) {
+  std::vector<MountPoint> inherited;
+  if (auto vf = hc.value("VolumesFrom", json()); !vf.is_null()) {
+    if (!vf.is_array()) return fail(ErrorKind::Invalid, "HostConfig.VolumesFrom: expected an array of strings");
+    for (auto& e : vf) {
+      if (!e.is_string()) return fail(ErrorKind::Invalid, "HostConfig.VolumesFrom: expected an array of strings");
+      auto [ref, mode] = BERTH_TRY(parse_volumes_from(e.get<std::string>()), "");
+      auto donor = store_.find(ref);
+      // 400, not 404: a client reads a create's 404 as a missing image and pulls.
+      if (!donor) return fail(ErrorKind::Invalid, "No such container: " + ref);
+      for (auto m : mounts_of(donor->id)) {
+        if (m.type == "tmpfs") continue;  // a tmpfs is the donor's own, as in dockerd
+        if (mode.starts_with("ro")) m.rw = false;
+        else if (mode.starts_with("rw")) m.rw = true;
+        inherited.push_back(std::move(m));
+      }
+    }
+  }
+  auto mounts = BERTH_TRY(parse_container_mounts(hc, config, image_config, inherited), "");
+  for (auto& m : mounts) {
+    if (m.type == "volume") {
+      if (!m.driver.empty() && m.driver != "local")
+        return fail(ErrorKind::NotFound, "error while mounting volume '" + m.name + "': plugin \"" + m.driver + "\" not found");
+      if (!m.name.empty()) BERTH_CHECK(validate_volume_name(m.name), "create " + m.name);
+      BERTH_CHECK(validate_volume_options(m.volume_opts), "create " + m.name);
+      if (!volumes_) return fail(ErrorKind::Unavailable, "volumes are not available here");
+    }
+    // --mount type=bind refuses a missing source; -v makes it (below, once checks passed).
+    if (m.type == "bind" && !m.create_source && !path_exists(m.source))
+      return fail(ErrorKind::Invalid, "invalid mount config for type \"bind\": bind source path does not exist: " + m.source);
+  }
+  return mounts;
+}
+
+Result<> ContainerService::make_mounts(const std::string& id, const std::string& rootfs, std::vector<MountPoint>& mounts,
+                                       json& spec) {
+  std::vector<std::string> made;  // anonymous and new named volumes, gone again on failure
+  auto undo = [&] {
+    if (!volumes_) return;
+    if (auto names = volumes_->remove_user(id))
+      for (auto& n : *names) volumes_->unmount_if_unused(n);
+    for (auto& n : made) (void)volumes_->remove(n);
+  };
+  for (auto& m : mounts) {
+    if (m.type == "volume") {
+      VolumeCreate req{m.name, m.driver, m.volume_labels, m.volume_opts};
+      bool created = false;
+      auto v = volumes_->create(req, &created);
+      if (!v) {
+        undo();
+        return fail(v.error());
+      }
+      if (created) {
+        made.push_back(v->name);
+        volume_event(*v, "create");
+      }
+      m.name = v->name;
+      m.source = volumes_->mountpoint(v->name);
+      if (v->options.count("type") && v->options.at("type") == "none") m.source = v->options.at("device");
+      if (auto r = volumes_->add_user(v->name, id); !r) {
+        undo();
+        return fail(r.error());
+      }
+      if (auto r = volumes_->mount_for_use(*v); !r) {
+        undo();
+        return fail(r.error());
+      }
+      if (!m.nocopy && m.source == volumes_->mountpoint(v->name))
+        if (auto r = copy_up(rootfs, m.destination, m.source); !r) {
+          undo();
+          return fail(r.error().wrap("create " + v->name));
+        }
+    } else if (m.type == "bind" && m.create_source && !path_exists(m.source)) {
+      if (auto r = mkdir_p(m.source, 0755); !r) {
+        undo();
+        return fail(r.error().wrap("create mountpoint for " + m.destination));
+      }
+    }
+  }
+  // Parents before children; the user's mount replaces a default one at the same place.
+  std::vector<MountPoint> ordered = mounts;
+  std::ranges::stable_sort(ordered, {}, [](const MountPoint& m) { return depth(m.destination); });
+  json& sm = spec["mounts"];
+  for (auto& m : ordered) {
+    for (auto it = sm.begin(); it != sm.end();)
+      it = it->value("destination", "") == m.destination ? sm.erase(it) : it + 1;
+    sm.push_back(spec_mount(m));
+  }
+  json rec = json::array();
+  for (auto& m : mounts) rec.push_back(mount_point_to_json(m));
+  if (auto r = write_file_atomic(path_join(container_dir(id), kMountsFile), rec.dump(), 0600); !r) {
+    undo();
+    return fail(r.error().wrap("record mounts"));
+  }
+  return {};
+}
+
+Result<> ContainerService::mount_volumes_for_start(const ContainerRecord& c) {
+  if (!volumes_) return {};
+  for (auto& m : mounts_of(c.id)) {
+    if (m.type != "volume") continue;
+    auto v = volumes_->get(m.name);
+    if (!v) return fail(v.error().wrap("start container " + c.id));
+    // A tmpfs volume is gone after a reboot: it is mounted again before the container binds it.
+    BERTH_CHECK(volumes_->mount_for_use(*v), "start container " + c.id);
+    volume_event(*v, "mount", c.id);
+  }
+  return {};
+}
+
+std::vector<MountPoint> ContainerService::mounts_of(const std::string& id) const {
+  std::vector<MountPoint> out;
+  auto text = read_file(path_join(container_dir(id), kMountsFile));
+  if (!text) return out;
+  auto j = json::parse(*text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (auto& e : j) out.push_back(mount_point_from_json(e));
+  return out;
+}
+
+void ContainerService::release_mounts(const std::string& id, bool remove_anonymous) {
+  if (!volumes_) return;
+  auto mounts = mounts_of(id);
+  auto names = volumes_->remove_user(id);
+  if (!names) log::error("release volumes of " + id + ": " + names.error().what());
+  else
+    for (auto& n : *names) volumes_->unmount_if_unused(n);
+  if (!remove_anonymous) return;
+  for (auto& m : mounts) {
+    if (m.type != "volume") continue;
+    auto v = volumes_->get(m.name);
+    if (!v || !v->labels.count(kAnonymousVolumeLabel)) continue;  // rm -v keeps named volumes
+    if (volumes_->remove(m.name)) volume_event(*v, "destroy");    // 409 while another uses it: kept
+  }
+}
+
+void ContainerService::volume_event(const VolumeRecord& v, const std::string& action, const std::string& container_id) {
+  Event e;
+  e.type = "volume";
+  e.action = action;
+  e.actor_id = v.name;
+  e.attributes = {{"driver", v.driver}};
+  if (!container_id.empty()) e.attributes["container"] = container_id;
+  events_.publish(std::move(e));
+}
+
+}  // namespace berth::engine
