@@ -154,13 +154,14 @@ Result<> ContainerService::connect_network(std::string_view ref, const std::stri
   auto n = BERTH_TRY(networks_->find(network_ref), "");
   auto dir = container_dir(c.id);
   auto plan = read_plan(dir);
-  if (plan.mode == "host" || n.driver == "host")
+  if (n.driver == "host")
     return fail(ErrorKind::Permission, "container cannot be disconnected from host network or connected to host network");
+  if (plan.mode == "host" || plan.mode == "container")
+    return fail(ErrorKind::Permission,
+                "container sharing network namespace with another container or host cannot be connected to any other network");
   if (plan.mode == "none" || n.driver == "null")
     return fail(ErrorKind::Permission,
                 "container cannot be connected to multiple networks with one of the networks in private (none) mode");
-  if (plan.mode == "container")
-    return fail(ErrorKind::Permission, "container sharing network namespace with another container or host cannot be connected to any other network");
   for (auto& e : plan.endpoints) {
     auto other = networks_->find(e.network);
     if (other && other->id == n.id)

@@ -8,31 +8,11 @@
 #include "api/berthd_fixture.hpp"
 #include "api/busybox_archive.hpp"
 #include "api/dockerd_fixture.hpp"
+#include "api/test_netns.hpp"
 
 using namespace berth::api::test;
 
 namespace {
-
-// A named network namespace (/run/netns/<name>) with lo up, deleted at the end.
-class TestNetns {
- public:
-  TestNetns() : name_("berth-coexist-" + std::to_string(getpid())) {
-    ok_ = berth::test::run({"ip", "netns", "add", name_}).status == 0 &&
-          berth::test::run({"ip", "-n", name_, "link", "set", "lo", "up"}).status == 0;
-  }
-  ~TestNetns() { berth::test::run({"ip", "netns", "del", name_}); }
-  bool ok() const { return ok_; }
-  std::vector<std::string> prefix() const { return {"nsenter", "--net=/run/netns/" + name_}; }
-  berth::test::CmdResult run(std::vector<std::string> args) const {
-    auto p = prefix();
-    args.insert(args.begin(), p.begin(), p.end());
-    return berth::test::run(args, "", std::chrono::seconds(60));
-  }
-
- private:
-  std::string name_;
-  bool ok_ = false;
-};
 
 const char* kHttpd = "mkdir -p /www && echo hello-$(hostname) > /www/index.html && exec httpd -f -p 80 -h /www";
 
@@ -41,7 +21,7 @@ const char* kHttpd = "mkdir -p /www && echo hello-$(hostname) > /www/index.html 
 TEST(DockerdCoexistence, BerthBridgesForwardBesideDockerdsDropPolicy) {
   ASSERT_TRUE(berth::test::have_program("dockerd"));
   ASSERT_FALSE(busybox_archive().empty());
-  TestNetns ns;
+  TestNetns ns("berth-coexist");
   ASSERT_TRUE(ns.ok());
   ASSERT_EQ(ns.run({"sh", "-c", "echo 0 > /proc/sys/net/ipv4/ip_forward"}).status, 0);
   Dockerd dockerd({.prefix = ns.prefix(), .networking = true});
