@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -18,9 +19,19 @@ namespace {
 bool alive(int pid) { return pid > 0 && ::kill(pid, 0) == 0; }
 
 // The pid of a process whose command line contains every one of `parts`, 0 if none.
+int parent_of(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(f, line);)
+    if (line.starts_with("PPid:")) return atoi(line.c_str() + 5);
+  return 0;
+}
+
+// The process whose command line has every part; of a process and its forks (the runtime's hook
+// guard has the same command line), the outermost one. Not the lowest pid: after the pid counter
+// wraps a fork can have a lower pid than its parent.
 int find_process(const std::vector<std::string>& parts) {
   DIR* d = opendir("/proc");
-  int found = 0;
+  std::vector<int> found;
   while (dirent* e = d ? readdir(d) : nullptr) {
     int pid = atoi(e->d_name);
     if (pid <= 0 || pid == getpid()) continue;
@@ -28,13 +39,12 @@ int find_process(const std::vector<std::string>& parts) {
     std::string cmd((std::istreambuf_iterator<char>(f)), {});
     bool all = !cmd.empty();
     for (auto& p : parts) all = all && cmd.find(p) != std::string::npos;
-    if (all) {
-      found = pid;
-      break;
-    }
+    if (all) found.push_back(pid);
   }
   if (d) closedir(d);
-  return found;
+  for (int pid : found)
+    if (std::find(found.begin(), found.end(), parent_of(pid)) == found.end()) return pid;
+  return found.empty() ? 0 : found.front();
 }
 
 std::string cgroup_dirs_named(const std::string& id) {
