@@ -4,42 +4,13 @@
 
 #include "cli.hpp"
 #include "go_template.hpp"
+#include "object_verbs.hpp"
 
 namespace berth::cli {
 
 namespace {
 
 using nlohmann::json;
-
-// POSTs a JSON body; the daemon's error as docker prints it. The response on success.
-std::optional<api::ClientResponse> post(Cli& cli, const std::string& path, const json& body) {
-  auto* c = cli.api();
-  if (!c) return std::nullopt;
-  auto r = c->call("POST", path, body.dump());
-  if (!r) {
-    cli.error(r.error().what());
-    return std::nullopt;
-  }
-  if (r->status / 100 != 2) {
-    cli.daemon_error(*r);
-    return std::nullopt;
-  }
-  return *r;
-}
-
-// "k=v" flags into an object; a flag without "=" is an error named after the flag.
-std::optional<json> key_values(Cli& cli, const std::vector<std::string>& items, const char* flag) {
-  json out = json::object();
-  for (auto& kv : items) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos && std::string(flag) != "--label") {
-      cli.error(std::string("invalid argument \"") + kv + "\" for \"" + flag + "\" flag: bad format");
-      return std::nullopt;
-    }
-    out[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
-  }
-  return out;
-}
 
 void net_ls(CLI::App& net, Cli& cli) {
   struct Options {
@@ -103,8 +74,8 @@ void net_create(CLI::App& net, Cli& cli) {
   sub->add_option("--label", o->labels, "Set metadata on a network");
   sub->add_option("-o,--opt", o->opts, "Set driver specific options");
   sub->callback([&cli, o] {
-    auto labels = key_values(cli, o->labels, "--label");
-    auto opts = key_values(cli, o->opts, "--opt");
+    auto labels = key_values(cli, o->labels, "--label", false);
+    auto opts = key_values(cli, o->opts, "--opt", true);
     if (!labels || !opts) return;
     json body = {{"Name", o->name}, {"Driver", o->driver}, {"Internal", o->internal}, {"Attachable", o->attachable},
                  {"Labels", *labels}, {"Options", *opts}, {"CheckDuplicate", true}};
@@ -116,7 +87,7 @@ void net_create(CLI::App& net, Cli& cli) {
     } else if (!o->gateway.empty() || !o->ip_range.empty()) {
       return (void)cli.error("every ip-range or gateway must have a corresponding subnet");
     }
-    auto r = post(cli, "/networks/create", body);
+    auto r = call_ok(cli, "POST", "/networks/create", body.dump());
     if (!r) return;
     auto j = json::parse(r->body, nullptr, false);
     std::printf("%s\n", j.is_object() ? j.value("Id", "").c_str() : "");
@@ -129,18 +100,7 @@ void net_inspect(CLI::App& net, Cli& cli) {
   auto* sub = net.add_subcommand("inspect", "Display detailed information on one or more networks");
   sub->add_option("network", *names, "NETWORK")->required();
   sub->add_option("-f,--format", *format, "Format output using a Go template");
-  sub->callback([&cli, names, format] {
-    json all = json::array();
-    for (auto& n : *names) {
-      auto j = cli.get_json("/networks/" + q(n));
-      if (!j) return;
-      all.push_back(*j);
-    }
-    if (format->empty()) return (void)std::printf("%s\n", all.dump(4).c_str());
-    auto t = GoTemplate::parse(*format);
-    if (!t) return (void)cli.error(t.error().message);
-    for (auto& j : all) std::printf("%s\n", t->render(j).c_str());
-  });
+  sub->callback([&cli, names, format] { print_inspected(cli, "/networks", *names, *format); });
 }
 
 void net_rm(CLI::App& net, Cli& cli) {
@@ -175,7 +135,7 @@ void net_prune(CLI::App& net, Cli& cli) {
       std::getline(std::cin, answer);
       if (answer != "y" && answer != "Y") return;
     }
-    auto r = post(cli, "/networks/prune", json::object());
+    auto r = call_ok(cli, "POST", "/networks/prune", "{}");
     if (!r) return;
     auto j = json::parse(r->body, nullptr, false);
     if (j.is_object() && j["NetworksDeleted"].is_array() && !j["NetworksDeleted"].empty()) {
@@ -202,7 +162,8 @@ void net_connect(CLI::App& net, Cli& cli) {
     if (!o->ip.empty()) ec["IPAMConfig"] = {{"IPv4Address", o->ip}};
     if (!o->aliases.empty()) ec["Aliases"] = o->aliases;
     if (!o->mac.empty()) ec["MacAddress"] = o->mac;
-    post(cli, "/networks/" + q(o->network) + "/connect", {{"Container", o->container}, {"EndpointConfig", ec}});
+    call_ok(cli, "POST", "/networks/" + q(o->network) + "/connect",
+            json{{"Container", o->container}, {"EndpointConfig", ec}}.dump());
   });
 }
 
@@ -217,7 +178,8 @@ void net_disconnect(CLI::App& net, Cli& cli) {
   sub->add_option("container", o->container, "CONTAINER")->required();
   sub->add_flag("-f,--force", o->force, "Force the container to disconnect from a network");
   sub->callback([&cli, o] {
-    post(cli, "/networks/" + q(o->network) + "/disconnect", {{"Container", o->container}, {"Force", o->force}});
+    call_ok(cli, "POST", "/networks/" + q(o->network) + "/disconnect",
+            json{{"Container", o->container}, {"Force", o->force}}.dump());
   });
 }
 

@@ -4,6 +4,7 @@
 
 #include "cli.hpp"
 #include "go_template.hpp"
+#include "object_verbs.hpp"
 #include "units.hpp"
 
 namespace berth::cli {
@@ -11,35 +12,6 @@ namespace berth::cli {
 namespace {
 
 using nlohmann::json;
-
-std::optional<json> key_values(Cli& cli, const std::vector<std::string>& items, const char* flag, bool need_value) {
-  json out = json::object();
-  for (auto& kv : items) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos && need_value) {
-      cli.error(std::string("invalid argument \"") + kv + "\" for \"" + flag + "\" flag: bad format");
-      return std::nullopt;
-    }
-    out[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
-  }
-  return out;
-}
-
-std::optional<api::ClientResponse> call(Cli& cli, const std::string& method, const std::string& path,
-                                        const std::string& body = "") {
-  auto* c = cli.api();
-  if (!c) return std::nullopt;
-  auto r = c->call(method, path, body);
-  if (!r) {
-    cli.error(r.error().what());
-    return std::nullopt;
-  }
-  if (r->status / 100 != 2) {
-    cli.daemon_error(*r);
-    return std::nullopt;
-  }
-  return *r;
-}
 
 void vol_create(CLI::App& vol, Cli& cli) {
   struct Options {
@@ -57,7 +29,7 @@ void vol_create(CLI::App& vol, Cli& cli) {
     auto opts = key_values(cli, o->opts, "--opt", true);
     if (!labels || !opts) return;
     json body = {{"Name", o->name}, {"Driver", o->driver}, {"Labels", *labels}, {"DriverOpts", *opts}};
-    auto r = call(cli, "POST", "/volumes/create", body.dump());
+    auto r = call_ok(cli, "POST", "/volumes/create", body.dump());
     if (!r) return;
     auto j = json::parse(r->body, nullptr, false);
     std::printf("%s\n", j.is_object() ? j.value("Name", "").c_str() : "");
@@ -111,18 +83,7 @@ void vol_inspect(CLI::App& vol, Cli& cli) {
   auto* sub = vol.add_subcommand("inspect", "Display detailed information on one or more volumes");
   sub->add_option("volume", *names, "VOLUME")->required();
   sub->add_option("-f,--format", *format, "Format output using a Go template");
-  sub->callback([&cli, names, format] {
-    json all = json::array();
-    for (auto& n : *names) {
-      auto j = cli.get_json("/volumes/" + q(n));
-      if (!j) return;
-      all.push_back(*j);
-    }
-    if (format->empty()) return (void)std::printf("%s\n", all.dump(4).c_str());
-    auto t = GoTemplate::parse(*format);
-    if (!t) return (void)cli.error(t.error().message);
-    for (auto& j : all) std::printf("%s\n", t->render(j).c_str());
-  });
+  sub->callback([&cli, names, format] { print_inspected(cli, "/volumes", *names, *format); });
 }
 
 void vol_rm(CLI::App& vol, Cli& cli) {
@@ -166,7 +127,7 @@ void vol_prune(CLI::App& vol, Cli& cli) {
       std::getline(std::cin, answer);
       if (answer != "y" && answer != "Y") return;
     }
-    auto r = call(cli, "POST", "/volumes/prune" + (f->empty() ? std::string() : "?filters=" + q(f->dump())), "");
+    auto r = call_ok(cli, "POST", "/volumes/prune" + (f->empty() ? std::string() : "?filters=" + q(f->dump())), "");
     if (!r) return;
     auto j = json::parse(r->body, nullptr, false);
     if (j.is_object() && j["VolumesDeleted"].is_array() && !j["VolumesDeleted"].empty()) {
