@@ -77,7 +77,7 @@ const std::string kFirst =
 
 TEST_F(CniRunnerTest, AddChainsResultsAndRuntimeConfigAndCachesTheLast) {
   passthrough("first", kFirst);
-  plugin("second", "printf '%s' '" + R"({"cniVersion":"1.0.0","interfaces":[{"name":"eth0","sandbox":"/run/netns/test-pod"}],"ips":[{"address":"10.9.0.3/24","interface":0}],"dns":{"nameservers":["10.9.0.1"]}})" + "'");
+  plugin("second", std::string("printf '%s' '") + R"({"cniVersion":"1.0.0","interfaces":[{"name":"eth0","sandbox":"/run/netns/test-pod"}],"ips":[{"address":"10.9.0.3/24","interface":0}],"dns":{"nameservers":["10.9.0.1"]}})" + "'");
   CniRunner runner(list({"first", "second"}), opts);
   auto r = runner.add(attach);
   ASSERT_TRUE(r) << r.error().what();
