@@ -3,6 +3,9 @@
 #include <csignal>
 #include <cstring>
 #include <strings.h>
+#include <unistd.h>
+
+#include <climits>
 
 #include "common/fs.hpp"
 
@@ -83,6 +86,14 @@ std::string signal_name(int sig) {
   for (const auto& e : kSignals)
     if (e.num == sig) return std::string("SIG") + e.name;
   return "SIG" + std::to_string(sig);
+}
+
+std::string sibling_executable(std::string_view name) {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return std::string(name);
+  std::string self(buf, static_cast<size_t>(n));
+  return self.substr(0, self.rfind('/') + 1) + std::string(name);
 }
 
 }  // namespace berth

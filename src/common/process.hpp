@@ -16,5 +16,8 @@ bool process_running(pid_t pid);
 // "KILL", "SIGKILL", "sigkill", "9" -> 9.
 Result<int> parse_signal(std::string_view s);
 std::string signal_name(int sig);  // 9 -> "SIGKILL"
+// The program called name in the running executable's directory (berthd finds berth-shim and
+// berth-pause there: build/bin, /usr/bin); name alone when /proc/self/exe cannot be read.
+std::string sibling_executable(std::string_view name);
 
 }  // namespace berth

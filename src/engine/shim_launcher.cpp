@@ -5,22 +5,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <climits>
 #include <sstream>
 
 #include "common/fd.hpp"
+#include "common/process.hpp"
 
 extern char** environ;
 
 namespace berth::engine {
 
-std::string default_shim_path() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "berth-shim";
-  std::string self(buf, static_cast<size_t>(n));
-  return self.substr(0, self.rfind('/') + 1) + "berth-shim";
-}
+std::string default_shim_path() { return sibling_executable("berth-shim"); }
 
 Result<ShimStarted> launch_shim(const std::string& shim_path, const std::vector<std::string>& args) {
   int p[2];
