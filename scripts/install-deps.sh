@@ -9,7 +9,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config nlohmann-json3-dev libs
   libnl-route-3-dev libnftables-dev libcli11-dev libgtest-dev)
 test_pkgs=(busybox-static runc containerd docker.io podman skopeo docker-registry hyperfine jq
   iproute2 apache2-utils procps openssl python3-docker tini curl iperf3 docker-compose
-  golang-github-containers-common nftables)
+  golang-github-containers-common nftables containernetworking-plugins)
 
 case "$what" in
   build) pkgs=("${build_pkgs[@]}") ;;
