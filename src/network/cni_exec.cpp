@@ -16,6 +16,7 @@
 
 #include "common/fd.hpp"
 #include "common/fs.hpp"
+#include "common/log.hpp"
 #include "network/cni_result.hpp"
 
 extern char** environ;
@@ -212,7 +213,10 @@ Result<std::string> exec_cni_plugin(const std::string& path, const std::string& 
   int st = 0;
   if (waitpid(pid, &st, 0) < 0) return fail_sys("cni plugin " + type + ": wait");
   if (too_big) return fail(ErrorKind::Internal, "cni plugin " + type + ": " + call.command + ": output larger than " + std::to_string(kMaxOutput) + " bytes");
-  if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return out;
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+    if (!err.empty()) log::debug("cni plugin " + type + ": " + call.command + ": " + trim(err));
+    return out;
+  }
   std::string status = WIFEXITED(st) ? "exit status " + std::to_string(WEXITSTATUS(st))
                                      : "killed by signal " + std::to_string(WTERMSIG(st));
   return fail(ErrorKind::Internal, plugin_failure(type, call.command, out, err, status));

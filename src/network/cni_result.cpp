@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <cstdint>
+
 #include "common/json_util.hpp"
 #include "network/cni_config.hpp"
 
@@ -206,7 +208,9 @@ std::optional<CniError> parse_cni_error(std::string_view text) {
   if (!j || !j->is_object()) return std::nullopt;
   auto code = j->find("code");
   auto msg = j->find("msg");
-  if (code == j->end() || !code->is_number_unsigned() || msg == j->end() || !msg->is_string()) return std::nullopt;
+  if (code == j->end() || !code->is_number_unsigned() || code->get<uint64_t>() > UINT32_MAX || msg == j->end() ||
+      !msg->is_string())
+    return std::nullopt;
   CniError e;
   e.code = code->get<unsigned>();
   e.msg = msg->get<std::string>();

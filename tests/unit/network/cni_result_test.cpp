@@ -118,4 +118,5 @@ TEST(CniResult, PluginErrorObjects) {
   EXPECT_FALSE(parse_cni_error(R"({"code":"11","msg":"x"})"));
   EXPECT_FALSE(parse_cni_error(R"({"code":-1,"msg":"x"})"));
   EXPECT_FALSE(parse_cni_error(R"({"code":1})"));
+  EXPECT_FALSE(parse_cni_error(R"({"code":4294967296,"msg":"x"})"));
 }

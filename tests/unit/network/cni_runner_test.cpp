@@ -79,7 +79,12 @@ TEST_F(CniRunnerTest, AddChainsResultsAndRuntimeConfigAndCachesTheLast) {
   passthrough("first", kFirst);
   plugin("second", std::string("printf '%s' '") + R"({"cniVersion":"1.0.0","interfaces":[{"name":"eth0","sandbox":"/run/netns/test-pod"}],"ips":[{"address":"10.9.0.3/24","interface":0}],"dns":{"nameservers":["10.9.0.1"]}})" + "'");
   CniRunner runner(list({"first", "second"}), opts);
+  // The caller's own CNI_* variables never reach a plugin; the rest of its environment does.
+  setenv("CNI_IFNAME", "evil0", 1);
+  setenv("CNI_STALE", "1", 1);
   auto r = runner.add(attach);
+  unsetenv("CNI_IFNAME");
+  unsetenv("CNI_STALE");
   ASSERT_TRUE(r) << r.error().what();
   EXPECT_EQ(r->sandbox_ips("eth0"), std::vector<std::string>{"10.9.0.3"}) << "the last plugin's result is the answer";
   EXPECT_EQ(r->dns.nameservers, std::vector<std::string>{"10.9.0.1"});
@@ -98,6 +103,9 @@ TEST_F(CniRunnerTest, AddChainsResultsAndRuntimeConfigAndCachesTheLast) {
                            "CNI_ARGS=K8S_POD_NAMESPACE=default;K8S_POD_NAME=web;IgnoreUnknown=1\n"})
     EXPECT_NE(env.find(want), std::string::npos) << want << " not in\n" << env;
   EXPECT_NE(env.find("CNI_PATH=" + dir + "/empty:" + dir + "/plugins\n"), std::string::npos) << env;
+  EXPECT_EQ(env.find("evil0"), std::string::npos) << env;
+  EXPECT_EQ(env.find("CNI_STALE"), std::string::npos) << env;
+  EXPECT_NE(env.find("PATH=/"), std::string::npos) << "plugins find iptables through PATH";
 
   auto cached = runner.cached_result(attach);
   ASSERT_TRUE(cached) << cached.error().what();
