@@ -129,6 +129,11 @@ Result<CniNetworkList> parse_cni_conf(std::string_view text, const std::string& 
   return out;
 }
 
+CniNetworkList cni_loopback_network() {
+  CniPluginConf lo{"loopback", {{"type", "loopback"}}, {}};
+  return {"cni-loopback", "1.0.0", false, {std::move(lo)}, ""};
+}
+
 Result<CniNetworkList> load_cni_config(const std::string& dir) {
   std::error_code ec;
   std::vector<std::string> files;

@@ -37,6 +37,9 @@ bool cni_version_has_check(std::string_view version);
 Result<CniNetworkList> parse_cni_conflist(std::string_view text, const std::string& source);
 // A single plugin's .conf/.json text, wrapped into a list of one.
 Result<CniNetworkList> parse_cni_conf(std::string_view text, const std::string& source);
+// The list the kubelet's runtimes run besides the configured one, for the sandbox's "lo"
+// (name cni-loopback, plugin loopback).
+CniNetworkList cni_loopback_network();
 // The lexically first config file of dir; NotFound when there is none.
 Result<CniNetworkList> load_cni_config(const std::string& dir = kDefaultCniConfDir);
 

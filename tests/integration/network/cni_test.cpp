@@ -150,17 +150,21 @@ TEST_F(CniPlugins, BridgeHostLocalAndPortmapAttachAPodAndDetachIt) {
   auto ping = in_pod({"busybox", "ping", "-c", "1", "-W", "5", "10.77.0.1"});
   EXPECT_EQ(ping.status, 0) << ping.out << ping.err;
 
-  // hostPort 18080 on the test namespace's addresses reaches a listener on the pod's port 80.
-  {
+  // hostPort 18080 on the test namespace's addresses (the bridge's and loopback, which portmap
+  // masquerades) reaches a listener on the pod's port 80.
+  for (const char* host_addr : {"10.77.0.1", "127.0.0.1"}) {
+    SCOPED_TRACE(host_addr);
     UniqueFd listener = socket_in(pod_fd.get());
     auto any = inet("0.0.0.0", 80);
+    int one = 1;  // the previous round's connection may be in TIME_WAIT
+    setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     ASSERT_EQ(bind(listener.get(), reinterpret_cast<sockaddr*>(&any), sizeof any), 0) << strerror(errno);
     ASSERT_EQ(listen(listener.get(), 4), 0);
     UniqueFd client = socket_in(host_fd.get());
     timeval tv{10, 0};
     setsockopt(client.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     setsockopt(client.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    auto dst = inet("10.77.0.1", 18080);
+    auto dst = inet(host_addr, 18080);
     ASSERT_EQ(connect(client.get(), reinterpret_cast<sockaddr*>(&dst), sizeof dst), 0)
         << "connect to the hostPort: " << strerror(errno) << "\n" << in_host({"iptables-save", "-t", "nat"}).out;
     pollfd p{listener.get(), POLLIN, 0};
@@ -201,9 +205,7 @@ TEST_F(CniPlugins, BridgeHostLocalAndPortmapAttachAPodAndDetachIt) {
 
 TEST_F(CniPlugins, LoopbackBringsUpTheSandboxesLo) {
   ASSERT_EQ(in_pod({"ip", "link", "set", "lo", "down"}).status, 0);
-  auto list = parse_cni_conflist(R"({"cniVersion":"1.0.0","name":"cni-loopback","plugins":[{"type":"loopback"}]})", "test");
-  ASSERT_TRUE(list);
-  CniRunner runner(*list, opts);
+  CniRunner runner(cni_loopback_network(), opts);
   attach.ifname = "lo";
   auto added = run_in_host<Result<CniResult>>([&] { return runner.add(attach); });
   ASSERT_TRUE(added) << added.error().what();
