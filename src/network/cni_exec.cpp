@@ -81,6 +81,9 @@ Result<> validate_cni_call(const CniCall& call) {
       return fail(ErrorKind::Invalid, "cni argument \"" + k + "=" + v + "\": keys and values must not contain ';', '=' or newlines");
   }
   if (call.netns.find('\0') != std::string::npos) return fail(ErrorKind::Invalid, "cni netns path contains a NUL byte");
+  // DEL may come after the namespace is gone; ADD and CHECK need one to configure.
+  if (call.netns.empty() && (call.command == "ADD" || call.command == "CHECK"))
+    return fail(ErrorKind::Invalid, "cni " + call.command + " needs the sandbox's network namespace path");
   return {};
 }
 

@@ -26,7 +26,8 @@ struct CniCall {
 };
 
 // Refuses what the spec does not allow (a container id of other than [A-Za-z0-9_.-], an
-// interface name with '/' or longer than 15, CNI_ARGS keys or values with ';' or '=').
+// interface name with '/' or longer than 15, CNI_ARGS keys or values with ';' or '=', ADD or
+// CHECK without a netns path).
 Result<> validate_cni_call(const CniCall& call);
 
 // The plugin's environment: the caller's (so PATH finds iptables) without its CNI_* variables,

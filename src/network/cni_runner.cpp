@@ -46,6 +46,25 @@ CniCall CniRunner::call(const std::string& command, const CniAttachment& a) cons
   return {command, a.container_id, a.netns, a.ifname, a.args, opts_.plugin_dirs};
 }
 
+Result<std::pair<nlohmann::json, CniResult>> CniRunner::add_step(size_t i, const std::string& path, const CniCall& c,
+                                                                  const nlohmann::json& capability_args,
+                                                                  const nlohmann::json& prev) const {
+  const auto& type = net_.plugins[i].type;
+  std::string what = "cni plugin " + type + ": ADD result";
+  auto out = exec_cni_plugin(path, type, c, plugin_stdin(i, capability_args, prev).dump(), opts_.plugin_timeout);
+  if (!out) return fail(out.error());
+  auto j = parse_json(*out, what);
+  if (!j) return fail(j.error());
+  auto parsed = parse_cni_result(*j, what);
+  if (!parsed) return fail(parsed.error());
+  // The next plugin reads the list's version; a plugin that answered in another is converted.
+  if (parsed->cni_version != net_.cni_version) {
+    *j = cni_result_json(*parsed, net_.cni_version);
+    parsed->cni_version = net_.cni_version;
+  }
+  return std::pair{std::move(*j), std::move(*parsed)};
+}
+
 Result<CniResult> CniRunner::add(const CniAttachment& a) const {
   std::string ctx = "cni network " + net_.name + ": ADD " + a.container_id;
   CniCall c = call("ADD", a);
@@ -56,24 +75,14 @@ Result<CniResult> CniRunner::add(const CniAttachment& a) const {
   nlohmann::json prev;  // null before the first plugin
   std::optional<CniResult> last;
   for (size_t i = 0; i < paths.size(); ++i) {
-    const auto& type = net_.plugins[i].type;
-    auto out = exec_cni_plugin(paths[i], type, c, plugin_stdin(i, a.capability_args, prev).dump(), opts_.plugin_timeout);
-    Result<CniResult> parsed = out ? Result<CniResult>() : fail(out.error());
-    if (out) {
-      auto j = parse_json(*out, "cni plugin " + type + ": ADD result");
-      parsed = j ? parse_cni_result(*j, "cni plugin " + type + ": ADD result") : fail(j.error());
-      if (parsed) {
-        // The next plugin reads the list's version; a plugin that answered in another is converted.
-        prev = parsed->cni_version == net_.cni_version ? *j : cni_result_json(*parsed, net_.cni_version);
-        parsed->cni_version = net_.cni_version;
-      }
-    }
-    if (!parsed) {
+    auto step = add_step(i, paths[i], c, a.capability_args, prev);
+    if (!step) {
       if (auto r = run_del(a, a.capability_args, nlohmann::json()); !r)
         log::warn(ctx + ": cleaning up after the failure: " + r.error().what());
-      return fail(parsed.error().wrap(ctx));
+      return fail(step.error().wrap(ctx));
     }
-    last = std::move(*parsed);
+    prev = std::move(step->first);
+    last = std::move(step->second);
   }
   if (auto r = cache_.save({net_.name, a.container_id, a.ifname, prev, a.capability_args, a.args}); !r) {
     if (auto d = run_del(a, a.capability_args, prev); !d) log::warn(ctx + ": cleaning up after the failure: " + d.error().what());

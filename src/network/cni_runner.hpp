@@ -65,6 +65,10 @@ class CniRunner {
  private:
   Result<std::vector<std::string>> find_plugins() const;
   CniCall call(const std::string& command, const CniAttachment& a) const;
+  // Runs plugin i's ADD; its result as JSON in the list's version (the next prevResult) and parsed.
+  Result<std::pair<nlohmann::json, CniResult>> add_step(size_t i, const std::string& path, const CniCall& c,
+                                                        const nlohmann::json& capability_args,
+                                                        const nlohmann::json& prev) const;
   Result<> run_del(const CniAttachment& a, const nlohmann::json& capability_args, const nlohmann::json& prev) const;
 
   CniNetworkList net_;
