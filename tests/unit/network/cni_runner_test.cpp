@@ -217,11 +217,11 @@ TEST_F(CniRunnerTest, HostileNamesAreRefusedBeforeAnythingRuns) {
   a = attach;
   a.args = {{"K8S_POD_NAME", "web;K8S_POD_NAMESPACE=kube-system"}};
   bad(a, "cni argument");
+  EXPECT_FALSE(runner.del(a)) << "DEL refuses them too";
   a = attach;
   a.netns = "";
   bad(a, "cni ADD needs the sandbox's network namespace path");
   EXPECT_FALSE(std::filesystem::exists(dir + "/calls"));
-  EXPECT_FALSE(runner.del(a));
 }
 
 TEST_F(CniRunnerTest, CheckPassesTheCachedResult) {
