@@ -27,6 +27,17 @@ Result<std::optional<image::ImageRecord>> find_image(engine::Daemon& d, const st
   return std::optional<image::ImageRecord>(std::move(*rec));
 }
 
+// The familiar repository a filter names when it has neither tag nor digest (nor is an ID).
+std::optional<std::string> repository_only(const std::string& name) {
+  auto slash = name.rfind('/');
+  if (name.empty() || name.find('@') != std::string::npos || name.starts_with("sha256:") ||
+      name.find(':', slash == std::string::npos ? 0 : slash) != std::string::npos)
+    return std::nullopt;
+  auto ref = image::Reference::parse(name);
+  if (!ref) return std::nullopt;
+  return ref->familiar_name();
+}
+
 Result<image::PullOptions> pull_options(engine::Daemon& d, const image::Reference& ref, const v1::AuthConfig& a,
                                         grpc::ServerContext* ctx) {
   image::PullOptions o;
@@ -49,9 +60,19 @@ grpc::Status ImageService::ListImages(grpc::ServerContext*, const v1::ListImages
                                       v1::ListImagesResponse* out) {
   return finish_call("ListImages", [&]() -> Result<> {
     std::vector<image::ImageRecord> images;
-    if (const auto& name = req->filter().image().image(); !name.empty()) {
+    const auto& name = req->filter().image().image();
+    if (auto repo = repository_only(name)) {
+      // A repository ("busybox", "registry.k8s.io/pause") lists each of its tagged images.
+      for (auto& rec : BERTH_TRY(d_.images().list(), "list images"))
+        for (auto& t : rec.repo_tags)
+          if (auto r = image::Reference::parse(t); r && r->familiar_name() == *repo) {
+            images.push_back(rec);
+            break;
+          }
+    }
+    if (images.empty() && !name.empty()) {  // a tag, a digest, or an ID (which looks like a repository too)
       if (auto one = BERTH_TRY(find_image(d_, name), "")) images.push_back(std::move(*one));
-    } else {
+    } else if (name.empty()) {
       images = BERTH_TRY(d_.images().list(), "list images");
     }
     for (auto& rec : images) {

@@ -11,7 +11,7 @@
 namespace berth::cri {
 
 struct AuthFields {
-  std::string username, password, auth, server_address, identity_token, registry_token;
+  std::string username = {}, password = {}, auth = {}, server_address = {}, identity_token = {}, registry_token = {};
 };
 
 // A malformed "auth" is an Invalid error naming the field.
