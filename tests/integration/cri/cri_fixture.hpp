@@ -66,7 +66,11 @@ class CriDaemon {
     // crictl reads its config file when one exists (/etc/crictl.yaml): give it one of its own.
     berth::test::write_text(dir_ / "crictl.yaml", "runtime-endpoint: unix://" + socket_ + "\nimage-endpoint: unix://" +
                                                        socket_ + "\ntimeout: 60\n");
+    // The CRI socket comes up after the Engine API's, which is what the Berthd fixture waits for.
+    ready_ = d_.ready() && berth::test::wait_until([&] { return connectable(socket_); }, std::chrono::seconds(20));
   }
+  // Both the Engine API and the CRI socket accept connections.
+  bool ready() const { return ready_; }
 
   berth::api::test::Berthd& berthd() { return d_; }
   const std::string& socket() const { return socket_; }
@@ -80,6 +84,15 @@ class CriDaemon {
   berth::test::TempDir dir_;
   std::string socket_;
   berth::api::test::Berthd d_;
+  bool ready_ = false;
+
+  static bool connectable(const std::string& path) {
+    berth::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    std::strncpy(sa.sun_path, path.c_str(), sizeof sa.sun_path - 1);
+    return connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+  }
 };
 
 }  // namespace berth::cri::test

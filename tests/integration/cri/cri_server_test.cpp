@@ -38,7 +38,7 @@ bool exists(const std::string& p) {
 
 TEST(CriServer, MissingImagesAndBadRequests) {
   CriDaemon c;
-  ASSERT_TRUE(c.berthd().ready()) << c.berthd().log();
+  ASSERT_TRUE(c.ready()) << c.berthd().log();
   Client cl(c.socket());
 
   v1::ImageStatusRequest sreq;
@@ -91,9 +91,22 @@ TEST(CriServer, MissingImagesAndBadRequests) {
   EXPECT_EQ(vresp.runtime_name(), "berth");
 }
 
+TEST(CriServer, DockerContainersRunBesideIt) {
+  // gRPC's threads are alive while berthd starts shims: a container still runs and is reaped.
+  CriDaemon c;
+  auto& d = c.berthd();
+  ASSERT_TRUE(c.ready()) << d.log();
+  ASSERT_EQ(d.docker({"load", "-i", berth::api::test::busybox_archive()}).status, 0);
+  auto r = d.docker({"run", "--rm", "--network", "none", "busybox", "echo", "beside the CRI"});
+  EXPECT_EQ(r.status, 0) << r.err << d.log();
+  EXPECT_EQ(r.out, "beside the CRI\n");
+  EXPECT_EQ(d.docker({"ps", "-aq"}).out, "");
+  EXPECT_EQ(c.crictl({"version"}).status, 0);
+}
+
 TEST(CriServer, SocketRemovedOnSigtermAndNeverTakenOver) {
   CriDaemon c(nlohmann::json::object());
-  ASSERT_TRUE(c.berthd().ready()) << c.berthd().log();
+  ASSERT_TRUE(c.ready()) << c.berthd().log();
   ASSERT_TRUE(exists(c.socket()));
   // A second daemon (own roots) on the same CRI socket is refused and leaves the first serving.
   berth::test::TempDir other("berth-cri-other");

@@ -39,7 +39,7 @@ SeededRegistries* CrictlImages::regs = nullptr;
 
 TEST_F(CrictlImages, VersionAndInfo) {
   CriDaemon c;
-  ASSERT_TRUE(c.berthd().ready()) << c.berthd().log();
+  ASSERT_TRUE(c.ready()) << c.berthd().log();
   auto v = c.crictl({"version"});
   ASSERT_EQ(v.status, 0) << v.err;
   EXPECT_NE(v.out.find("RuntimeName:  berth\n"), std::string::npos) << v.out;
@@ -58,7 +58,7 @@ TEST_F(CrictlImages, VersionAndInfo) {
 TEST_F(CrictlImages, PullThroughMirrorsSharedWithDocker) {
   CriDaemon c(mirrors_to(regs->open->host()));
   auto& d = c.berthd();
-  ASSERT_TRUE(d.ready()) << d.log();
+  ASSERT_TRUE(c.ready()) << d.log();
   // Neither registry.k8s.io nor docker.io can be reached here: only the mirror can serve these.
   auto pull = c.crictl({"pull", "registry.k8s.io/pause:3.9"});
   ASSERT_EQ(pull.status, 0) << pull.out << pull.err << d.log();
@@ -124,7 +124,7 @@ TEST_F(CrictlImages, PullThroughMirrorsSharedWithDocker) {
 
 TEST_F(CrictlImages, PullWithCredentialsThroughMirror) {
   CriDaemon c(mirrors_to(regs->with_auth->host()));
-  ASSERT_TRUE(c.berthd().ready()) << c.berthd().log();
+  ASSERT_TRUE(c.ready()) << c.berthd().log();
   // Without credentials the mirror refuses and docker.io cannot be reached: the error says both.
   auto anon = c.crictl({"pull", "busybox"});
   EXPECT_EQ(anon.status, 1);
