@@ -2,6 +2,9 @@
 // open, one behind htpasswd as alice/secret) with busybox under the paths a mirror of docker.io
 // and of registry.k8s.io serves, and a private berthd whose CRI socket crictl is pointed at.
 #pragma once
+#include <unistd.h>
+
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,7 +16,11 @@
 
 namespace berth::cri::test {
 
-inline const std::string kCrictl = BERTH_SOURCE_DIR "/../shared/tools/crictl";
+// cri-tools 1.26's crictl: $BERTH_CRICTL, else the build beside the checkout (../shared/tools).
+inline std::string crictl_path() {
+  const char* env = std::getenv("BERTH_CRICTL");
+  return env && *env ? env : BERTH_SOURCE_DIR "/../shared/tools/crictl";
+}
 
 struct SeededRegistries {
   berth::test::TempDir dir{"berth-cri-registries"};
@@ -75,7 +82,7 @@ class CriDaemon {
   berth::api::test::Berthd& berthd() { return d_; }
   const std::string& socket() const { return socket_; }
   berth::test::CmdResult crictl(std::vector<std::string> args) const {
-    args.insert(args.begin(), {kCrictl, "--config", dir_ / "crictl.yaml", "--runtime-endpoint", "unix://" + socket_,
+    args.insert(args.begin(), {crictl_path(), "--config", dir_ / "crictl.yaml", "--runtime-endpoint", "unix://" + socket_,
                                "--image-endpoint", "unix://" + socket_, "--timeout", "60s"});
     return berth::test::run(args, "", std::chrono::seconds(120));
   }
