@@ -89,9 +89,12 @@ TEST_F(CrictlImages, PullThroughMirrorsSharedWithDocker) {
   ASSERT_EQ(images.status, 0) << images.err;
   for (const char* name : {"registry.k8s.io/pause", "docker.io/library/busybox", "docker.io/library/withuser"})
     EXPECT_NE(images.out.find(name), std::string::npos) << images.out;
-  auto withuser = parse(c.crictl({"inspecti", "docker.io/library/withuser:1"}))["status"];
+  auto inspected = parse(c.crictl({"inspecti", "docker.io/library/withuser:1"}));
+  auto withuser = inspected["status"];
   EXPECT_EQ(withuser["uid"]["value"], "1000") << withuser;
   EXPECT_EQ(withuser["username"], "") << withuser;
+  // crictl asks for the verbose status: the image config comes as "info".
+  EXPECT_EQ(inspected["info"]["imageSpec"]["config"]["User"], "1000") << inspected["info"];
 
   // The Docker side sees what CRI pulled, and CRI sees what the Docker side tags.
   auto docker_images = d.docker({"images", "--format", "{{.Repository}}:{{.Tag}}"});
