@@ -11,6 +11,7 @@
 #include "common/fs.hpp"
 #include "common/log.hpp"
 #include "common/process.hpp"
+#include "cri/cri_server.hpp"
 #include "engine/daemon.hpp"
 
 namespace berthd {
@@ -67,10 +68,23 @@ int serve(const engine::DaemonConfig& config, bool group_given) {
   std::string addrs;
   for (auto& a : (*server)->addresses()) addrs += " " + a;
   log::info("API listen on" + addrs);
+  // The Kubernetes CRI, when configured: on the same engine, beside the Engine API.
+  std::unique_ptr<cri::CriServer> cri_server;
+  if (config.cri.enabled()) {
+    auto c = cri::CriServer::listen(**daemon, {config.cri.socket, config.group, api::kEngineVersion});
+    if (!c) {
+      (*server)->stop();
+      unlink(pidfile.c_str());
+      return err(c.error());
+    }
+    cri_server = std::move(*c);
+    log::info("CRI listen on unix://" + config.cri.socket);
+  }
 
   int sig = 0;
   sigwait(&stop, &sig);
   log::info("received " + std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
+  if (cri_server) cri_server->stop();
   bool idle = (*server)->stop();
   unlink(pidfile.c_str());
   // A handler still running would use the engine after it is destroyed: leave without tearing down.

@@ -126,6 +126,49 @@ Result<std::vector<network::AddressPool>> as_pools(const std::string& key, const
   return out;
 }
 
+// "http://127.0.0.1:5000" or "https://mirror.example/v2-prefix": a scheme, a host, no query.
+Result<std::string> as_mirror_url(const std::string& key, const json& v) {
+  auto u = BERTH_TRY(as_string(key, v), "");
+  auto scheme_end = u.find("://");
+  std::string scheme = scheme_end == std::string::npos ? "" : u.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https")
+    return fail(invalid(key, "\"" + u + "\" is not a mirror URL: it must start with http:// or https://"));
+  std::string rest = u.substr(scheme_end + 3);
+  if (rest.empty() || rest[0] == '/' || rest.find_first_of(" ?#@") != std::string::npos)
+    return fail(invalid(key, "\"" + u + "\" is not a mirror URL: expected scheme://host[:port][/path]"));
+  while (u.ends_with("/")) u.pop_back();
+  return u;
+}
+
+// "cri": {"socket": "/run/berth/cri.sock", "registry-mirrors": {"docker.io": ["http://..."]}}.
+// Only the members present are set, so --cri-socket and the file's other members combine.
+Result<> apply_cri(DaemonConfig& c, const std::string& key, const json& v) {
+  if (!v.is_object()) return fail(invalid(key, std::string("expected an object, got ") + v.type_name()));
+  for (auto& [f, fv] : v.items()) {
+    std::string k = key + "." + f;
+    if (f == "socket") {
+      c.cri.socket = BERTH_TRY(as_string(k, fv), "");
+      if (c.cri.socket.empty() || c.cri.socket[0] != '/') return fail(invalid(k, "must be an absolute path"));
+      if (c.cri.socket.size() > 107) return fail(invalid(k, "longer than a unix socket path can be (107 bytes)"));
+    } else if (f == "registry-mirrors") {
+      if (!fv.is_object())
+        return fail(invalid(k, std::string("expected an object of registry -> [mirror URLs], got ") + fv.type_name()));
+      std::map<std::string, std::vector<std::string>> mirrors;
+      for (auto& [domain, urls] : fv.items()) {
+        std::string dk = k + "." + domain;
+        if (domain.empty() || domain.find_first_of("/ @") != std::string::npos)
+          return fail(invalid(dk, "a registry is a host name with an optional port, such as docker.io or registry.k8s.io"));
+        if (!urls.is_array()) return fail(invalid(dk, std::string("expected an array of mirror URLs, got ") + urls.type_name()));
+        for (auto& u : urls) mirrors[domain].push_back(BERTH_TRY(as_mirror_url(dk + "[]", u), ""));
+      }
+      c.cri.registry_mirrors = std::move(mirrors);
+    } else {
+      return fail(invalid(k, "unknown field"));
+    }
+  }
+  return {};
+}
+
 // One setter per accepted key: it checks the value's type and stores it.
 using Setter = std::function<Result<>(DaemonConfig&, const std::string&, const json&)>;
 
@@ -204,6 +247,7 @@ const std::map<std::string, Setter>& setters() {
          return {};
        }},
       {"default-address-pools", field(&DaemonConfig::default_address_pools, as_pools)},
+      {"cri", apply_cri},
       {"resolv-conf",
        [](DaemonConfig& c, const std::string& k, const json& v) -> Result<> {
          c.resolv_conf = BERTH_TRY(as_string(k, v), "");
@@ -246,9 +290,18 @@ Result<DaemonConfig> load_daemon_config(std::string_view file_text, const json& 
   }
   // dockerd refuses an option given both ways rather than guessing which one wins.
   std::string both;
-  for (auto& [k, v] : flags.items())
-    if (file.contains(k))
-      both += (both.empty() ? "" : ", ") + k + ": (from flag: " + v.dump() + ", from file: " + file[k].dump() + ")";
+  auto clash = [&](const std::string& k, const json& flag, const json& in_file) {
+    both += (both.empty() ? "" : ", ") + k + ": (from flag: " + flag.dump() + ", from file: " + in_file.dump() + ")";
+  };
+  for (auto& [k, v] : flags.items()) {
+    if (!file.contains(k)) continue;
+    if (v.is_object() && file[k].is_object()) {  // "cri": only the members both set
+      for (auto& [m, mv] : v.items())
+        if (file[k].contains(m)) clash(k + "." + m, mv, file[k][m]);
+    } else {
+      clash(k, v, file[k]);
+    }
+  }
   if (!both.empty())
     return fail(ErrorKind::Invalid,
                 "the following directives are specified both as a flag and in the configuration file: " + both);

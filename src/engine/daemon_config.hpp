@@ -24,6 +24,15 @@ struct RuntimeEntry {
   std::vector<std::string> args;
 };
 
+// The Kubernetes CRI ("cri" in daemon.json; --cri-socket): served only when socket is set.
+struct CriConfig {
+  std::string socket;  // absolute path of the gRPC unix socket
+  // Registry domain ("docker.io", "registry.k8s.io") -> mirror endpoints ("http://127.0.0.1:5000"),
+  // tried in order before the registry itself.
+  std::map<std::string, std::vector<std::string>> registry_mirrors;
+  bool enabled() const { return !socket.empty(); }
+};
+
 struct DaemonConfig {
   std::string data_root = "/var/lib/berth";
   std::string exec_root = "/run/berth";
@@ -53,13 +62,15 @@ struct DaemonConfig {
   // berth's extension "resolv-conf": the file berthd takes the host's resolvers from (copied
   // into default-bridge containers, forwarded to by the embedded DNS of user networks).
   std::string resolv_conf = "/etc/resolv.conf";
+  CriConfig cri;
 
   std::vector<std::string> effective_hosts() const;
   std::string effective_pidfile() const;
 };
 
 // file_text: daemon.json's content ("" when there is none). flags: the options given on the
-// command line, as a JSON object keyed like daemon.json ("data-root", "hosts", "debug", ...).
+// command line, as a JSON object keyed like daemon.json ("data-root", "hosts", "debug", ...;
+// --cri-socket as {"cri": {"socket": ...}}: an object key conflicts only in the members both set).
 Result<DaemonConfig> load_daemon_config(std::string_view file_text, const nlohmann::json& flags);
 
 // Reads the file at path; a missing file is no configuration unless required (--config-file given).

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "common/error.hpp"
 #include "image/image_model.hpp"
@@ -21,6 +22,9 @@ using ProgressFn = std::function<bool(const Progress&)>;
 
 struct PullOptions {
   RegistryOptions registry;
+  // Mirror endpoints of the reference's registry ("http://127.0.0.1:5000"), tried in order
+  // before the registry itself; the image keeps its own name whichever one served it.
+  std::vector<std::string> mirrors;
   Platform platform;     // linux/amd64 unless asked otherwise
   int parallel = 3;      // concurrent layer downloads
   ProgressFn progress;

@@ -91,10 +91,31 @@ Result<> fetch_all(ImageService& svc, RegistryClient& rc, const std::string& rep
 Result<ImageRecord> pull_image(ImageService& svc, const std::string& refstr, const PullOptions& opts) {
   auto ref = BERTH_TRY(Reference::parse(refstr), "pull");
   std::string ctx = "pull " + ref.str();
-  RegistryClient rc(ref.domain, opts.registry);
   Reporter rep(opts.progress);
 
-  auto top = BERTH_TRY(rc.get_manifest(ref.path, ref.reference()), ctx);
+  // The first endpoint that serves the manifest serves the whole image. A mirror that fails
+  // (down, without the image, refusing the credentials) hands over to the next one, and the
+  // registry itself comes last; when all fail, the error names each attempt.
+  std::vector<std::string> endpoints = opts.mirrors;
+  endpoints.push_back("");
+  std::unique_ptr<RegistryClient> client;
+  std::optional<FetchedManifest> fetched;
+  std::string attempts;
+  for (auto& ep : endpoints) {
+    RegistryOptions ro = opts.registry;
+    ro.endpoint = ep;
+    client = std::make_unique<RegistryClient>(ref.domain, ro);
+    auto m = client->get_manifest(ref.path, ref.reference());
+    if (m) {
+      fetched = std::move(*m);
+      break;
+    }
+    if (opts.mirrors.empty()) return fail(m.error().wrap(ctx));
+    attempts += (attempts.empty() ? "" : "; ") + (ep.empty() ? ref.domain : "mirror " + ep) + ": " + m.error().what();
+    if (&ep == &endpoints.back()) return fail(m.error().kind, ctx + ": " + attempts);
+  }
+  RegistryClient& rc = *client;
+  auto top = std::move(*fetched);
   auto kind = BERTH_TRY(document_kind(top.media_type, top.bytes), ctx);
   RegisterOptions ro;
   Digest repo_digest = top.digest;

@@ -13,6 +13,7 @@ namespace berth::image {
 struct Credentials {
   std::string username, password;
   std::string identity_token;  // OAuth refresh token some registries hand out instead
+  std::string registry_token = {};  // a bearer token for the registry itself, sent without a token service
 };
 
 // $DOCKER_CONFIG/config.json, else $HOME/.docker/config.json.

@@ -157,7 +157,9 @@ struct RegistryClient::Impl {
       }
       r.headers.push_back("Authorization: " + b);
     } else {
-      auto tok = BERTH_TRY(fetch_token(ch, scope), "");
+      // A registry token given by the caller (CRI's AuthConfig.registry_token) is sent as is.
+      auto c = BERTH_TRY(credentials(), "");
+      auto tok = c && !c->registry_token.empty() ? c->registry_token : BERTH_TRY(fetch_token(ch, scope), "");
       r.headers.push_back("Authorization: Bearer " + tok);
     }
     if (body_fd >= 0) lseek(body_fd, start, SEEK_SET);
@@ -171,8 +173,10 @@ struct RegistryClient::Impl {
 RegistryClient::RegistryClient(std::string domain, RegistryOptions opts) : impl_(std::make_unique<Impl>()) {
   impl_->domain = std::move(domain);
   impl_->opts = std::move(opts);
-  impl_->base = std::string(registry_is_insecure(impl_->domain, impl_->opts.insecure) ? "http://" : "https://") +
-                registry_host(impl_->domain);
+  impl_->base = !impl_->opts.endpoint.empty()
+                    ? impl_->opts.endpoint
+                    : std::string(registry_is_insecure(impl_->domain, impl_->opts.insecure) ? "http://" : "https://") +
+                          registry_host(impl_->domain);
 }
 RegistryClient::~RegistryClient() = default;
 

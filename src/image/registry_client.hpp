@@ -1,4 +1,4 @@
-// OCI distribution client for one registry: /v2/ ping, manifests and blobs by tag or digest,
+// OCI distribution client for one registry (or a mirror of it): /v2/ ping, manifests and blobs by tag or digest,
 // uploads (monolithic or chunked), cross-repository mounts. Authentication follows the 401
 // challenge: Basic with credentials, or Bearer tokens fetched from the realm (anonymously or
 // with credentials) and cached per scope. HTTP for localhost/127.0.0.1 and hosts listed as
@@ -26,6 +26,9 @@ struct RegistryOptions {
   std::string ca_file;                       // extra CA bundle for HTTPS
   bool tls_verify = true;
   uint64_t chunk_size = 0;                   // 0: monolithic uploads; else PATCH chunks of this size
+  // "http://127.0.0.1:5000": a mirror that serves the domain's repositories under the same
+  // paths; its scheme is used as given. Empty: the domain's own registry.
+  std::string endpoint;
 };
 
 struct FetchedManifest {

@@ -1,0 +1,50 @@
+#include "cri/runtime_service.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "common/log.hpp"
+
+namespace berth::cri {
+
+namespace v1 = ::runtime::v1;
+
+grpc::Status RuntimeService::Version(grpc::ServerContext*, const v1::VersionRequest*, v1::VersionResponse* out) {
+  out->set_version("0.1.0");  // the kubelet runtime API's own version, as containerd and CRI-O answer
+  out->set_runtime_name("berth");
+  out->set_runtime_version(version_);
+  out->set_runtime_api_version("v1");
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimeService::Status(grpc::ServerContext*, const v1::StatusRequest* req, v1::StatusResponse* out) {
+  auto* runtime_ready = out->mutable_status()->add_conditions();
+  runtime_ready->set_type("RuntimeReady");
+  runtime_ready->set_status(true);
+  // TODO(issue 13): NetworkReady becomes true once RunPodSandbox sets pods up through the CNI
+  // plugins (src/network/cni_*): load the network config from /etc/cni/net.d and report it here.
+  auto* network_ready = out->mutable_status()->add_conditions();
+  network_ready->set_type("NetworkReady");
+  network_ready->set_status(false);
+  network_ready->set_reason("NetworkPluginNotReady");
+  network_ready->set_message("Network plugin returns error: cni plugin not initialized");
+  if (req->verbose()) {
+    const auto& cri = d_.config().cri;
+    nlohmann::json mirrors = cri.registry_mirrors;
+    nlohmann::json config = {{"socket", cri.socket},
+                             {"registryMirrors", mirrors},
+                             {"dataRoot", d_.config().data_root},
+                             {"execRoot", d_.config().exec_root}};
+    (*out->mutable_info())["config"] = config.dump();
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimeService::UpdateRuntimeConfig(grpc::ServerContext*, const v1::UpdateRuntimeConfigRequest* req,
+                                                 v1::UpdateRuntimeConfigResponse*) {
+  // The pod CIDR is the CNI configuration's business; berth takes note of it.
+  const auto& cidr = req->runtime_config().network_config().pod_cidr();
+  if (!cidr.empty()) log::info("CRI: pod CIDR " + cidr);
+  return grpc::Status::OK;
+}
+
+}  // namespace berth::cri

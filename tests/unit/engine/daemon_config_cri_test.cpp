@@ -1,0 +1,77 @@
+// daemon.json's "cri" object and --cri-socket: what is read, how the flag and the file combine,
+// and each refusal naming the key.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/daemon_config.hpp"
+
+using namespace berth::engine;
+using nlohmann::json;
+
+namespace {
+
+std::string error_of(std::string_view file, const json& flags = json::object()) {
+  auto c = load_daemon_config(file, flags);
+  return c ? "" : c.error().what();
+}
+
+}  // namespace
+
+TEST(DaemonConfigCri, OffUnlessConfigured) {
+  auto c = load_daemon_config("{}", json::object());
+  ASSERT_TRUE(c);
+  EXPECT_FALSE(c->cri.enabled());
+  EXPECT_TRUE(c->cri.registry_mirrors.empty());
+}
+
+TEST(DaemonConfigCri, SocketAndMirrorsAreRead) {
+  auto c = load_daemon_config(R"({"cri": {"socket": "/run/berth/cri.sock", "registry-mirrors": {
+      "docker.io": ["http://127.0.0.1:5000/", "https://mirror.example:8443/v2-cache"],
+      "registry.k8s.io": ["http://127.0.0.1:5001"]}}})",
+                              json::object());
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_TRUE(c->cri.enabled());
+  EXPECT_EQ(c->cri.socket, "/run/berth/cri.sock");
+  EXPECT_EQ(c->cri.registry_mirrors.at("docker.io"),
+            (std::vector<std::string>{"http://127.0.0.1:5000", "https://mirror.example:8443/v2-cache"}));
+  EXPECT_EQ(c->cri.registry_mirrors.at("registry.k8s.io"), std::vector<std::string>{"http://127.0.0.1:5001"});
+}
+
+TEST(DaemonConfigCri, FlagSocketCombinesWithTheFileMirrors) {
+  auto c = load_daemon_config(R"({"cri": {"registry-mirrors": {"docker.io": ["http://127.0.0.1:5000"]}}})",
+                              json{{"cri", {{"socket", "/x/cri.sock"}}}});
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_EQ(c->cri.socket, "/x/cri.sock");
+  EXPECT_EQ(c->cri.registry_mirrors.at("docker.io").size(), 1u);
+}
+
+TEST(DaemonConfigCri, SocketGivenBothWaysIsRefused) {
+  auto e = error_of(R"({"cri": {"socket": "/a.sock"}})", json{{"cri", {{"socket", "/b.sock"}}}});
+  EXPECT_NE(e.find("specified both as a flag and in the configuration file: cri.socket"), std::string::npos) << e;
+}
+
+TEST(DaemonConfigCri, BadEntriesNameTheKey) {
+  EXPECT_EQ(error_of(R"({"cri": "/run/cri.sock"})"),
+            "invalid daemon configuration: cri: expected an object, got string");
+  EXPECT_EQ(error_of(R"({"cri": {"sockett": "/run/cri.sock"}})"),
+            "invalid daemon configuration: cri.sockett: unknown field");
+  EXPECT_EQ(error_of(R"({"cri": {"socket": "cri.sock"}})"),
+            "invalid daemon configuration: cri.socket: must be an absolute path");
+  EXPECT_EQ(error_of(R"({"cri": {"socket": 5}})"),
+            "invalid daemon configuration: cri.socket: expected a string, got number");
+  EXPECT_NE(error_of(R"({"cri": {"socket": "/)" + std::string(120, 'x') + R"("}})").find("cri.socket: longer than"),
+            std::string::npos);
+  EXPECT_EQ(error_of(R"({"cri": {"registry-mirrors": ["http://m"]}})"),
+            "invalid daemon configuration: cri.registry-mirrors: expected an object of registry -> [mirror URLs], got array");
+  EXPECT_EQ(error_of(R"({"cri": {"registry-mirrors": {"docker.io": "http://m"}}})"),
+            "invalid daemon configuration: cri.registry-mirrors.docker.io: expected an array of mirror URLs, got string");
+  EXPECT_EQ(error_of(R"({"cri": {"registry-mirrors": {"docker.io": ["127.0.0.1:5000"]}}})"),
+            "invalid daemon configuration: cri.registry-mirrors.docker.io[]: \"127.0.0.1:5000\" is not a mirror URL: "
+            "it must start with http:// or https://");
+  EXPECT_NE(error_of(R"({"cri": {"registry-mirrors": {"docker.io": ["http://u:p@m"]}}})").find("expected scheme://host"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"cri": {"registry-mirrors": {"https://docker.io": ["http://m"]}}})")
+                .find("cri.registry-mirrors.https://docker.io: a registry is a host name"),
+            std::string::npos);
+}
