@@ -106,6 +106,8 @@ class Executor {
   Result<> copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, const b::Vars& env);
   Result<CopyOwnership> ownership(Stage& st, const b::CopyCmd& cp);
   Result<image::ImageRecord> workdir(Stage& st, const std::string& created_by);
+  // Whether path (absolute) is a directory (or a symlink to one, inside the image) in img.
+  Result<bool> is_dir_in_image(const image::Digest& img, const std::string& path);
   Result<std::string> make_staging();  // an empty directory for a layer, removed by the caller
 
   ContainerService& containers_;
@@ -306,6 +308,16 @@ Result<> Executor::copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, con
   created_by += "#(nop) " + name + " " + (cp.chown.empty() ? "" : "--chown=" + cp.chown) +
                 (single_file ? "file:" : "dir:") + content_id + " in " + cp.dest + " ";
   return step(st, cache_key(st, parts), [&]() -> Result<image::ImageRecord> {
+    // One file to a dest without a trailing "/" that is a directory in the image lands inside
+    // it, as dockerd copies (`COPY a.txt /etc` writes /etc/a.txt). The parent image is part of
+    // the cache key, so this is decided on a miss only.
+    std::string dest = cp.dest;
+    if (single_file && archives.empty() && !dest.ends_with("/") && st.image &&
+        BERTH_TRY(is_dir_in_image(*st.image, target_dir), where)) {
+      dest += "/";
+      if (!sources.entries.empty())
+        sources.entries[0].dest = clean_abs_path(target_dir + "/" + image::base_of(sources.entries[0].source));
+    }
     std::string tmpl = BERTH_TRY(make_staging(), where);
     struct Cleanup {
       std::string dir;
@@ -313,10 +325,16 @@ Result<> Executor::copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, con
     } cleanup{tmpl};
     BERTH_CHECK(stage_copy(src_root, sources, tmpl, own), where);
     for (auto& a : archives) BERTH_CHECK(stage_archive(src_root, a, target_dir, tmpl), where);
-    BERTH_CHECK(stage_heredocs(cp.inline_files, cp.dest, workdir, tmpl, own), where);
+    BERTH_CHECK(stage_heredocs(cp.inline_files, dest, workdir, tmpl, own), where);
     StepImage si{tmpl, st.cfg.config, created_by, st.cfg.author};
     return make_step_image(images_, st.image, si);
   });
+}
+
+Result<bool> Executor::is_dir_in_image(const image::Digest& img, const std::string& path) {
+  auto view = BERTH_TRY(RootfsView::open(images_, img.str()), "");
+  auto fd = image::open_beneath(view->fd(), path.substr(1), O_RDONLY | O_DIRECTORY);
+  return fd.has_value();
 }
 
 Result<image::ImageRecord> Executor::workdir(Stage& st, const std::string& created_by) {

@@ -247,6 +247,19 @@ TEST_P(Build, DockerfileOnStdinBuildsWithAnEmptyContext) {
   EXPECT_EQ(run.out, "from-stdin\n") << run.err;
 }
 
+TEST_P(Build, FileCopiedToAnExistingDirectoryWithoutSlashLandsInsideIt) {
+  // As dockerd: /etc is a directory in busybox, so the file goes in it; /new is not, so it is
+  // the file's new name; a heredoc follows the same rule.
+  berth::test::write_text(ctx / "Dockerfile",
+                          "FROM busybox\nCOPY app.sh /etc\nCOPY app.sh /new\nCOPY <<EOT /tmp\nin tmp\nEOT\n");
+  auto r = build({"-t", "into:1", ctx.path()});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  auto run = docker({"run", "--rm", "into:1", "sh", "-c",
+                     "test -d /etc && test -f /etc/app.sh && test -f /new && cat /tmp/EOT && head -1 /etc/app.sh /new"});
+  ASSERT_EQ(run.status, 0) << run.out << run.err;
+  EXPECT_EQ(run.out, "in tmp\n==> /etc/app.sh <==\n#!/bin/sh\n\n==> /new <==\n#!/bin/sh\n");
+}
+
 INSTANTIATE_TEST_SUITE_P(Clients, Build, ::testing::Values(kDocker28, kDocker20),
                          [](const auto& info) { return info.param == kDocker28 ? "docker28" : "docker20"; });
 
