@@ -139,6 +139,9 @@ Result<> Executor::step(Stage& st, const std::string& key, const std::function<R
       }
   }
   auto rec = BERTH_TRY(make(), "");
+  // The parent link makes the step an intermediate image, as dockerd's: hidden from a plain
+  // `images`, kept by `image prune` while an image is built on it.
+  if (st.image) BERTH_CHECK(images_.set_parent(rec.id, *st.image), "");
   BERTH_CHECK(cache_.put(key, rec.id.str()), "");
   st.image = rec.id;
   return out(" ---> " + short_id(rec.id) + "\n");

@@ -132,15 +132,22 @@ TEST_P(Build, MultiStageImageRunsWithItsFilesEnvUserAndConfig) {
   EXPECT_TRUE(env_ok) << c["Env"].dump();
   EXPECT_EQ(count(c["Env"].dump(), "APP_HOME=/app"), 1u) << c["Env"].dump();
 
-  // The step images are the build cache: listed with -a only, as dockerd's intermediate images.
-  // Listed newest first by Created (whole seconds): busybox may tie with demo, so compare as a set.
+  // The step images are the build cache: intermediate images (untagged, with children) are
+  // listed with -a only, as dockerd lists them; the builder stage's last one has no children,
+  // so it is listed, dangling. Listed newest first by Created (whole seconds): busybox may tie
+  // with demo, so compare as a set.
   auto listed = docker({"images", "-q"});
   std::string demo_id = img["Id"].get<std::string>().substr(7, 12);  // tagged twice
+  auto dangling = docker({"images", "-q", "--filter", "dangling=true"}).out;
+  ASSERT_EQ(count(dangling, "\n"), 1u) << dangling;
+  dangling.pop_back();
   std::multiset<std::string> ids;
   std::istringstream lines(listed.out);
   for (std::string line; std::getline(lines, line);) ids.insert(line);
-  EXPECT_EQ(ids, (std::multiset<std::string>{demo_id, demo_id, inspect("busybox")["Id"].get<std::string>().substr(7, 12)}))
+  EXPECT_EQ(ids, (std::multiset<std::string>{demo_id, demo_id, inspect("busybox")["Id"].get<std::string>().substr(7, 12),
+                                             dangling}))
       << listed.out;
+  EXPECT_TRUE(img["Parent"].get<std::string>().starts_with("sha256:")) << img["Parent"];
   EXPECT_GT(count(docker({"images", "-aq"}).out, "\n"), 20u);
 
   auto hist = docker({"history", "--no-trunc", "--format", "{{.CreatedBy}}", "demo:1"});
@@ -186,6 +193,44 @@ TEST_P(Build, RebuildIsAllCacheAndAChangedFileRerunsFromItsCopy) {
   auto nocache = build({"--no-cache", "-t", "demo:2", ctx.path()});
   ASSERT_EQ(nocache.status, 0) << nocache.out << nocache.err;
   EXPECT_EQ(count(nocache.out, " ---> Using cache"), 0u) << nocache.out;
+}
+
+TEST_P(Build, ImagePruneKeepsIntermediateImagesAndPruneAllDropsTheCacheConsistently) {
+  auto first = build({"-t", "demo:1", ctx.path()});
+  ASSERT_EQ(first.status, 0) << first.out << first.err;
+  auto id1 = inspect("demo:1")["Id"];
+
+  // As dockerd: a dangling prune deletes the builder stage's chain (its last image is a
+  // dangling head) but not the final stage's steps, which demo:1 is built on.
+  auto prune = docker({"image", "prune", "-f"});
+  ASSERT_EQ(prune.status, 0) << prune.err;
+  EXPECT_EQ(count(prune.out, "deleted: sha256:"), 5u) << prune.out;  // ARG, WORKDIR, COPY, RUN, RUN
+  EXPECT_EQ(docker({"images", "-q", "--filter", "dangling=true"}).out, "");
+  auto again = build({"-t", "demo:1", ctx.path()});
+  ASSERT_EQ(again.status, 0) << again.out << again.err;
+  auto final_stage = again.out.find("Step 7/21 : FROM busybox");
+  ASSERT_NE(final_stage, std::string::npos) << again.out;
+  EXPECT_EQ(count(again.out.substr(0, final_stage), "Running in"), 2u) << again.out;
+  EXPECT_EQ(count(again.out.substr(final_stage), " ---> Using cache"), 14u) << again.out;
+  EXPECT_EQ(inspect("demo:1")["Id"], id1) << "the same files from the rerun builder stage gave another image";
+
+  // docker rmi deletes the untagged parents too (the client's default, --no-prune aside).
+  auto rmi = docker({"rmi", "demo:1"});
+  ASSERT_EQ(rmi.status, 0) << rmi.err;
+  EXPECT_EQ(count(rmi.out, "Deleted: sha256:"), 14u) << rmi.out;
+  ASSERT_EQ(build({"-t", "demo:1", ctx.path()}).status, 0);
+
+  // prune -a deletes every unused image, so the cache has nothing left: the entries go with
+  // their images, and a rebuild reruns every step rather than failing on a missing image.
+  auto all = docker({"image", "prune", "-a", "-f"});
+  ASSERT_EQ(all.status, 0) << all.err;
+  EXPECT_EQ(docker({"images", "-aq"}).out, "");
+  EXPECT_NE(docker({"system", "df", "--format", "{{.Type}} {{.TotalCount}}"}).out.find("Build Cache 0"), std::string::npos);
+  ASSERT_EQ(docker({"load", "-i", busybox_archive()}).status, 0);
+  auto cold = build({"-t", "demo:1", ctx.path()});
+  ASSERT_EQ(cold.status, 0) << cold.out << cold.err;
+  EXPECT_EQ(count(cold.out, " ---> Using cache"), 0u) << cold.out;
+  EXPECT_EQ(docker({"run", "--rm", "--entrypoint", "cat", "demo:1", "/app/conf/x.conf"}).out, "setting=1\n");
 }
 
 TEST_P(Build, MalformedDockerfileNamesTheLineAndTagsNothing) {
