@@ -14,6 +14,7 @@
 #include "engine/build/dockerfile_parser.hpp"
 #include "engine/build/instruction_expand.hpp"
 #include "engine/build_copy.hpp"
+#include "engine/build_leftovers.hpp"
 #include "engine/build_rootfs_view.hpp"
 #include "engine/build_step_image.hpp"
 #include "engine/log_reader.hpp"
@@ -160,6 +161,7 @@ Result<image::ImageRecord> Executor::run_container(Stage& st, const b::Instructi
                {"User", str_field(st.cfg.config, "User")},
                {"WorkingDir", str_field(st.cfg.config, "WorkingDir")},
                {"Healthcheck", {{"Test", {"NONE"}}}},
+               {"Labels", {{kBuildContainerLabel, "1"}}},  // found and removed after a crash
                {"HostConfig", {{"NetworkMode", network}}}};
   auto cr = BERTH_TRY(containers_.create(body, ""), where);
   std::string id = cr.id;

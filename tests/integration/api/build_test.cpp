@@ -390,6 +390,56 @@ TEST_F(BerthBuild, ClientThatHangsUpCancelsTheBuildAndLeavesNoContainer) {
   EXPECT_EQ(d.docker({"images", "-q", "never:1"}).out, "");
 }
 
+TEST_F(BerthBuild, BuildContainerLeftByAKilledBerthdIsRemovedAtRestart) {
+  berth::test::write_text(elsewhere / "Dockerfile", "FROM busybox\nCOPY data.txt /\nRUN echo started && sleep 600\n");
+  pid_t pid = fork();
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    execl(berth::test::bin("berth").c_str(), "berth", "-H", d.host().c_str(), "build", "-t", "never:1", "-f",
+          (elsewhere / "Dockerfile").c_str(), ctx.path().c_str(), nullptr);
+    _exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  std::string id;
+  bool running = berth::test::wait_until([&] { return (id = d.docker({"ps", "-q", "--no-trunc"}).out) != ""; },
+                                         std::chrono::seconds(30));
+  if (!id.empty()) id.pop_back();
+  auto pid_text = d.docker({"inspect", "-f", "{{.State.Pid}}", id}).out;
+  // Its cgroups, wherever the hierarchy puts them (v1 controllers, the v2 mount).
+  auto cgroups = [&] {
+    std::vector<std::string> found;
+    for (auto& e : std::filesystem::directory_iterator("/sys/fs/cgroup"))
+      if (auto p = e.path() / "berth" / id; !id.empty() && std::filesystem::exists(p)) found.push_back(p);
+    if (auto p = std::filesystem::path("/sys/fs/cgroup/berth") / id; !id.empty() && std::filesystem::exists(p))
+      found.push_back(p);
+    return found;
+  };
+  auto cgroups_before = cgroups();
+  d.kill9();
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  ASSERT_TRUE(running) << "the RUN container never started";
+  ASSERT_FALSE(cgroups_before.empty()) << "no cgroup found for " << id;
+  int run_pid = std::atoi(pid_text.c_str());
+  ASSERT_GT(run_pid, 0) << pid_text;
+  ASSERT_EQ(kill(run_pid, 0), 0) << "the RUN's process died with berthd: the test proves nothing";
+
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_EQ(d.docker({"ps", "-aq"}).out, "") << "the interrupted build's container is still there";
+  bool gone = berth::test::wait_until([&] { return kill(run_pid, 0) != 0; }, std::chrono::seconds(30));
+  EXPECT_TRUE(gone) << "the RUN's process " << run_pid << " still runs";
+  EXPECT_TRUE(cgroups().empty());
+  auto mounts = berth::test::read_text("/proc/self/mountinfo");
+  EXPECT_EQ(mounts.find(id), std::string::npos) << mounts;
+  EXPECT_EQ(mounts.find("build-view-"), std::string::npos) << mounts;
+  std::vector<std::string> tmp;
+  for (auto& e : std::filesystem::directory_iterator(d.path("data/tmp"))) tmp.push_back(e.path().filename());
+  EXPECT_EQ(tmp, std::vector<std::string>{}) << "staging left in the image root's tmp/";
+  EXPECT_EQ(d.docker({"images", "-q", "never:1"}).out, "");
+}
+
 TEST_F(BerthBuild, AddUnpacksALocalArchiveAndCopiesOtherFiles) {
   std::filesystem::create_directories(elsewhere / "pkg/sub");
   berth::test::write_text(elsewhere / "pkg/sub/a.txt", "from the archive\n");
