@@ -15,6 +15,7 @@
 #include "common/fs.hpp"
 #include "engine/build/build_context.hpp"
 #include "engine/build_executor.hpp"
+#include "engine/build_run_mounts.hpp"
 
 namespace berth::api {
 
@@ -132,7 +133,7 @@ Result<> build(Exchange& ex, engine::Daemon& d) {
   return out.finish({});
 }
 
-// Forgets the cache and deletes the untagged step images it kept, children before parents (an
+// Forgets the cache, empties the cache mounts and deletes the untagged step images it kept, children before parents (an
 // image a container uses, or one a kept image is built on, stays).
 Result<> prune(Exchange& ex, engine::Daemon& d) {
   auto ids = BERTH_TRY(d.build_cache().clear(), "build prune");
@@ -150,6 +151,9 @@ Result<> prune(Exchange& ex, engine::Daemon& d) {
       }
     }
   }
+  // RUN --mount=type=cache directories go too.
+  std::string mounts = engine::build_cache_mounts_dir(d.images().root());
+  if (auto r = remove_all(mounts); !r) return fail(r.error().wrap("build prune"));
   return reply_json(ex, 200, {{"CachesDeleted", deleted}, {"SpaceReclaimed", reclaimed}});
 }
 

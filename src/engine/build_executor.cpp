@@ -16,6 +16,7 @@
 #include "engine/build_copy.hpp"
 #include "engine/build_leftovers.hpp"
 #include "engine/build_rootfs_view.hpp"
+#include "engine/build_run_mounts.hpp"
 #include "engine/build_step_image.hpp"
 #include "engine/log_reader.hpp"
 #include "engine/path_in_root.hpp"
@@ -102,7 +103,9 @@ class Executor {
   std::string cache_key(const Stage& st, const std::vector<std::string>& parts) const;
   Result<image::ImageRecord> run_container(Stage& st, const b::Instruction& ins, const std::vector<std::string>& argv,
                                            const std::vector<std::string>& run_env, const std::string& network,
-                                           const std::string& created_by);
+                                           const std::string& created_by, RunMounts* mounts);
+  // A --from or --mount from= value: the stage's result or the image, as an image ID.
+  Result<std::string> image_of(const std::string& from);
   // env: what an unquoted heredoc's body expands against.
   Result<> copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, const b::Vars& env);
   Result<CopyOwnership> ownership(Stage& st, const b::CopyCmd& cp);
@@ -151,7 +154,7 @@ Result<> Executor::step(Stage& st, const std::string& key, const std::function<R
 Result<image::ImageRecord> Executor::run_container(Stage& st, const b::Instruction& ins,
                                                    const std::vector<std::string>& argv,
                                                    const std::vector<std::string>& run_env, const std::string& network,
-                                                   const std::string& created_by) {
+                                                   const std::string& created_by, RunMounts* mounts) {
   std::string where = "RUN on line " + std::to_string(ins.line);
   if (!st.image) return fail(ErrorKind::Invalid, where + ": nothing can run in an empty (scratch) image");
   json body = {{"Image", st.image->str()},
@@ -163,6 +166,7 @@ Result<image::ImageRecord> Executor::run_container(Stage& st, const b::Instructi
                {"Healthcheck", {{"Test", {"NONE"}}}},
                {"Labels", {{kBuildContainerLabel, "1"}}},  // found and removed after a crash
                {"HostConfig", {{"NetworkMode", network}}}};
+  if (mounts) BERTH_CHECK(mounts->prepare(images_, body["HostConfig"]), where);
   auto cr = BERTH_TRY(containers_.create(body, ""), where);
   std::string id = cr.id;
   // The intermediate container goes whatever happens (dockerd's rm and forcerm together).
@@ -218,6 +222,15 @@ Result<image::ImageRecord> Executor::run_container(Stage& st, const b::Instructi
   return img;
 }
 
+Result<std::string> Executor::image_of(const std::string& from) {
+  auto ref = BERTH_TRY(b::resolve_from(plan_.stages, from), "");
+  if (!ref.stage) return BERTH_TRY(images_.resolve(ref.image), "--from=" + from).str();
+  auto it = done_.find(*ref.stage);
+  if (it == done_.end()) return fail(ErrorKind::Invalid, "stage " + from + " has not been built before it");
+  if (!it->second.image) return fail(ErrorKind::Invalid, "stage " + from + " is empty");
+  return it->second.image->str();
+}
+
 Result<CopyOwnership> Executor::ownership(Stage& st, const b::CopyCmd& cp) {
   CopyOwnership own;
   if (!cp.chmod.empty()) own.mode = BERTH_TRY(parse_chmod(cp.chmod), "");
@@ -261,17 +274,7 @@ Result<> Executor::copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, con
   UniqueFd context;
   int src_root = -1;
   if (!cp.from.empty()) {
-    auto ref = BERTH_TRY(b::resolve_from(plan_.stages, cp.from), where);
-    std::string img;
-    if (ref.stage) {
-      auto it = done_.find(*ref.stage);
-      if (it == done_.end()) return fail(ErrorKind::Invalid, where + ": stage " + cp.from + " has not been built before it");
-      auto& from = it->second;
-      if (!from.image) return fail(ErrorKind::Invalid, where + ": stage " + cp.from + " is empty");
-      img = from.image->str();
-    } else {
-      img = BERTH_TRY(images_.resolve(ref.image), where + ": --from=" + cp.from).str();
-    }
+    std::string img = BERTH_TRY(image_of(cp.from), where);
     view = BERTH_TRY(RootfsView::open(images_, img), where);
     src_root = view->fd();
   } else {
@@ -451,8 +454,6 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
     if (auto* a = std::get_if<b::ArgCmd>(&ins.payload))
       for (auto& d : a->args) args.declare(d);
     if (auto* run = std::get_if<b::RunCmd>(&ins.payload)) {
-      if (!run->mounts.empty())
-        return fail(ErrorKind::Invalid, "RUN on line " + std::to_string(ins.line) + ": RUN --mount is not supported by this builder");
       auto argv = run_argv(run->cmdline, st.cfg.config);
       auto hist_args = args.history_args(stage_env);
       std::string created_by = joined(b::with_history_args(hist_args, argv));
@@ -462,8 +463,16 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
       if (net.empty() || net == "default") net = "none";
       std::vector<std::string> parts = {"RUN", json(argv).dump(), json(run_env).dump(), net,
                                         json(st.cfg.config).dump()};
+      std::unique_ptr<RunMounts> mounts;
+      if (!run->mounts.empty()) {
+        std::string wd = str_field(st.cfg.config, "WorkingDir");
+        RunMountContext mc{opts_.context_dir, build_cache_mounts_dir(images_.root()), wd.empty() ? "/" : wd,
+                           [&](const std::string& from) { return image_of(from); }};
+        mounts = BERTH_TRY(RunMounts::resolve(run->mounts, mc), "RUN on line " + std::to_string(ins.line));
+        parts.insert(parts.end(), mounts->key_parts().begin(), mounts->key_parts().end());
+      }
       BERTH_CHECK(step(st, cache_key(st, parts),
-                       [&] { return run_container(st, ins, argv, run_env, net, created_by); }),
+                       [&] { return run_container(st, ins, argv, run_env, net, created_by, mounts.get()); }),
                   "");
     } else if (auto* cp = std::get_if<b::CopyCmd>(&ins.payload)) {
       BERTH_CHECK(copy(st, ins, *cp, args.expansion_env(stage_env)), "");

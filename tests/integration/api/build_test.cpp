@@ -305,6 +305,48 @@ TEST_P(Build, FileCopiedToAnExistingDirectoryWithoutSlashLandsInsideIt) {
   EXPECT_EQ(run.out, "in tmp\n==> /etc/app.sh <==\n#!/bin/sh\n\n==> /new <==\n#!/bin/sh\n");
 }
 
+TEST_P(Build, RunMountsCacheBindAndTmpfs) {
+  berth::test::write_text(ctx / "Dockerfile", R"DF(FROM busybox AS tools
+RUN echo tool-v1 > /tool
+FROM busybox
+WORKDIR /w
+RUN --mount=type=cache,target=/cache,id=c1 echo run >> /cache/log && wc -l < /cache/log > /count
+RUN --mount=type=cache,target=/var/cache/x,uid=1234,mode=0700 stat -c '%u %a' /var/cache/x > /cacheperm
+RUN --mount=source=conf,target=conf cat conf/x.conf > /seen && ! touch conf/new 2>/dev/null
+RUN --mount=type=bind,source=conf,target=/conf,rw touch /conf/written && ls /conf > /rwseen
+RUN --mount=type=bind,from=tools,source=/tool,target=/t cat /t > /fromtool
+RUN --mount=type=tmpfs,target=/scratch touch /scratch/x && test "$(ls /scratch)" = x
+CMD ["sh", "-c", "cat /count /cacheperm /seen /rwseen /fromtool; ls -A /cache /conf /scratch"]
+)DF");
+  auto r = build({"-t", "mounts:1", ctx.path()});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  // What the mounts showed was written to the layers; their own contents were not.
+  auto run = docker({"run", "--rm", "mounts:1"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.out, "1\n1234 700\nsetting=1\nwritten\nx.conf\ntool-v1\n/cache:\n\n/conf:\n\n/scratch:\n");
+  EXPECT_FALSE(std::filesystem::exists(ctx / "conf/written")) << "a rw bind wrote into the context";
+
+  // The cache directory outlives the build; builder prune empties it.
+  auto again = build({"--no-cache", "-t", "mounts:2", ctx.path()});
+  ASSERT_EQ(again.status, 0) << again.out << again.err;
+  EXPECT_EQ(docker({"run", "--rm", "mounts:2", "cat", "/count"}).out, "2\n");
+  EXPECT_FALSE(std::filesystem::is_empty(d.path("data/build-mounts/cache")));
+  ASSERT_EQ(docker({"builder", "prune", "-f"}).status, 0);
+  EXPECT_FALSE(std::filesystem::exists(d.path("data/build-mounts/cache")));
+  auto fresh = build({"--no-cache", "-t", "mounts:3", ctx.path()});
+  ASSERT_EQ(fresh.status, 0) << fresh.out << fresh.err;
+  EXPECT_EQ(docker({"run", "--rm", "mounts:3", "cat", "/count"}).out, "1\n");
+
+  // A bound file that changes reruns its RUN; the cache mount's contents do not.
+  auto cached = build({"-t", "mounts:4", ctx.path()});
+  EXPECT_EQ(count(cached.out, "Running in"), 0u) << cached.out;
+  berth::test::write_text(ctx / "conf/x.conf", "setting=2\n");
+  auto changed = build({"-t", "mounts:4", ctx.path()});
+  ASSERT_EQ(changed.status, 0) << changed.out << changed.err;
+  EXPECT_EQ(count(changed.out, "Running in"), 4u) << changed.out;  // the two conf binds and the RUNs after
+  EXPECT_EQ(docker({"run", "--rm", "mounts:4", "cat", "/seen"}).out, "setting=2\n");
+}
+
 INSTANTIATE_TEST_SUITE_P(Clients, Build, ::testing::Values(kDocker28, kDocker20),
                          [](const auto& info) { return info.param == kDocker28 ? "docker28" : "docker20"; });
 
@@ -438,6 +480,30 @@ TEST_F(BerthBuild, BuildContainerLeftByAKilledBerthdIsRemovedAtRestart) {
   for (auto& e : std::filesystem::directory_iterator(d.path("data/tmp"))) tmp.push_back(e.path().filename());
   EXPECT_EQ(tmp, std::vector<std::string>{}) << "staging left in the image root's tmp/";
   EXPECT_EQ(d.docker({"images", "-q", "never:1"}).out, "");
+}
+
+TEST_F(BerthBuild, RunMountSourceThatEscapesAndUnknownTypesAreRefused) {
+  std::filesystem::create_symlink("../../../../../../etc", ctx / "up");
+  struct Case {
+    std::string mount, message;
+  } cases[] = {
+      {"type=bind,source=../x,target=/x", "forbidden path outside the build context: ../x"},
+      {"type=bind,source=up/passwd,target=/x", "leads outside its root"},
+      {"type=bind,from=busybox,source=../../etc,target=/x", "forbidden path outside the build context"},
+      {"type=nfs,target=/x", "unsupported mount type \"nfs\""},
+      {"type=secret,id=a,target=/x", "mount type \"secret\" is not supported"},
+      {"type=cache,target=/x,from=busybox", "from= and source= are not supported"},
+  };
+  for (auto& c : cases) {
+    auto r = berth({"build", "-t", "evil:1", "-f", "-", ctx.path()},
+                   "FROM busybox\nRUN --mount=" + c.mount + " cat /x/passwd\n");
+    EXPECT_NE(r.status, 0) << c.mount;
+    EXPECT_NE(r.err.find("line 2"), std::string::npos) << c.mount << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.mount << ": " << r.err;
+    EXPECT_EQ(r.out.find("root:x:0:0"), std::string::npos) << c.mount << ": the host's passwd was read";
+  }
+  EXPECT_EQ(d.docker({"images", "-q", "evil:1"}).out, "");
+  EXPECT_EQ(d.docker({"ps", "-aq"}).out, "");
 }
 
 TEST_F(BerthBuild, AddUnpacksALocalArchiveAndCopiesOtherFiles) {
