@@ -286,7 +286,7 @@ Result<> Executor::copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, con
   if (workdir.empty()) workdir = "/";
   b::CopySources sources;
   if (!cp.sources.empty())
-    sources = BERTH_TRY(b::resolve_copy_sources(src_root, cp.sources, cp.dest, workdir, name), where);
+    sources = BERTH_TRY(b::resolve_copy_sources(src_root, cp.sources, cp.dest, workdir, name, view != nullptr), where);
   // ADD unpacks a local archive named as a source (not one inside a source directory).
   std::vector<std::string> archives;
   if (cp.add) {
@@ -312,9 +312,10 @@ Result<> Executor::copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, con
                      (sources.entries.empty() || sources.entries[0].type == b::CopyEntry::File);
   std::string created_by;
   for (auto& s : b::stage_shell(st.cfg.config)) created_by += s + " ";
-  // dockerd's line, the --chown glued to the hash as it prints it.
-  created_by += "#(nop) " + name + " " + (cp.chown.empty() ? "" : "--chown=" + cp.chown) +
-                (single_file ? "file:" : "dir:") + content_id + " in " + cp.dest + " ";
+  // dockerd's line, the --chown glued to the hash as it prints it; its hash of the sources
+  // (heredocs, which it does not know, get berth's own).
+  std::string hash = cp.inline_files.empty() ? sources.classic_hash : (single_file ? "file:" : "dir:") + content_id;
+  created_by += "#(nop) " + name + " " + (cp.chown.empty() ? "" : "--chown=" + cp.chown) + hash + " in " + cp.dest + " ";
   return step(st, cache_key(st, parts), [&]() -> Result<image::ImageRecord> {
     // One file to a dest without a trailing "/" that is a directory in the image lands inside
     // it, as dockerd copies (`COPY a.txt /etc` writes /etc/a.txt). The parent image is part of
