@@ -110,7 +110,8 @@ class Executor {
   Result<> copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, const b::Vars& env);
   Result<CopyOwnership> ownership(Stage& st, const b::CopyCmd& cp);
   Result<image::ImageRecord> workdir(Stage& st, const std::string& created_by);
-  // Whether path (absolute) is a directory (or a symlink to one, inside the image) in img.
+  // Whether path (absolute) is a directory in img (a symlink to one counts unless it leads out,
+  // absolute symlinks included: they are refused rather than resolved).
   Result<bool> is_dir_in_image(const image::Digest& img, const std::string& path);
   Result<std::string> make_staging();  // an empty directory for a layer, removed by the caller
 
