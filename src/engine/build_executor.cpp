@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <deque>
+#include <mutex>
+#include <thread>
 #include <set>
 
 #include "common/fs.hpp"
@@ -33,6 +36,9 @@ namespace b = build;
 namespace {
 
 constexpr size_t kLastLines = 10;  // of a failed RUN's output, in its error
+// How often a RUN of a concurrent stage looks whether another stage failed (its wait has one
+// fd, the log's; a failure elsewhere has none to wake it).
+constexpr int kStopCheckMs = 200;
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 std::string short_id(const image::Digest& d) { return d.hex().substr(0, 12); }
@@ -94,9 +100,14 @@ class Executor {
   };
 
   Result<> out(const std::string& text) {
+    if (stopping_) return fail(ErrorKind::Unavailable, "build cancelled: another stage failed");
     if (!io_.out(text)) return fail(ErrorKind::Unavailable, "build cancelled: the client went away");
     return {};
   }
+  // Runs one wave of independent stages, each on a thread of its own when there are several;
+  // the first failure stops the others (at their next output, or within kStopCheckMs in a RUN).
+  Result<> run_wave(const std::vector<int>& wave);
+  const Stage* done_stage(int index);
   Result<> run_stage(const b::PlannedStage& ps, bool is_target);
   // Looks key up in the cache, else makes the step's image and records it; prints the id.
   Result<> step(Stage& st, const std::string& key, const std::function<Result<image::ImageRecord>()>& make);
@@ -123,8 +134,12 @@ class Executor {
   b::Dockerfile df_;
   b::BuildPlan plan_;
   std::unique_ptr<b::BuildArgs> args_;
-  std::map<int, Stage> done_;
-  int step_no_ = 0, steps_ = 0;
+  std::mutex done_mu_;
+  std::map<int, Stage> done_;  // under done_mu_: stages of one wave finish side by side
+  std::map<int, int> first_step_;  // each stage's "Step n" number, as a sequential build counts
+  int steps_ = 0;
+  bool concurrent_ = false;           // set before a wave's threads start
+  std::atomic<bool> stopping_{false};  // a stage failed: the others stop
 };
 
 std::string Executor::cache_key(const Stage& st, const std::vector<std::string>& parts) const {
@@ -200,9 +215,13 @@ Result<image::ImageRecord> Executor::run_container(Stage& st, const b::Instructi
       }
     }
     if (ended) break;
-    if (!io_.wait(reader.wake_fd(), -1)) {
+    if (!io_.wait(reader.wake_fd(), concurrent_ ? kStopCheckMs : -1)) {
       (void)containers_.kill(id, "KILL");
       return fail(ErrorKind::Unavailable, "build cancelled: the client went away");
+    }
+    if (stopping_) {
+      (void)containers_.kill(id, "KILL");
+      return fail(ErrorKind::Unavailable, "build cancelled: another stage failed");
     }
     reader.clear_wake();
   }
@@ -226,10 +245,16 @@ Result<image::ImageRecord> Executor::run_container(Stage& st, const b::Instructi
 Result<std::string> Executor::image_of(const std::string& from) {
   auto ref = BERTH_TRY(b::resolve_from(plan_.stages, from), "");
   if (!ref.stage) return BERTH_TRY(images_.resolve(ref.image), "--from=" + from).str();
-  auto it = done_.find(*ref.stage);
-  if (it == done_.end()) return fail(ErrorKind::Invalid, "stage " + from + " has not been built before it");
-  if (!it->second.image) return fail(ErrorKind::Invalid, "stage " + from + " is empty");
-  return it->second.image->str();
+  auto* done = done_stage(*ref.stage);
+  if (!done) return fail(ErrorKind::Invalid, "stage " + from + " has not been built before it");
+  if (!done->image) return fail(ErrorKind::Invalid, "stage " + from + " is empty");
+  return done->image->str();
+}
+
+const Executor::Stage* Executor::done_stage(int index) {
+  std::lock_guard lk(done_mu_);
+  auto it = done_.find(index);
+  return it == done_.end() ? nullptr : &it->second;  // map nodes stay put while others are added
 }
 
 Result<CopyOwnership> Executor::ownership(Stage& st, const b::CopyCmd& cp) {
@@ -395,12 +420,13 @@ Result<std::string> Executor::make_staging() {
 Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
   const auto& stage = df_.stages.at(size_t(ps.index));
   Stage st;
-  BERTH_CHECK(out("Step " + std::to_string(++step_no_) + "/" + std::to_string(steps_) + " : " + stage.from.original + "\n"), "");
+  int step_no = first_step_.at(ps.index);
+  BERTH_CHECK(out("Step " + std::to_string(step_no) + "/" + std::to_string(steps_) + " : " + stage.from.original + "\n"), "");
   std::string from_where = "FROM on line " + std::to_string(stage.from.line);
   if (ps.base_stage) {
-    auto it = done_.find(*ps.base_stage);
-    if (it == done_.end()) return fail(ErrorKind::Invalid, from_where + ": stage " + ps.base + " has not been built before it");
-    st = it->second;
+    auto* base = done_stage(*ps.base_stage);
+    if (!base) return fail(ErrorKind::Invalid, from_where + ": stage " + ps.base + " has not been built before it");
+    st = *base;
     st.cfg.cmd_set = false;
   } else if (ps.base != "scratch") {
     auto id = images_.resolve(ps.base);
@@ -450,7 +476,7 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
     const auto& raw = commands[i];
     bool synthetic = i >= n_triggers + stage.commands.size();
     if (i >= n_triggers)
-      BERTH_CHECK(out("Step " + std::to_string(++step_no_) + "/" + std::to_string(steps_) + " : " + raw.original + "\n"), "");
+      BERTH_CHECK(out("Step " + std::to_string(++step_no) + "/" + std::to_string(steps_) + " : " + raw.original + "\n"), "");
     auto stage_env = env_vars(st.cfg.config);
     b::Instruction ins = synthetic ? raw : BERTH_TRY(b::expand_instruction(raw, args.expansion_env(stage_env), df_.escape), "");
     if (auto* a = std::get_if<b::ArgCmd>(&ins.payload))
@@ -496,7 +522,27 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
                   "");
     }
   }
+  std::lock_guard lk(done_mu_);
   done_[ps.index] = std::move(st);
+  return {};
+}
+
+Result<> Executor::run_wave(const std::vector<int>& wave) {
+  if (wave.size() == 1) return run_stage(plan_.stages.at(size_t(wave[0])), wave[0] == plan_.target);
+  concurrent_ = true;
+  std::mutex mu;
+  std::optional<Error> first;
+  std::vector<std::thread> threads;
+  for (int i : wave)
+    threads.emplace_back([&, i] {
+      auto r = run_stage(plan_.stages.at(size_t(i)), i == plan_.target);
+      if (r) return;
+      std::lock_guard lk(mu);
+      if (!first) first = r.error();  // the cause; the others fail as "cancelled" after it
+      stopping_ = true;
+    });
+  for (auto& t : threads) t.join();
+  if (first) return fail(*first);
   return {};
 }
 
@@ -513,9 +559,12 @@ Result<BuildResult> Executor::run() {
   args_ = std::make_unique<b::BuildArgs>(opts_.build_args);
   BERTH_CHECK(args_->add_meta_args(df_.meta_args, df_.escape), "");
   plan_ = BERTH_TRY(b::plan_build(df_, *args_, opts_.target), "");
-  for (int i : plan_.needed) steps_ += 1 + int(df_.stages.at(size_t(i)).commands.size());
+  for (int i : plan_.needed) {
+    first_step_[i] = steps_ + 1;
+    steps_ += 1 + int(df_.stages.at(size_t(i)).commands.size());
+  }
   if (!opts_.labels.empty()) ++steps_;
-  for (int i : plan_.needed) BERTH_CHECK(run_stage(plan_.stages.at(size_t(i)), i == plan_.target), "");
+  for (auto& wave : plan_.waves) BERTH_CHECK(run_wave(wave), "");
   auto& final = done_.at(plan_.target);
   if (!final.image) {
     // FROM scratch and nothing else: dockerd refuses to make an image of nothing.

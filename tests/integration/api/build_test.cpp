@@ -506,6 +506,31 @@ TEST_F(BerthBuild, RunMountSourceThatEscapesAndUnknownTypesAreRefused) {
   EXPECT_EQ(d.docker({"ps", "-aq"}).out, "");
 }
 
+TEST_F(BerthBuild, IndependentStagesRunAtOnceAndAFailureStopsTheOthers) {
+  // Each stage waits (bounded) for the other's mark in a shared cache mount: one after the
+  // other, the first would give up with exit 9.
+  auto meet = [](const char* mine, const char* other) {
+    return std::string("RUN --mount=type=cache,id=meet,target=/m touch /m/") + mine +
+           " && i=0; while [ ! -e /m/" + other + " ]; do i=$((i+1)); [ $i -lt 300 ] || exit 9; sleep 0.1; done\n";
+  };
+  std::string df = "FROM busybox AS a\n" + meet("a", "b") + "FROM busybox AS b\n" + meet("b", "a") +
+                   "FROM busybox\nCOPY --from=a /etc/passwd /a\nCOPY --from=b /etc/passwd /b\n";
+  auto r = berth({"build", "-t", "both:1", "-f", "-", ctx.path()}, df);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  for (const char* step : {"Step 1/7 : FROM busybox AS a", "Step 3/7 : FROM busybox AS b", "Step 5/7 : FROM busybox"})
+    EXPECT_NE(r.out.find(step), std::string::npos) << step << " not in\n" << r.out;
+  EXPECT_EQ(d.docker({"run", "--rm", "both:1", "sh", "-c", "ls /a /b"}).out, "/a\n/b\n");
+
+  // A stage that fails stops its sibling's long RUN: the build ends with the failure's error.
+  auto bad = berth({"build", "-t", "bad:1", "-f", "-", ctx.path()},
+                   "FROM busybox AS slow\nRUN sleep 600\nFROM busybox AS broken\nRUN exit 3\n"
+                   "FROM busybox\nCOPY --from=slow /etc/passwd /s\nCOPY --from=broken /etc/passwd /b\n");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("returned a non-zero code: 3"), std::string::npos) << bad.err;
+  EXPECT_EQ(d.docker({"ps", "-aq"}).out, "") << "the sibling's RUN container is left";
+  EXPECT_EQ(d.docker({"images", "-q", "bad:1"}).out, "");
+}
+
 TEST_F(BerthBuild, AddUnpacksALocalArchiveAndCopiesOtherFiles) {
   std::filesystem::create_directories(elsewhere / "pkg/sub");
   berth::test::write_text(elsewhere / "pkg/sub/a.txt", "from the archive\n");
