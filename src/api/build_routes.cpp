@@ -15,6 +15,7 @@
 #include "common/fs.hpp"
 #include "engine/build/build_context.hpp"
 #include "engine/build_executor.hpp"
+#include "engine/build_run_mounts.hpp"
 
 namespace berth::api {
 
@@ -132,20 +133,27 @@ Result<> build(Exchange& ex, engine::Daemon& d) {
   return out.finish({});
 }
 
-// Forgets the cache and deletes the untagged step images it kept (an image a container or
-// another image still uses stays).
+// Forgets the cache, empties the cache mounts and deletes the untagged step images it kept, children before parents (an
+// image a container uses, or one a kept image is built on, stays).
 Result<> prune(Exchange& ex, engine::Daemon& d) {
   auto ids = BERTH_TRY(d.build_cache().clear(), "build prune");
   json deleted = json::array();
   int64_t reclaimed = 0;
-  for (auto& id : ids) {
-    auto rec = d.images().inspect(id);
-    if (!rec || !rec->repo_tags.empty()) continue;
-    if (auto r = d.images().remove(id); r) {
-      deleted.push_back(id);
-      reclaimed += rec->size;
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (auto& id : ids) {
+      auto rec = d.images().inspect(id);
+      if (!rec || !rec->repo_tags.empty()) continue;
+      if (auto r = d.images().remove(id, false, false); r) {
+        deleted.push_back(id);
+        reclaimed += rec->size;
+        progress = true;
+      }
     }
   }
+  // RUN --mount=type=cache directories go too.
+  std::string mounts = engine::build_cache_mounts_dir(d.images().root());
+  if (auto r = remove_all(mounts); !r) return fail(r.error().wrap("build prune"));
   return reply_json(ex, 200, {{"CachesDeleted", deleted}, {"SpaceReclaimed", reclaimed}});
 }
 

@@ -44,7 +44,7 @@ json image_labels(const json& config) {
 
 json image_summary(const image::ImageRecord& rec, const json& config, const std::string& api_version) {
   json s = {{"Id", rec.id.str()},
-            {"ParentId", ""},
+            {"ParentId", rec.parent ? rec.parent->str() : ""},
             {"RepoTags", rec.repo_tags},
             {"RepoDigests", rec.repo_digests},
             {"Created", unix_seconds(rec.created)},
@@ -65,7 +65,7 @@ json image_inspect(image::ImageService& svc, const image::ImageRecord& rec, cons
   json doc = {{"Id", rec.id.str()},
               {"RepoTags", rec.repo_tags},
               {"RepoDigests", rec.repo_digests},
-              {"Parent", ""},
+              {"Parent", rec.parent ? rec.parent->str() : ""},
               {"Comment", ""},
               {"Created", rec.created.empty() ? get("created") : rec.created},
               {"DockerVersion", get("docker_version")},

@@ -8,6 +8,7 @@
 #include "api/image_json.hpp"
 #include "api/response.hpp"
 #include "api/routes.hpp"
+#include "common/log.hpp"
 #include "engine/filters.hpp"
 #include "image/reference.hpp"
 
@@ -56,13 +57,13 @@ Result<> list_images(Exchange& ex, engine::Daemon& d) {
   std::map<std::string, int> users_of;
   bool with_shared = req.query_bool("shared-size");
   if (with_shared) users_of = layer_users(images);
-  // The build's untagged step images are its cache, listed only with all=1 (dockerd lists
-  // intermediate images, those with children, only then).
-  std::set<std::string> build_steps;
-  if (!req.query_bool("all"))
-    if (auto steps = d.build_cache().images()) build_steps.insert(steps->begin(), steps->end());
+  // Intermediate images (untagged, with children: a build's steps) are listed only with all=1,
+  // and never as dangling, as dockerd lists them.
+  bool all = req.query_bool("all");
   for (auto& rec : images) {
-    if (rec.repo_tags.empty() && build_steps.contains(rec.id.str())) continue;
+    if (rec.repo_tags.empty() && (!all || (dangling && *dangling)) &&
+        !BERTH_TRY(d.images().store().children(rec.id), "list images").empty())
+      continue;
     if (dangling && (*dangling != rec.repo_tags.empty())) continue;
     int64_t created = unix_seconds(rec.created);
     if ((before && created >= *before) || (since && created <= *since) || (until && created > *until)) continue;
@@ -114,6 +115,13 @@ Result<> tag(Exchange& ex, engine::Daemon& d) {
   return ex.reply(201, "text/plain; charset=utf-8", "");
 }
 
+// A deleted step image takes its build cache entries along: a rebuild reruns the step.
+void forget_in_build_cache(engine::Daemon& d, const image::RemoveResult& r) {
+  std::vector<std::string> ids;
+  for (auto& id : r.deleted) ids.push_back(id.str());
+  if (auto f = d.build_cache().forget(ids); !f) log::warn("build cache: " + f.error().what());
+}
+
 json remove_result_json(engine::Daemon& d, const image::RemoveResult& r, const std::string& id_for_untag) {
   json out = json::array();
   for (auto& u : r.untagged) {
@@ -131,7 +139,8 @@ Result<> remove_image(Exchange& ex, engine::Daemon& d) {
   auto& req = ex.request();
   auto name = req.param("name");
   auto id = BERTH_TRY(resolve(d, name), "");
-  auto r = d.images().remove(name, req.query_bool("force"));
+  auto r = d.images().remove(name, req.query_bool("force"), !req.query_bool("noprune"));
+  if (r) forget_in_build_cache(d, *r);
   if (!r) {
     auto e = without_context(r.error(), "remove image");
     // dockerd prefixes its conflicts so the user sees why nothing happened.
@@ -150,6 +159,7 @@ Result<> prune(Exchange& ex, engine::Daemon& d) {
   bool all = dangling && !*dangling;
   auto before = BERTH_TRY(d.images().list(), "prune images");
   auto r = BERTH_TRY(d.images().prune(all), "");
+  forget_in_build_cache(d, r);
   auto after = BERTH_TRY(d.images().list(), "prune images");
   // Space reclaimed: layers that no remaining image uses any more.
   std::set<std::string> kept;

@@ -65,4 +65,15 @@ Result<std::vector<std::string>> BuildCache::clear() {
   return imgs;
 }
 
+Result<> BuildCache::forget(const std::vector<std::string>& image_ids) {
+  std::lock_guard lk(db_->mu);
+  for (auto& id : image_ids) {
+    Query q(db_->db.get(), "DELETE FROM build_cache WHERE image = ?");
+    if (!q.ok()) return fail(db_->db.err("build cache forget"));
+    q.text(1, id);
+    if (q.step() != SQLITE_DONE) return fail(db_->db.err("build cache forget"));
+  }
+  return {};
+}
+
 }  // namespace berth::engine

@@ -27,6 +27,9 @@ class BuildCache {
   Result<std::vector<std::string>> images();
   // Forgets the entries (all of them): returns the images they pointed at.
   Result<std::vector<std::string>> clear();
+  // Forgets the entries that point at these images (deleted by rmi or image prune), so no
+  // entry outlives its image.
+  Result<> forget(const std::vector<std::string>& image_ids);
 
  private:
   struct Db;

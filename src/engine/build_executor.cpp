@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <deque>
+#include <mutex>
+#include <thread>
 #include <set>
 
 #include "common/fs.hpp"
@@ -14,7 +17,9 @@
 #include "engine/build/dockerfile_parser.hpp"
 #include "engine/build/instruction_expand.hpp"
 #include "engine/build_copy.hpp"
+#include "engine/build_leftovers.hpp"
 #include "engine/build_rootfs_view.hpp"
+#include "engine/build_run_mounts.hpp"
 #include "engine/build_step_image.hpp"
 #include "engine/log_reader.hpp"
 #include "engine/path_in_root.hpp"
@@ -31,6 +36,9 @@ namespace b = build;
 namespace {
 
 constexpr size_t kLastLines = 10;  // of a failed RUN's output, in its error
+// How often a RUN of a concurrent stage looks whether another stage failed (its wait has one
+// fd, the log's; a failure elsewhere has none to wake it).
+constexpr int kStopCheckMs = 200;
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 std::string short_id(const image::Digest& d) { return d.hex().substr(0, 12); }
@@ -92,20 +100,30 @@ class Executor {
   };
 
   Result<> out(const std::string& text) {
+    if (stopping_) return fail(ErrorKind::Unavailable, "build cancelled: another stage failed");
     if (!io_.out(text)) return fail(ErrorKind::Unavailable, "build cancelled: the client went away");
     return {};
   }
+  // Runs one wave of independent stages, each on a thread of its own when there are several;
+  // the first failure stops the others (at their next output, or within kStopCheckMs in a RUN).
+  Result<> run_wave(const std::vector<int>& wave);
+  const Stage* done_stage(int index);
   Result<> run_stage(const b::PlannedStage& ps, bool is_target);
   // Looks key up in the cache, else makes the step's image and records it; prints the id.
   Result<> step(Stage& st, const std::string& key, const std::function<Result<image::ImageRecord>()>& make);
   std::string cache_key(const Stage& st, const std::vector<std::string>& parts) const;
   Result<image::ImageRecord> run_container(Stage& st, const b::Instruction& ins, const std::vector<std::string>& argv,
                                            const std::vector<std::string>& run_env, const std::string& network,
-                                           const std::string& created_by);
+                                           const std::string& created_by, RunMounts* mounts);
+  // A --from or --mount from= value: the stage's result or the image, as an image ID.
+  Result<std::string> image_of(const std::string& from);
   // env: what an unquoted heredoc's body expands against.
   Result<> copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, const b::Vars& env);
   Result<CopyOwnership> ownership(Stage& st, const b::CopyCmd& cp);
   Result<image::ImageRecord> workdir(Stage& st, const std::string& created_by);
+  // Whether path (absolute) is a directory in img (a symlink to one counts unless it leads out,
+  // absolute symlinks included: they are refused rather than resolved).
+  Result<bool> is_dir_in_image(const image::Digest& img, const std::string& path);
   Result<std::string> make_staging();  // an empty directory for a layer, removed by the caller
 
   ContainerService& containers_;
@@ -116,8 +134,12 @@ class Executor {
   b::Dockerfile df_;
   b::BuildPlan plan_;
   std::unique_ptr<b::BuildArgs> args_;
-  std::map<int, Stage> done_;
-  int step_no_ = 0, steps_ = 0;
+  std::mutex done_mu_;
+  std::map<int, Stage> done_;  // under done_mu_: stages of one wave finish side by side
+  std::map<int, int> first_step_;  // each stage's "Step n" number, as a sequential build counts
+  int steps_ = 0;
+  bool concurrent_ = false;           // set before a wave's threads start
+  std::atomic<bool> stopping_{false};  // a stage failed: the others stop
 };
 
 std::string Executor::cache_key(const Stage& st, const std::vector<std::string>& parts) const {
@@ -137,6 +159,9 @@ Result<> Executor::step(Stage& st, const std::string& key, const std::function<R
       }
   }
   auto rec = BERTH_TRY(make(), "");
+  // The parent link makes the step an intermediate image, as dockerd's: hidden from a plain
+  // `images`, kept by `image prune` while an image is built on it.
+  if (st.image) BERTH_CHECK(images_.set_parent(rec.id, *st.image), "");
   BERTH_CHECK(cache_.put(key, rec.id.str()), "");
   st.image = rec.id;
   return out(" ---> " + short_id(rec.id) + "\n");
@@ -145,7 +170,7 @@ Result<> Executor::step(Stage& st, const std::string& key, const std::function<R
 Result<image::ImageRecord> Executor::run_container(Stage& st, const b::Instruction& ins,
                                                    const std::vector<std::string>& argv,
                                                    const std::vector<std::string>& run_env, const std::string& network,
-                                                   const std::string& created_by) {
+                                                   const std::string& created_by, RunMounts* mounts) {
   std::string where = "RUN on line " + std::to_string(ins.line);
   if (!st.image) return fail(ErrorKind::Invalid, where + ": nothing can run in an empty (scratch) image");
   json body = {{"Image", st.image->str()},
@@ -155,7 +180,9 @@ Result<image::ImageRecord> Executor::run_container(Stage& st, const b::Instructi
                {"User", str_field(st.cfg.config, "User")},
                {"WorkingDir", str_field(st.cfg.config, "WorkingDir")},
                {"Healthcheck", {{"Test", {"NONE"}}}},
+               {"Labels", {{kBuildContainerLabel, "1"}}},  // found and removed after a crash
                {"HostConfig", {{"NetworkMode", network}}}};
+  if (mounts) BERTH_CHECK(mounts->prepare(images_, body["HostConfig"]), where);
   auto cr = BERTH_TRY(containers_.create(body, ""), where);
   std::string id = cr.id;
   // The intermediate container goes whatever happens (dockerd's rm and forcerm together).
@@ -188,9 +215,13 @@ Result<image::ImageRecord> Executor::run_container(Stage& st, const b::Instructi
       }
     }
     if (ended) break;
-    if (!io_.wait(reader.wake_fd(), -1)) {
+    if (!io_.wait(reader.wake_fd(), concurrent_ ? kStopCheckMs : -1)) {
       (void)containers_.kill(id, "KILL");
       return fail(ErrorKind::Unavailable, "build cancelled: the client went away");
+    }
+    if (stopping_) {
+      (void)containers_.kill(id, "KILL");
+      return fail(ErrorKind::Unavailable, "build cancelled: another stage failed");
     }
     reader.clear_wake();
   }
@@ -209,6 +240,21 @@ Result<image::ImageRecord> Executor::run_container(Stage& st, const b::Instructi
   auto img = BERTH_TRY(images_.commit(id, co), where);
   BERTH_CHECK(out(" ---> Removed intermediate container " + id.substr(0, 12) + "\n"), "");
   return img;
+}
+
+Result<std::string> Executor::image_of(const std::string& from) {
+  auto ref = BERTH_TRY(b::resolve_from(plan_.stages, from), "");
+  if (!ref.stage) return BERTH_TRY(images_.resolve(ref.image), "--from=" + from).str();
+  auto* done = done_stage(*ref.stage);
+  if (!done) return fail(ErrorKind::Invalid, "stage " + from + " has not been built before it");
+  if (!done->image) return fail(ErrorKind::Invalid, "stage " + from + " is empty");
+  return done->image->str();
+}
+
+const Executor::Stage* Executor::done_stage(int index) {
+  std::lock_guard lk(done_mu_);
+  auto it = done_.find(index);
+  return it == done_.end() ? nullptr : &it->second;  // map nodes stay put while others are added
 }
 
 Result<CopyOwnership> Executor::ownership(Stage& st, const b::CopyCmd& cp) {
@@ -254,17 +300,7 @@ Result<> Executor::copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, con
   UniqueFd context;
   int src_root = -1;
   if (!cp.from.empty()) {
-    auto ref = BERTH_TRY(b::resolve_from(plan_.stages, cp.from), where);
-    std::string img;
-    if (ref.stage) {
-      auto it = done_.find(*ref.stage);
-      if (it == done_.end()) return fail(ErrorKind::Invalid, where + ": stage " + cp.from + " has not been built before it");
-      auto& from = it->second;
-      if (!from.image) return fail(ErrorKind::Invalid, where + ": stage " + cp.from + " is empty");
-      img = from.image->str();
-    } else {
-      img = BERTH_TRY(images_.resolve(ref.image), where + ": --from=" + cp.from).str();
-    }
+    std::string img = BERTH_TRY(image_of(cp.from), where);
     view = BERTH_TRY(RootfsView::open(images_, img), where);
     src_root = view->fd();
   } else {
@@ -276,7 +312,7 @@ Result<> Executor::copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, con
   if (workdir.empty()) workdir = "/";
   b::CopySources sources;
   if (!cp.sources.empty())
-    sources = BERTH_TRY(b::resolve_copy_sources(src_root, cp.sources, cp.dest, workdir, name), where);
+    sources = BERTH_TRY(b::resolve_copy_sources(src_root, cp.sources, cp.dest, workdir, name, view != nullptr), where);
   // ADD unpacks a local archive named as a source (not one inside a source directory).
   std::vector<std::string> archives;
   if (cp.add) {
@@ -302,10 +338,21 @@ Result<> Executor::copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, con
                      (sources.entries.empty() || sources.entries[0].type == b::CopyEntry::File);
   std::string created_by;
   for (auto& s : b::stage_shell(st.cfg.config)) created_by += s + " ";
-  // dockerd's line, the --chown glued to the hash as it prints it.
-  created_by += "#(nop) " + name + " " + (cp.chown.empty() ? "" : "--chown=" + cp.chown) +
-                (single_file ? "file:" : "dir:") + content_id + " in " + cp.dest + " ";
+  // dockerd's line, the --chown glued to the hash as it prints it; its hash of the sources
+  // (heredocs, which it does not know, get berth's own).
+  std::string hash = cp.inline_files.empty() ? sources.classic_hash : (single_file ? "file:" : "dir:") + content_id;
+  created_by += "#(nop) " + name + " " + (cp.chown.empty() ? "" : "--chown=" + cp.chown) + hash + " in " + cp.dest + " ";
   return step(st, cache_key(st, parts), [&]() -> Result<image::ImageRecord> {
+    // One file to a dest without a trailing "/" that is a directory in the image lands inside
+    // it, as dockerd copies (`COPY a.txt /etc` writes /etc/a.txt). The parent image is part of
+    // the cache key, so this is decided on a miss only.
+    std::string dest = cp.dest;
+    if (single_file && archives.empty() && !dest.ends_with("/") && st.image &&
+        BERTH_TRY(is_dir_in_image(*st.image, target_dir), where)) {
+      dest += "/";
+      if (!sources.entries.empty())
+        sources.entries[0].dest = clean_abs_path(target_dir + "/" + image::base_of(sources.entries[0].source));
+    }
     std::string tmpl = BERTH_TRY(make_staging(), where);
     struct Cleanup {
       std::string dir;
@@ -313,10 +360,16 @@ Result<> Executor::copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, con
     } cleanup{tmpl};
     BERTH_CHECK(stage_copy(src_root, sources, tmpl, own), where);
     for (auto& a : archives) BERTH_CHECK(stage_archive(src_root, a, target_dir, tmpl), where);
-    BERTH_CHECK(stage_heredocs(cp.inline_files, cp.dest, workdir, tmpl, own), where);
+    BERTH_CHECK(stage_heredocs(cp.inline_files, dest, workdir, tmpl, own), where);
     StepImage si{tmpl, st.cfg.config, created_by, st.cfg.author};
     return make_step_image(images_, st.image, si);
   });
+}
+
+Result<bool> Executor::is_dir_in_image(const image::Digest& img, const std::string& path) {
+  auto view = BERTH_TRY(RootfsView::open(images_, img.str()), "");
+  auto fd = image::open_beneath(view->fd(), path.substr(1), O_RDONLY | O_DIRECTORY);
+  return fd.has_value();
 }
 
 Result<image::ImageRecord> Executor::workdir(Stage& st, const std::string& created_by) {
@@ -367,12 +420,13 @@ Result<std::string> Executor::make_staging() {
 Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
   const auto& stage = df_.stages.at(size_t(ps.index));
   Stage st;
-  BERTH_CHECK(out("Step " + std::to_string(++step_no_) + "/" + std::to_string(steps_) + " : " + stage.from.original + "\n"), "");
+  int step_no = first_step_.at(ps.index);
+  BERTH_CHECK(out("Step " + std::to_string(step_no) + "/" + std::to_string(steps_) + " : " + stage.from.original + "\n"), "");
   std::string from_where = "FROM on line " + std::to_string(stage.from.line);
   if (ps.base_stage) {
-    auto it = done_.find(*ps.base_stage);
-    if (it == done_.end()) return fail(ErrorKind::Invalid, from_where + ": stage " + ps.base + " has not been built before it");
-    st = it->second;
+    auto* base = done_stage(*ps.base_stage);
+    if (!base) return fail(ErrorKind::Invalid, from_where + ": stage " + ps.base + " has not been built before it");
+    st = *base;
     st.cfg.cmd_set = false;
   } else if (ps.base != "scratch") {
     auto id = images_.resolve(ps.base);
@@ -422,14 +476,12 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
     const auto& raw = commands[i];
     bool synthetic = i >= n_triggers + stage.commands.size();
     if (i >= n_triggers)
-      BERTH_CHECK(out("Step " + std::to_string(++step_no_) + "/" + std::to_string(steps_) + " : " + raw.original + "\n"), "");
+      BERTH_CHECK(out("Step " + std::to_string(++step_no) + "/" + std::to_string(steps_) + " : " + raw.original + "\n"), "");
     auto stage_env = env_vars(st.cfg.config);
     b::Instruction ins = synthetic ? raw : BERTH_TRY(b::expand_instruction(raw, args.expansion_env(stage_env), df_.escape), "");
     if (auto* a = std::get_if<b::ArgCmd>(&ins.payload))
       for (auto& d : a->args) args.declare(d);
     if (auto* run = std::get_if<b::RunCmd>(&ins.payload)) {
-      if (!run->mounts.empty())
-        return fail(ErrorKind::Invalid, "RUN on line " + std::to_string(ins.line) + ": RUN --mount is not supported by this builder");
       auto argv = run_argv(run->cmdline, st.cfg.config);
       auto hist_args = args.history_args(stage_env);
       std::string created_by = joined(b::with_history_args(hist_args, argv));
@@ -439,8 +491,16 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
       if (net.empty() || net == "default") net = "none";
       std::vector<std::string> parts = {"RUN", json(argv).dump(), json(run_env).dump(), net,
                                         json(st.cfg.config).dump()};
+      std::unique_ptr<RunMounts> mounts;
+      if (!run->mounts.empty()) {
+        std::string wd = str_field(st.cfg.config, "WorkingDir");
+        RunMountContext mc{opts_.context_dir, build_cache_mounts_dir(images_.root()), wd.empty() ? "/" : wd,
+                           [&](const std::string& from) { return image_of(from); }};
+        mounts = BERTH_TRY(RunMounts::resolve(run->mounts, mc), "RUN on line " + std::to_string(ins.line));
+        parts.insert(parts.end(), mounts->key_parts().begin(), mounts->key_parts().end());
+      }
       BERTH_CHECK(step(st, cache_key(st, parts),
-                       [&] { return run_container(st, ins, argv, run_env, net, created_by); }),
+                       [&] { return run_container(st, ins, argv, run_env, net, created_by, mounts.get()); }),
                   "");
     } else if (auto* cp = std::get_if<b::CopyCmd>(&ins.payload)) {
       BERTH_CHECK(copy(st, ins, *cp, args.expansion_env(stage_env)), "");
@@ -462,7 +522,27 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
                   "");
     }
   }
+  std::lock_guard lk(done_mu_);
   done_[ps.index] = std::move(st);
+  return {};
+}
+
+Result<> Executor::run_wave(const std::vector<int>& wave) {
+  if (wave.size() == 1) return run_stage(plan_.stages.at(size_t(wave[0])), wave[0] == plan_.target);
+  concurrent_ = true;
+  std::mutex mu;
+  std::optional<Error> first;
+  std::vector<std::thread> threads;
+  for (int i : wave)
+    threads.emplace_back([&, i] {
+      auto r = run_stage(plan_.stages.at(size_t(i)), i == plan_.target);
+      if (r) return;
+      std::lock_guard lk(mu);
+      if (!first) first = r.error();  // the cause; the others fail as "cancelled" after it
+      stopping_ = true;
+    });
+  for (auto& t : threads) t.join();
+  if (first) return fail(*first);
   return {};
 }
 
@@ -479,9 +559,12 @@ Result<BuildResult> Executor::run() {
   args_ = std::make_unique<b::BuildArgs>(opts_.build_args);
   BERTH_CHECK(args_->add_meta_args(df_.meta_args, df_.escape), "");
   plan_ = BERTH_TRY(b::plan_build(df_, *args_, opts_.target), "");
-  for (int i : plan_.needed) steps_ += 1 + int(df_.stages.at(size_t(i)).commands.size());
+  for (int i : plan_.needed) {
+    first_step_[i] = steps_ + 1;
+    steps_ += 1 + int(df_.stages.at(size_t(i)).commands.size());
+  }
   if (!opts_.labels.empty()) ++steps_;
-  for (int i : plan_.needed) BERTH_CHECK(run_stage(plan_.stages.at(size_t(i)), i == plan_.target), "");
+  for (auto& wave : plan_.waves) BERTH_CHECK(run_wave(wave), "");
   auto& final = done_.at(plan_.target);
   if (!final.image) {
     // FROM scratch and nothing else: dockerd refuses to make an image of nothing.

@@ -1,5 +1,6 @@
-// The Dockerfile builder's executor, as dockerd's classic builder runs a build: the needed
-// stages in plan order; each FROM resolved in the image store (or scratch, or an earlier
+// The Dockerfile builder's executor, as dockerd's classic builder runs a build, except that
+// independent stages run side by side (the plan's waves; their output interleaves, each line
+// whole, with the step numbers a sequential build gives); each FROM resolved in the image store (or scratch, or an earlier
 // stage); each step makes an untagged image (its cache entry): RUN in a container created and
 // started through the ContainerService (no network unless RUN --network or the build's network
 // mode asks), its writable layer committed; COPY/ADD written as a layer without a container;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/fs.hpp"
+#include "engine/build_leftovers.hpp"
 #include "engine/container_id.hpp"
 
 namespace berth::engine {
@@ -74,6 +75,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
   d->service_->set_networks(d->networks_.get());
   d->service_->set_volumes(d->volumes_.get());
   BERTH_CHECK(d->service_->restore(), "restore containers");
+  remove_build_leftovers(*d->service_, *d->containers_, *d->images_);
   d->loop_ = std::make_unique<FrameLoop>();
   d->exec_ = std::make_unique<ExecService>(*d->service_, *d->loop_);
   d->health_ = std::make_unique<HealthMonitor>(*d->containers_, *d->service_, *d->exec_, d->events_, *d->loop_);

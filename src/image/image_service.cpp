@@ -197,7 +197,7 @@ Result<> ImageService::delete_image_locked(const Digest& id, RemoveResult& out) 
   return {};
 }
 
-Result<RemoveResult> ImageService::remove(std::string_view name, bool force) {
+Result<RemoveResult> ImageService::remove(std::string_view name, bool force, bool prune_parents) {
   std::lock_guard lk(mu_);
   RemoveResult out;
   auto id = BERTH_TRY(resolve(name), "remove image");
@@ -214,28 +214,66 @@ Result<RemoveResult> ImageService::remove(std::string_view name, bool force) {
     return fail(ErrorKind::Conflict, "unable to delete " + id.short_id() +
                                          " (must be forced) - image is referenced in multiple repositories");
   auto users = BERTH_TRY(store_->snapshots_on_image(id), "remove image");
-  if (!users.empty() && by_tag) {
-    // Docker keeps an image a container uses; the tag alone goes.
+  bool has_children = !BERTH_TRY(store_->children(id), "remove image").empty();
+  if ((!users.empty() || has_children) && by_tag) {
+    // Docker keeps an image a container or a child image uses; the tag alone goes.
     BERTH_CHECK(store_->untag(ref->familiar_tagged()), "remove image");
     out.untagged.push_back(ref->familiar_tagged());
     return out;
   }
+  if (has_children)
+    return fail(ErrorKind::Conflict,
+                "unable to delete " + id.short_id() + " (cannot be forced) - image has dependent child images");
   BERTH_CHECK(delete_image_locked(id, out), "");
+  if (prune_parents) BERTH_CHECK(prune_parents_locked(rec.parent, out), "remove image");
   BERTH_CHECK(gc_locked(), "remove image");
   return out;
+}
+
+Result<bool> ImageService::unused_locked(const Digest& id) {
+  return BERTH_TRY(store_->snapshots_on_image(id), "").empty() && BERTH_TRY(store_->children(id), "").empty();
+}
+
+Result<> ImageService::prune_parents_locked(std::optional<Digest> parent, RemoveResult& out) {
+  while (parent) {
+    auto rec = store_->get(*parent);
+    if (!rec || !rec->repo_tags.empty() || !rec->repo_digests.empty()) return {};
+    if (!BERTH_TRY(unused_locked(*parent), "")) return {};
+    BERTH_CHECK(delete_image_locked(*parent, out), "");
+    parent = rec->parent;
+  }
+  return {};
 }
 
 Result<RemoveResult> ImageService::prune(bool all) {
   std::lock_guard lk(mu_);
   RemoveResult out;
   auto imgs = BERTH_TRY(store_->list(), "prune");
-  for (auto& img : imgs) {
-    if (!img.repo_tags.empty() && !all) continue;
-    if (!BERTH_TRY(store_->snapshots_on_image(img.id), "prune").empty()) continue;
-    BERTH_CHECK(delete_image_locked(img.id, out), "prune");
+  // One pass suffices: deleting an image walks up its parents, so a parent shared by several
+  // images goes with the last of them.
+  for (auto& listed : imgs) {
+    auto img = store_->get(listed.id);
+    if (!img) continue;  // deleted with a child earlier in the pass
+    if (!img->repo_tags.empty() && !all) continue;
+    if (!BERTH_TRY(store_->snapshots_on_image(img->id), "prune").empty()) continue;
+    if (!BERTH_TRY(store_->children(img->id), "prune").empty()) {
+      if (!all) continue;
+      for (auto& t : img->repo_tags) {
+        BERTH_CHECK(store_->untag(t), "prune");
+        out.untagged.push_back(t);
+      }
+      continue;
+    }
+    BERTH_CHECK(delete_image_locked(img->id, out), "prune");
+    BERTH_CHECK(prune_parents_locked(img->parent, out), "prune");
   }
   BERTH_CHECK(gc_locked(), "prune");
   return out;
+}
+
+Result<> ImageService::set_parent(const Digest& id, const Digest& parent) {
+  std::lock_guard lk(mu_);
+  return store_->set_parent(id, parent);
 }
 
 Result<GcResult> ImageService::gc() {

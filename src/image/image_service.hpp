@@ -73,10 +73,17 @@ class ImageService {
   Result<std::vector<ImageRecord>> list() const { return store_->list(); }
   Result<> tag(std::string_view source, std::string_view target);
   // By tag: untags, and deletes the image when no tag is left. By ID: deletes (force when it
-  // has several tags). An image a snapshot uses is never deleted. Then garbage-collects.
-  Result<RemoveResult> remove(std::string_view name, bool force = false);
-  // Deletes untagged images (all unused images when all is set), then garbage-collects.
+  // has several tags). An image a snapshot uses is never deleted, nor one with children (by
+  // tag it is only untagged). prune_parents: its untagged parents that nothing else uses go
+  // too, as `docker rmi` does without --no-prune. Then garbage-collects.
+  Result<RemoveResult> remove(std::string_view name, bool force = false, bool prune_parents = true);
+  // As dockerd: deletes untagged images that have no children (a build's intermediate images
+  // stay with the image built on them), then their untagged parents; with all, every image no
+  // container uses (one with children is untagged, and goes once its children do). Then
+  // garbage-collects.
   Result<RemoveResult> prune(bool all = false);
+  // Records the image id was made on (a build step): see ImageStore::set_parent.
+  Result<> set_parent(const Digest& id, const Digest& parent);
   // Removes unpacked layers and blobs no image or snapshot references.
   Result<GcResult> gc();
 
@@ -106,6 +113,10 @@ class ImageService {
  private:
   ImageService() = default;
   Result<> delete_image_locked(const Digest& id, RemoveResult& out);
+  // Whether nothing holds the image: no snapshot sits on it and no image has it as parent.
+  Result<bool> unused_locked(const Digest& id);
+  // Deletes parent and its parents up the chain while they are untagged and unused.
+  Result<> prune_parents_locked(std::optional<Digest> parent, RemoveResult& out);
   Result<GcResult> gc_locked();
   std::string root_;
   std::unique_ptr<ContentStore> content_;

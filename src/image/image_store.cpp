@@ -31,6 +31,9 @@ CREATE TABLE IF NOT EXISTS tags(name TEXT PRIMARY KEY, image_id TEXT NOT NULL RE
 CREATE TABLE IF NOT EXISTS repo_digests(
   name TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);
 CREATE TABLE IF NOT EXISTS snapshots(key TEXT PRIMARY KEY, image_id TEXT, chain_id TEXT);
+CREATE TABLE IF NOT EXISTS image_parents(
+  id TEXT PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE, parent TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS image_parents_parent ON image_parents(parent);
 )SQL";
 
 class Stmt {
@@ -192,6 +195,9 @@ Result<ImageRecord> ImageStore::get(const Digest& id) const {
   Stmt b(db_->db, "SELECT digest FROM image_blobs WHERE image_id=?");
   b.bind(1, id.str());
   while (b.step() == SQLITE_ROW) r.extra_blobs.push_back(dg(b.text(0)));
+  Stmt p(db_->db, "SELECT parent FROM image_parents WHERE id=?");
+  p.bind(1, id.str());
+  if (p.step() == SQLITE_ROW) r.parent = dg(p.text(0));
   return r;
 }
 
@@ -251,13 +257,30 @@ Result<> ImageStore::delete_image(const Digest& id) {
   return db_->tx("delete image " + id.str(), [&]() -> Result<> {
     for (auto* sql : {"DELETE FROM tags WHERE image_id=?", "DELETE FROM repo_digests WHERE image_id=?",
                       "DELETE FROM image_layers WHERE image_id=?", "DELETE FROM image_blobs WHERE image_id=?",
-                      "DELETE FROM images WHERE id=?"}) {
+                      "DELETE FROM image_parents WHERE id=?", "DELETE FROM images WHERE id=?"}) {
       Stmt s(db_->db, sql);
       s.bind(1, id.str());
       BERTH_CHECK(db_->run(s, "delete"), "");
     }
     return {};
   });
+}
+
+Result<> ImageStore::set_parent(const Digest& id, const Digest& parent) {
+  std::lock_guard lk(db_->mu);
+  Stmt s(db_->db, "INSERT OR IGNORE INTO image_parents(id,parent) VALUES(?,?)");
+  s.bind(1, id.str()).bind(2, parent.str());
+  return db_->run(s, "record the parent of " + id.str());
+}
+
+Result<std::vector<Digest>> ImageStore::children(const Digest& id) const {
+  std::lock_guard lk(db_->mu);
+  std::vector<Digest> out;
+  Stmt s(db_->db, "SELECT p.id FROM image_parents p JOIN images i ON i.id=p.id WHERE p.parent=?");
+  if (!s.ok()) return fail(db_->err("children of " + id.str()));
+  s.bind(1, id.str());
+  while (s.step() == SQLITE_ROW) out.push_back(dg(s.text(0)));
+  return out;
 }
 
 Result<> ImageStore::add_snapshot(const std::string& key, const std::optional<Digest>& image,

@@ -1,4 +1,4 @@
-// Image metadata in SQLite (WAL): images and their layers, tags, repo digests, and which
+// Image metadata in SQLite (WAL): images and their layers, tags, repo digests, local parents, and which
 // snapshots sit on which layer chain (the reference counts garbage collection reads).
 // Every change is one transaction.
 #pragma once
@@ -30,6 +30,7 @@ struct ImageRecord {
   std::vector<std::string> repo_tags;     // "busybox:latest"
   std::vector<std::string> repo_digests;  // "127.0.0.1:5000/busybox@sha256:..."
   std::vector<Digest> extra_blobs;        // e.g. the index a platform manifest was chosen from
+  std::optional<Digest> parent;           // the image a build step or commit was made on (local only)
 };
 
 class ImageStore {
@@ -48,6 +49,10 @@ class ImageStore {
   Result<> tag(const std::string& name, const Digest& id);
   Result<bool> untag(const std::string& name);
   Result<> delete_image(const Digest& id);
+  // The local parent link dockerd keeps for built images: an untagged image with children is
+  // an intermediate one (hidden from a plain listing, kept by a dangling prune).
+  Result<> set_parent(const Digest& id, const Digest& parent);
+  Result<std::vector<Digest>> children(const Digest& id) const;
 
   // Snapshots (container root filesystems) and the chain they sit on.
   Result<> add_snapshot(const std::string& key, const std::optional<Digest>& image,

@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "common/fd.hpp"
+#include "engine/build/classic_hash.hpp"
 #include "engine/build/dockerignore.hpp"
 #include "image/safe_path.hpp"
 
@@ -86,7 +88,7 @@ Result<std::vector<std::string>> glob(int rootfd, const std::string& pattern) {
 
 class Collector {
  public:
-  explicit Collector(std::vector<CopyEntry>& out) : out_(out) {}
+  Collector(std::vector<CopyEntry>& out, HeaderStyle style) : out_(out), style_(style) {}
 
   // One entry from an open fd (regular files are hashed from it).
   Result<> add(int fd, const struct stat& st, const std::string& source, const std::string& dest,
@@ -107,10 +109,17 @@ class Collector {
                        std::to_string(e.uid) + ":" + std::to_string(e.gid) + " " + std::to_string(e.size) + " " +
                        e.link_target;
     hash_.update(std::to_string(line.size()) + ":" + line);
-    if (e.type == CopyEntry::File) BERTH_CHECK(hash_contents(fd, source), "");
+    image::Sha256 classic;
+    classic.update(classic_header(source, st, e.link_target, style_));
+    if (e.type == CopyEntry::File) BERTH_CHECK(hash_contents(fd, source, classic), "");
+    // The context's root itself is not among a directory's hashes (dockerd's walk skips ".").
+    if (!source.empty()) classic_.push_back(classic.finish().hex());
     out_.push_back(std::move(e));
     return {};
   }
+
+  // The classic hashes of the entries added since the last call.
+  std::vector<std::string> take_classic() { return std::exchange(classic_, {}); }
 
   // The contents of an open directory, recursively, symlinks not followed.
   Result<> walk(int dirfd, const std::string& source, const std::string& dest) {
@@ -140,7 +149,7 @@ class Collector {
   image::Digest finish() { return hash_.finish(); }
 
  private:
-  Result<> hash_contents(int fd, const std::string& what) {
+  Result<> hash_contents(int fd, const std::string& what, image::Sha256& classic) {
     image::Sha256 content;
     char buf[65536];
     while (true) {
@@ -151,6 +160,7 @@ class Collector {
       }
       if (n == 0) break;
       content.update(buf, size_t(n));
+      classic.update(buf, size_t(n));
     }
     hash_.update(content.finish().hex());
     return {};
@@ -158,6 +168,8 @@ class Collector {
 
   std::vector<CopyEntry>& out_;
   image::Sha256 hash_;
+  std::vector<std::string> classic_;
+  HeaderStyle style_;
 };
 
 }  // namespace
@@ -172,7 +184,8 @@ Result<std::string> context_path(std::string_view source) {
 }
 
 Result<CopySources> resolve_copy_sources(int context_fd, const std::vector<std::string>& sources,
-                                         std::string_view dest, std::string_view workdir, std::string_view instruction) {
+                                         std::string_view dest, std::string_view workdir, std::string_view instruction,
+                                         bool from_image) {
   // Where things land. A dest ending in "/" (or ".") is a directory.
   bool dest_is_dir = dest.ends_with('/') || dest == "." || dest.ends_with("/.");
   std::string dest_abs = clean_path(dest.starts_with('/') ? std::string(dest) : "/" + std::string(workdir) + "/" + std::string(dest));
@@ -196,7 +209,8 @@ Result<CopySources> resolve_copy_sources(int context_fd, const std::vector<std::
   }
 
   CopySources out;
-  Collector c(out.entries);
+  Collector c(out.entries, from_image ? HeaderStyle::Image : HeaderStyle::Context);
+  std::vector<std::string> classic;  // one per source path
   for (const auto& rel : paths) {
     // The source itself may be a symlink inside the context: it is followed, never out.
     auto fd = image::open_beneath(context_fd, rel, O_PATH);
@@ -214,6 +228,7 @@ Result<CopySources> resolve_copy_sources(int context_fd, const std::vector<std::
       if (!dir) return std::unexpected(dir.error());
       BERTH_CHECK(c.add(dir->get(), st, rel, dest_abs), "");
       BERTH_CHECK(c.walk(dir->get(), rel, dest_abs), "");
+      classic.push_back(classic_hash_list("dir", c.take_classic(), true));
       continue;
     }
     std::string to = dest_is_dir ? (dest_abs == "/" ? "" : dest_abs) + "/" + image::base_of(rel) : dest_abs;
@@ -224,8 +239,11 @@ Result<CopySources> resolve_copy_sources(int context_fd, const std::vector<std::
     } else {
       BERTH_CHECK(c.add(-1, st, rel, to), "");
     }
+    auto h = c.take_classic();
+    classic.push_back("file:" + (h.empty() ? std::string() : h[0]));
   }
   out.checksum = c.finish();
+  out.classic_hash = classic.size() == 1 ? classic[0] : classic_hash_list("multi", classic, false);
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "engine/build/classic_hash.hpp"
 #include "image/digest.hpp"
 
 namespace berth::engine::build {
@@ -31,13 +32,15 @@ struct CopyEntry {
 struct CopySources {
   std::vector<CopyEntry> entries;  // each directory before what it holds, names sorted
   image::Digest checksum;
+  std::string classic_hash;  // dockerd's "file:<hex>", "dir:<hex>" or "multi:<hex>" (classic_hash.hpp)
 };
 
 // context_fd: the extracted context's root directory. instruction names the command in
 // errors ("COPY" or "ADD").
+// from_image: the root is an image's (COPY --from), which changes how dockerd hashes it.
 Result<CopySources> resolve_copy_sources(int context_fd, const std::vector<std::string>& sources,
                                          std::string_view dest, std::string_view workdir,
-                                         std::string_view instruction = "COPY");
+                                         std::string_view instruction = "COPY", bool from_image = false);
 
 // "../x" -> error; "/a/./b" -> "a/b"; "." and "/" -> "" (the root).
 Result<std::string> context_path(std::string_view source);

@@ -132,15 +132,22 @@ TEST_P(Build, MultiStageImageRunsWithItsFilesEnvUserAndConfig) {
   EXPECT_TRUE(env_ok) << c["Env"].dump();
   EXPECT_EQ(count(c["Env"].dump(), "APP_HOME=/app"), 1u) << c["Env"].dump();
 
-  // The step images are the build cache: listed with -a only, as dockerd's intermediate images.
-  // Listed newest first by Created (whole seconds): busybox may tie with demo, so compare as a set.
+  // The step images are the build cache: intermediate images (untagged, with children) are
+  // listed with -a only, as dockerd lists them; the builder stage's last one has no children,
+  // so it is listed, dangling. Listed newest first by Created (whole seconds): busybox may tie
+  // with demo, so compare as a set.
   auto listed = docker({"images", "-q"});
   std::string demo_id = img["Id"].get<std::string>().substr(7, 12);  // tagged twice
+  auto dangling = docker({"images", "-q", "--filter", "dangling=true"}).out;
+  ASSERT_EQ(count(dangling, "\n"), 1u) << dangling;
+  dangling.pop_back();
   std::multiset<std::string> ids;
   std::istringstream lines(listed.out);
   for (std::string line; std::getline(lines, line);) ids.insert(line);
-  EXPECT_EQ(ids, (std::multiset<std::string>{demo_id, demo_id, inspect("busybox")["Id"].get<std::string>().substr(7, 12)}))
+  EXPECT_EQ(ids, (std::multiset<std::string>{demo_id, demo_id, inspect("busybox")["Id"].get<std::string>().substr(7, 12),
+                                             dangling}))
       << listed.out;
+  EXPECT_TRUE(img["Parent"].get<std::string>().starts_with("sha256:")) << img["Parent"];
   EXPECT_GT(count(docker({"images", "-aq"}).out, "\n"), 20u);
 
   auto hist = docker({"history", "--no-trunc", "--format", "{{.CreatedBy}}", "demo:1"});
@@ -186,6 +193,44 @@ TEST_P(Build, RebuildIsAllCacheAndAChangedFileRerunsFromItsCopy) {
   auto nocache = build({"--no-cache", "-t", "demo:2", ctx.path()});
   ASSERT_EQ(nocache.status, 0) << nocache.out << nocache.err;
   EXPECT_EQ(count(nocache.out, " ---> Using cache"), 0u) << nocache.out;
+}
+
+TEST_P(Build, ImagePruneKeepsIntermediateImagesAndPruneAllDropsTheCacheConsistently) {
+  auto first = build({"-t", "demo:1", ctx.path()});
+  ASSERT_EQ(first.status, 0) << first.out << first.err;
+  auto id1 = inspect("demo:1")["Id"];
+
+  // As dockerd: a dangling prune deletes the builder stage's chain (its last image is a
+  // dangling head) but not the final stage's steps, which demo:1 is built on.
+  auto prune = docker({"image", "prune", "-f"});
+  ASSERT_EQ(prune.status, 0) << prune.err;
+  EXPECT_EQ(count(prune.out, "deleted: sha256:"), 5u) << prune.out;  // ARG, WORKDIR, COPY, RUN, RUN
+  EXPECT_EQ(docker({"images", "-q", "--filter", "dangling=true"}).out, "");
+  auto again = build({"-t", "demo:1", ctx.path()});
+  ASSERT_EQ(again.status, 0) << again.out << again.err;
+  auto final_stage = again.out.find("Step 7/21 : FROM busybox");
+  ASSERT_NE(final_stage, std::string::npos) << again.out;
+  EXPECT_EQ(count(again.out.substr(0, final_stage), "Running in"), 2u) << again.out;
+  EXPECT_EQ(count(again.out.substr(final_stage), " ---> Using cache"), 14u) << again.out;
+  EXPECT_EQ(inspect("demo:1")["Id"], id1) << "the same files from the rerun builder stage gave another image";
+
+  // docker rmi deletes the untagged parents too (the client's default, --no-prune aside).
+  auto rmi = docker({"rmi", "demo:1"});
+  ASSERT_EQ(rmi.status, 0) << rmi.err;
+  EXPECT_EQ(count(rmi.out, "Deleted: sha256:"), 14u) << rmi.out;
+  ASSERT_EQ(build({"-t", "demo:1", ctx.path()}).status, 0);
+
+  // prune -a deletes every unused image, so the cache has nothing left: the entries go with
+  // their images, and a rebuild reruns every step rather than failing on a missing image.
+  auto all = docker({"image", "prune", "-a", "-f"});
+  ASSERT_EQ(all.status, 0) << all.err;
+  EXPECT_EQ(docker({"images", "-aq"}).out, "");
+  EXPECT_NE(docker({"system", "df", "--format", "{{.Type}} {{.TotalCount}}"}).out.find("Build Cache 0"), std::string::npos);
+  ASSERT_EQ(docker({"load", "-i", busybox_archive()}).status, 0);
+  auto cold = build({"-t", "demo:1", ctx.path()});
+  ASSERT_EQ(cold.status, 0) << cold.out << cold.err;
+  EXPECT_EQ(count(cold.out, " ---> Using cache"), 0u) << cold.out;
+  EXPECT_EQ(docker({"run", "--rm", "--entrypoint", "cat", "demo:1", "/app/conf/x.conf"}).out, "setting=1\n");
 }
 
 TEST_P(Build, MalformedDockerfileNamesTheLineAndTagsNothing) {
@@ -245,6 +290,61 @@ TEST_P(Build, DockerfileOnStdinBuildsWithAnEmptyContext) {
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   auto run = docker({"run", "--rm", "stdin:1"});
   EXPECT_EQ(run.out, "from-stdin\n") << run.err;
+}
+
+TEST_P(Build, FileCopiedToAnExistingDirectoryWithoutSlashLandsInsideIt) {
+  // As dockerd: /etc is a directory in busybox, so the file goes in it; /new is not, so it is
+  // the file's new name; a heredoc follows the same rule.
+  berth::test::write_text(ctx / "Dockerfile",
+                          "FROM busybox\nCOPY app.sh /etc\nCOPY app.sh /new\nCOPY <<EOT /tmp\nin tmp\nEOT\n");
+  auto r = build({"-t", "into:1", ctx.path()});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  auto run = docker({"run", "--rm", "into:1", "sh", "-c",
+                     "test -d /etc && test -f /etc/app.sh && test -f /new && cat /tmp/EOT && head -1 /etc/app.sh /new"});
+  ASSERT_EQ(run.status, 0) << run.out << run.err;
+  EXPECT_EQ(run.out, "in tmp\n==> /etc/app.sh <==\n#!/bin/sh\n\n==> /new <==\n#!/bin/sh\n");
+}
+
+TEST_P(Build, RunMountsCacheBindAndTmpfs) {
+  berth::test::write_text(ctx / "Dockerfile", R"DF(FROM busybox AS tools
+RUN echo tool-v1 > /tool
+FROM busybox
+WORKDIR /w
+RUN --mount=type=cache,target=/cache,id=c1 echo run >> /cache/log && wc -l < /cache/log > /count
+RUN --mount=type=cache,target=/var/cache/x,uid=1234,mode=0700 stat -c '%u %a' /var/cache/x > /cacheperm
+RUN --mount=source=conf,target=conf cat conf/x.conf > /seen && ! touch conf/new 2>/dev/null
+RUN --mount=type=bind,source=conf,target=/conf,rw touch /conf/written && ls /conf > /rwseen
+RUN --mount=type=bind,from=tools,source=/tool,target=/t cat /t > /fromtool
+RUN --mount=type=tmpfs,target=/scratch touch /scratch/x && test "$(ls /scratch)" = x
+CMD ["sh", "-c", "cat /count /cacheperm /seen /rwseen /fromtool; ls -A /cache /conf /scratch"]
+)DF");
+  auto r = build({"-t", "mounts:1", ctx.path()});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  // What the mounts showed was written to the layers; their own contents were not.
+  auto run = docker({"run", "--rm", "mounts:1"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.out, "1\n1234 700\nsetting=1\nwritten\nx.conf\ntool-v1\n/cache:\n\n/conf:\n\n/scratch:\n");
+  EXPECT_FALSE(std::filesystem::exists(ctx / "conf/written")) << "a rw bind wrote into the context";
+
+  // The cache directory outlives the build; builder prune empties it.
+  auto again = build({"--no-cache", "-t", "mounts:2", ctx.path()});
+  ASSERT_EQ(again.status, 0) << again.out << again.err;
+  EXPECT_EQ(docker({"run", "--rm", "mounts:2", "cat", "/count"}).out, "2\n");
+  EXPECT_FALSE(std::filesystem::is_empty(d.path("data/build-mounts/cache")));
+  ASSERT_EQ(docker({"builder", "prune", "-f"}).status, 0);
+  EXPECT_FALSE(std::filesystem::exists(d.path("data/build-mounts/cache")));
+  auto fresh = build({"--no-cache", "-t", "mounts:3", ctx.path()});
+  ASSERT_EQ(fresh.status, 0) << fresh.out << fresh.err;
+  EXPECT_EQ(docker({"run", "--rm", "mounts:3", "cat", "/count"}).out, "1\n");
+
+  // A bound file that changes reruns its RUN; the cache mount's contents do not.
+  auto cached = build({"-t", "mounts:4", ctx.path()});
+  EXPECT_EQ(count(cached.out, "Running in"), 0u) << cached.out;
+  berth::test::write_text(ctx / "conf/x.conf", "setting=2\n");
+  auto changed = build({"-t", "mounts:4", ctx.path()});
+  ASSERT_EQ(changed.status, 0) << changed.out << changed.err;
+  EXPECT_EQ(count(changed.out, "Running in"), 4u) << changed.out;  // the two conf binds and the RUNs after
+  EXPECT_EQ(docker({"run", "--rm", "mounts:4", "cat", "/seen"}).out, "setting=2\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(Clients, Build, ::testing::Values(kDocker28, kDocker20),
@@ -330,6 +430,105 @@ TEST_F(BerthBuild, ClientThatHangsUpCancelsTheBuildAndLeavesNoContainer) {
   bool gone = berth::test::wait_until([&] { return d.docker({"ps", "-aq"}).out == ""; }, std::chrono::seconds(30));
   EXPECT_TRUE(gone) << "the build's container is still there after its client went away:\n" << d.docker({"ps", "-a"}).out;
   EXPECT_EQ(d.docker({"images", "-q", "never:1"}).out, "");
+}
+
+TEST_F(BerthBuild, BuildContainerLeftByAKilledBerthdIsRemovedAtRestart) {
+  berth::test::write_text(elsewhere / "Dockerfile", "FROM busybox\nCOPY data.txt /\nRUN echo started && sleep 600\n");
+  pid_t pid = fork();
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    execl(berth::test::bin("berth").c_str(), "berth", "-H", d.host().c_str(), "build", "-t", "never:1", "-f",
+          (elsewhere / "Dockerfile").c_str(), ctx.path().c_str(), nullptr);
+    _exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  std::string id;
+  bool running = berth::test::wait_until([&] { return (id = d.docker({"ps", "-q", "--no-trunc"}).out) != ""; },
+                                         std::chrono::seconds(30));
+  if (!id.empty()) id.pop_back();
+  auto pid_text = d.docker({"inspect", "-f", "{{.State.Pid}}", id}).out;
+  // Its cgroups, wherever the hierarchy puts them (v1 controllers, the v2 mount).
+  auto cgroups = [&] {
+    std::vector<std::string> found;
+    for (auto& e : std::filesystem::directory_iterator("/sys/fs/cgroup"))
+      if (auto p = e.path() / "berth" / id; !id.empty() && std::filesystem::exists(p)) found.push_back(p);
+    if (auto p = std::filesystem::path("/sys/fs/cgroup/berth") / id; !id.empty() && std::filesystem::exists(p))
+      found.push_back(p);
+    return found;
+  };
+  auto cgroups_before = cgroups();
+  d.kill9();
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  ASSERT_TRUE(running) << "the RUN container never started";
+  ASSERT_FALSE(cgroups_before.empty()) << "no cgroup found for " << id;
+  int run_pid = std::atoi(pid_text.c_str());
+  ASSERT_GT(run_pid, 0) << pid_text;
+  ASSERT_EQ(kill(run_pid, 0), 0) << "the RUN's process died with berthd: the test proves nothing";
+
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_EQ(d.docker({"ps", "-aq"}).out, "") << "the interrupted build's container is still there";
+  bool gone = berth::test::wait_until([&] { return kill(run_pid, 0) != 0; }, std::chrono::seconds(30));
+  EXPECT_TRUE(gone) << "the RUN's process " << run_pid << " still runs";
+  EXPECT_TRUE(cgroups().empty());
+  auto mounts = berth::test::read_text("/proc/self/mountinfo");
+  EXPECT_EQ(mounts.find(id), std::string::npos) << mounts;
+  EXPECT_EQ(mounts.find("build-view-"), std::string::npos) << mounts;
+  std::vector<std::string> tmp;
+  for (auto& e : std::filesystem::directory_iterator(d.path("data/tmp"))) tmp.push_back(e.path().filename());
+  EXPECT_EQ(tmp, std::vector<std::string>{}) << "staging left in the image root's tmp/";
+  EXPECT_EQ(d.docker({"images", "-q", "never:1"}).out, "");
+}
+
+TEST_F(BerthBuild, RunMountSourceThatEscapesAndUnknownTypesAreRefused) {
+  std::filesystem::create_symlink("../../../../../../etc", ctx / "up");
+  struct Case {
+    std::string mount, message;
+  } cases[] = {
+      {"type=bind,source=../x,target=/x", "forbidden path outside the build context: ../x"},
+      {"type=bind,source=up/passwd,target=/x", "leads outside its root"},
+      {"type=bind,from=busybox,source=../../etc,target=/x", "forbidden path outside the build context"},
+      {"type=nfs,target=/x", "unsupported mount type \"nfs\""},
+      {"type=secret,id=a,target=/x", "mount type \"secret\" is not supported"},
+      {"type=cache,target=/x,from=busybox", "from= and source= are not supported"},
+  };
+  for (auto& c : cases) {
+    auto r = berth({"build", "-t", "evil:1", "-f", "-", ctx.path()},
+                   "FROM busybox\nRUN --mount=" + c.mount + " cat /x/passwd\n");
+    EXPECT_NE(r.status, 0) << c.mount;
+    EXPECT_NE(r.err.find("line 2"), std::string::npos) << c.mount << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.mount << ": " << r.err;
+    EXPECT_EQ(r.out.find("root:x:0:0"), std::string::npos) << c.mount << ": the host's passwd was read";
+  }
+  EXPECT_EQ(d.docker({"images", "-q", "evil:1"}).out, "");
+  EXPECT_EQ(d.docker({"ps", "-aq"}).out, "");
+}
+
+TEST_F(BerthBuild, IndependentStagesRunAtOnceAndAFailureStopsTheOthers) {
+  // Each stage waits (bounded) for the other's mark in a shared cache mount: one after the
+  // other, the first would give up with exit 9.
+  auto meet = [](const char* mine, const char* other) {
+    return std::string("RUN --mount=type=cache,id=meet,target=/m touch /m/") + mine +
+           " && i=0; while [ ! -e /m/" + other + " ]; do i=$((i+1)); [ $i -lt 300 ] || exit 9; sleep 0.1; done\n";
+  };
+  std::string df = "FROM busybox AS a\n" + meet("a", "b") + "FROM busybox AS b\n" + meet("b", "a") +
+                   "FROM busybox\nCOPY --from=a /etc/passwd /a\nCOPY --from=b /etc/passwd /b\n";
+  auto r = berth({"build", "-t", "both:1", "-f", "-", ctx.path()}, df);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  for (const char* step : {"Step 1/7 : FROM busybox AS a", "Step 3/7 : FROM busybox AS b", "Step 5/7 : FROM busybox"})
+    EXPECT_NE(r.out.find(step), std::string::npos) << step << " not in\n" << r.out;
+  EXPECT_EQ(d.docker({"run", "--rm", "both:1", "sh", "-c", "ls /a /b"}).out, "/a\n/b\n");
+
+  // A stage that fails stops its sibling's long RUN: the build ends with the failure's error.
+  auto bad = berth({"build", "-t", "bad:1", "-f", "-", ctx.path()},
+                   "FROM busybox AS slow\nRUN sleep 600\nFROM busybox AS broken\nRUN exit 3\n"
+                   "FROM busybox\nCOPY --from=slow /etc/passwd /s\nCOPY --from=broken /etc/passwd /b\n");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("returned a non-zero code: 3"), std::string::npos) << bad.err;
+  EXPECT_EQ(d.docker({"ps", "-aq"}).out, "") << "the sibling's RUN container is left";
+  EXPECT_EQ(d.docker({"images", "-q", "bad:1"}).out, "");
 }
 
 TEST_F(BerthBuild, AddUnpacksALocalArchiveAndCopiesOtherFiles) {
