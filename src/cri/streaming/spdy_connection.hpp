@@ -4,7 +4,7 @@
 // answered, SETTINGS and WINDOW_UPDATE adjust flow control here.
 //
 // Flow control: the peer's data is acknowledged with WINDOW_UPDATE as the caller reports it
-// consumed, and a stream that overruns its 64 KiB window is reset. Our sends hold to the peer's
+// consumed (an overrun is tolerated: see feed()). Our sends hold to the peer's
 // window only once the peer has shown that it keeps one (a SETTINGS initial window or a
 // WINDOW_UPDATE): spdystream, the SPDY code in kubectl and crictl, never sends WINDOW_UPDATE,
 // so holding it to a window it never reopens would stall every session after 64 KiB.
