@@ -209,6 +209,10 @@ class Session {
       }
       if (!flush(client_, conn_)) client_gone_ = true;
     }
+    if (backend_open && process_.orphaned) {
+      process_.orphaned(std::move(backend_));
+      return {};
+    }
     if (process_.finished) process_.finished(exit_payload_);
     if (client_gone_) return {};  // nobody to tell
     if (!backend_error_.empty()) {

@@ -35,6 +35,9 @@ struct Process {
   std::function<Result<UniqueFd>()> start;
   // How it ended: ExecExit's payload ("" when the connection closed without one). Optional.
   std::function<void(const std::string&)> finished;
+  // The client left while the process runs on: its connection, for whoever follows it to its
+  // end (ExecService::follow). Optional; without it the connection is closed.
+  std::function<void(UniqueFd)> orphaned;
   // The command, for the failure message ("command 'sh -c exit 7' exited with 7").
   std::vector<std::string> cmd;
 };
