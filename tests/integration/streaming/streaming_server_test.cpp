@@ -11,6 +11,7 @@
 
 #include "../../unit/streaming/spdy_test_client.hpp"
 #include "api/berthd_fixture.hpp"
+#include "streaming/kube_api_stub.hpp"
 #include "api/busybox_archive.hpp"
 #include "common/fs.hpp"
 #include "cri/streaming/port_forward.hpp"
@@ -172,4 +173,41 @@ TEST_F(Streaming, PortForwardIntoTheContainersNetns) {
   c2.open("data", h2);
   ASSERT_TRUE(c2.pump_until([&] { return c2.finished.count(e2) != 0; })) << c2.error;
   EXPECT_NE(c2.data[e2].find("error forwarding port 8081"), std::string::npos) << c2.data[e2];
+}
+
+// The stock kubectl as the client (through a stand-in API server): its SPDY code (spdystream,
+// client-go's remotecommand v4) against ours, header compression and all.
+class KubectlStreaming : public Streaming {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(berth::test::have_program("kubectl"));
+    Streaming::SetUp();
+  }
+  berth::test::CmdResult kubectl(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), {"kubectl", "--server", stub.server(), "--kubeconfig", "/dev/null"});
+    return berth::test::run(args, input);
+  }
+  ExecRequest next_exec;
+  berth::cri::streaming::test::KubeApiStub stub{[this](const std::string& kind) {
+    auto url = kind == "exec" ? server->get_exec(next_exec) : server->get_port_forward({id, netns});
+    return url ? *url : std::string("http://127.0.0.1:1/none");
+  }};
+};
+
+TEST_F(KubectlStreaming, ExecOutputAndExitCode) {
+  next_exec = {id, {"sh", "-c", "echo out; echo err >&2; exit 3"}, false, false, true, true};
+  auto r = kubectl({"exec", "p", "--", "sh", "-c", "echo out; echo err >&2; exit 3"});
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_EQ(r.out, "out\n");
+  EXPECT_EQ(r.err, "err\ncommand terminated with exit code 3\n");
+  auto ups = stub.upgrades();
+  ASSERT_FALSE(ups.empty());
+  EXPECT_EQ(ups.back(), "SPDY/3.1");  // a WebSocket try first is refused, and kubectl falls back
+}
+
+TEST_F(KubectlStreaming, ExecWithStdin) {
+  next_exec = {id, {"sh", "-c", "read x; echo got:$x"}, false, true, true, true};
+  auto r = kubectl({"exec", "-i", "p", "--", "sh", "-c", "read x; echo got:$x"}, "hello\n");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "got:hello\n");
 }
