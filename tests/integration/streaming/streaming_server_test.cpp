@@ -5,7 +5,10 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <nlohmann/json.hpp>
 
@@ -210,4 +213,56 @@ TEST_F(KubectlStreaming, ExecWithStdin) {
   auto r = kubectl({"exec", "-i", "p", "--", "sh", "-c", "read x; echo got:$x"}, "hello\n");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "got:hello\n");
+}
+
+TEST_F(KubectlStreaming, PortForwardToTheContainer) {
+  ASSERT_TRUE(berth::test::wait_until([&] { return dial_in_netns(netns, 8080).has_value(); }, std::chrono::seconds(10)));
+  // kubectl port-forward runs until stopped: started here, its local port read from its output.
+  int out[2];
+  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
+  std::string server_arg = stub.server();
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    execlp("kubectl", "kubectl", "--server", server_arg.c_str(), "--kubeconfig", "/dev/null", "port-forward", "p",
+           "--address", "127.0.0.1", "0:8080", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  UniqueFd from_kubectl(out[0]);
+  struct Reap {
+    pid_t pid;
+    ~Reap() {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  } reap{pid};
+  // "Forwarding from 127.0.0.1:NNNNN -> 8080"
+  std::string text;
+  char c;
+  pollfd p{from_kubectl.get(), POLLIN, 0};
+  while (text.find(" -> 8080") == std::string::npos && poll(&p, 1, 20000) > 0 && read(from_kubectl.get(), &c, 1) == 1)
+    text.push_back(c);
+  auto at = text.find("127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << "kubectl said: " << text;
+  uint16_t local = static_cast<uint16_t>(std::stoi(text.substr(at + 10)));
+  for (int round = 0; round < 2; ++round) {  // two connections: two requests on the one SPDY session
+    UniqueFd s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(local);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    std::string msg = "round " + std::to_string(round) + " through kubectl\n";
+    ASSERT_TRUE(send_all(s.get(), msg));
+    std::string got;
+    char buf[256];
+    pollfd sp{s.get(), POLLIN, 0};
+    while (got.size() < msg.size() && poll(&sp, 1, 20000) > 0) {
+      ssize_t n = read(s.get(), buf, sizeof buf);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    EXPECT_EQ(got, msg);
+  }
 }
