@@ -56,7 +56,17 @@ class ShimRuntime : public StreamingRuntime {
     };
     return p;
   }
-  Result<Process> attach(const AttachRequest&) override { return fail(ErrorKind::NotFound, "not in this test"); }
+  // As EngineStreamingRuntime::attach: the container's shim, subscribed to its output.
+  Result<Process> attach(const AttachRequest& r) override {
+    std::string state = d_.path("exec/containers/" + r.container_id);
+    Process p;
+    p.start = [state]() -> Result<UniqueFd> {
+      auto conn = BERTH_TRY(engine::connect_attach_socket(state), "connect to the shim");
+      if (!send_all(conn.get(), engine::encode_frame(engine::FrameType::Attach))) return fail_sys("send to the shim");
+      return conn;
+    };
+    return p;
+  }
 
  private:
   Berthd& d_;
@@ -102,11 +112,13 @@ class Streaming : public ::testing::Test {
     if (!id.empty()) {
       EXPECT_EQ(d.docker({"rm", "-f", id}).status, 0);
     }
+    for (auto& other : more) EXPECT_EQ(d.docker({"rm", "-f", other}).status, 0);
   }
   Berthd d;
   ShimRuntime runtime{d};
   std::unique_ptr<StreamingServer> server;
   std::string id, netns;
+  std::vector<std::string> more;  // other containers a test ran
 };
 
 }  // namespace
@@ -146,6 +158,27 @@ TEST_F(Streaming, ExecStdinReachesTheProcess) {
   c.send(in, "more", true);  // stdin's end ends cat, and the exec
   ASSERT_TRUE(c.pump_until([&] { return c.finished.count(err) != 0; })) << c.error;
   EXPECT_EQ(c.data[out], "got:hello\nmore");
+  EXPECT_EQ(json::parse(c.data[err])["status"], "Success");
+}
+
+TEST_F(Streaming, AttachToTheContainersStdio) {
+  auto r = d.docker({"run", "-di", "--network", "none", "busybox", "sh", "-c",
+                     "while read l; do echo \"<$l>\"; echo e$l >&2; done; echo end"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string cid = r.out.substr(0, r.out.find('\n'));
+  more.push_back(cid);
+  auto url = server->get_attach({cid, false, true, true, true});
+  ASSERT_TRUE(url) << url.error().what();
+  auto fd = upgrade(*url, "v4.channel.k8s.io");
+  SpdyTestClient c(fd.get());
+  uint32_t err = c.open("error"), in = c.open("stdin"), out = c.open("stdout"), errs = c.open("stderr");
+  ASSERT_TRUE(c.pump_until([&] { return c.replied.size() == 4; })) << c.error;
+  c.send(in, "one\n");
+  ASSERT_TRUE(c.pump_until([&] { return c.data[out] == "<one>\n" && c.data[errs] == "eone\n"; }))
+      << c.error << " stdout: " << c.data[out] << " stderr: " << c.data[errs];
+  c.send(in, "two\n", true);  // stdin's end ends the loop, and the container
+  ASSERT_TRUE(c.pump_until([&] { return c.finished.count(err) != 0; })) << c.error;
+  EXPECT_EQ(c.data[out], "<one>\n<two>\nend\n");
   EXPECT_EQ(json::parse(c.data[err])["status"], "Success");
 }
 
