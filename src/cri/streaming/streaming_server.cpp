@@ -15,6 +15,8 @@
 
 #include "common/log.hpp"
 #include "cri/streaming/port_forward.hpp"
+#include "cri/streaming/remote_command_ws.hpp"
+#include "cri/streaming/ws_frame.hpp"
 #include "cri/streaming/token_cache.hpp"
 
 namespace berth::cri::streaming {
@@ -145,15 +147,15 @@ struct StreamingServer::Impl {
   }
 
   void serve_connection(int fd) {
-    UniqueFd conn(fd);
     handle(fd);
-    conn.reset();
     std::lock_guard lk(mu);
     auto it = sessions.find(fd);
     if (it != sessions.end()) {
       finished.push_back(std::move(it->second));
       sessions.erase(it);
     }
+    // Closed only once out of the map: the next accept may reuse the number as its key.
+    close(fd);
     ended.notify_all();
   }
 
@@ -209,7 +211,8 @@ struct StreamingServer::Impl {
       send_text(fd, 404, "Not Found", "no pending " + kind + " request for this token (unknown, used or expired)\n");
       return;
     }
-    // The upgrade: SPDY/3.1 only (WebSocket is not spoken yet).
+    // The upgrade: SPDY/3.1 (X-Stream-Protocol-Version), or WebSocket for exec and attach
+    // (Sec-WebSocket-Protocol); the subprotocol is the first of the client's that we speak.
     bool upgrade = false;
     for (auto& v : list_values(req, "Connection")) upgrade = upgrade || lower(v) == "upgrade";
     std::string proto_up = lower(std::string(req[http::field::upgrade]));
@@ -217,16 +220,25 @@ struct StreamingServer::Impl {
       send_text(fd, 400, "Bad Request", "unable to upgrade: missing upgrade headers in request\n");
       return;
     }
-    if (proto_up != "spdy/3.1") {
+    bool websocket = proto_up == "websocket";
+    if (proto_up != "spdy/3.1" && !(websocket && kind != "portforward")) {
       send_text(fd, 400, "Bad Request", "unable to upgrade: unsupported protocol '" + std::string(req[http::field::upgrade]) +
-                                            "' (SPDY/3.1 is spoken)\n");
+                                            "' (" + (kind == "portforward" ? "SPDY/3.1" : "SPDY/3.1 or websocket") +
+                                            " is spoken)\n");
       return;
     }
-    auto client_protocols = list_values(req, "X-Stream-Protocol-Version");
-    std::vector<std::string> server_protocols =
-        kind == "portforward" ? std::vector<std::string>{kPortForwardProtocol} : kRemoteCommandProtocols;
+    std::string ws_key = std::string(req[http::field::sec_websocket_key]);
+    if (websocket && (ws_key.empty() || std::string(req[http::field::sec_websocket_version]) != "13")) {
+      send_text(fd, 400, "Bad Request", "unable to upgrade: websocket needs Sec-WebSocket-Key and Sec-WebSocket-Version 13\n");
+      return;
+    }
+    const char* protocol_header = websocket ? "Sec-WebSocket-Protocol" : "X-Stream-Protocol-Version";
+    auto client_protocols = list_values(req, protocol_header);
+    std::vector<std::string> server_protocols = kind == "portforward" ? std::vector<std::string>{kPortForwardProtocol}
+                                                : websocket           ? kRemoteCommandWsProtocols
+                                                                      : kRemoteCommandProtocols;
     if (client_protocols.empty()) {
-      send_text(fd, 400, "Bad Request", "unable to upgrade: X-Stream-Protocol-Version is required\n");
+      send_text(fd, 400, "Bad Request", std::string("unable to upgrade: ") + protocol_header + " is required\n");
       return;
     }
     std::string protocol = negotiate(client_protocols, server_protocols);
@@ -259,11 +271,16 @@ struct StreamingServer::Impl {
       process = std::move(*p);
       opts = {a->stdin, a->stdout, a->stderr, a->tty};
     }
-    std::string reply = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
-                        "X-Stream-Protocol-Version: " + protocol + "\r\n\r\n";
+    std::string reply = websocket ? "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                                    "Sec-WebSocket-Accept: " + ws::accept_key(ws_key) +
+                                        "\r\nSec-WebSocket-Protocol: " + protocol + "\r\n\r\n"
+                                  : "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
+                                    "X-Stream-Protocol-Version: " + protocol + "\r\n\r\n";
     if (!send_all(fd, reply)) return;
     Result<> r;
-    if (process) {
+    if (process && websocket) {
+      r = serve_remote_command_ws(fd, std::move(early), protocol, opts, std::move(*process));
+    } else if (process) {
       r = serve_remote_command_spdy(fd, std::move(early), protocol, opts, std::move(*process), config.limits);
     } else {
       auto pf = std::get<PortForwardRequest>(*request);

@@ -1,8 +1,8 @@
 // The CRI streaming server: the URLs that the CRI's Exec, Attach and PortForward calls return,
 // and the HTTP server behind them (127.0.0.1:<port> by default). Each URL holds a single-use
 // token that expires (a minute by default); the client upgrades its request to SPDY/3.1 with a
-// subprotocol (remotecommand v2-v4, or portforward.k8s.io) and the session runs on that
-// connection. An unknown, used or expired token is a 404.
+// subprotocol (remotecommand v2-v4, or portforward.k8s.io), or for exec and attach to WebSocket
+// (v5.channel.k8s.io, v4.channel.k8s.io), and the session runs on that connection. An unknown, used or expired token is a 404.
 //
 // The CRI side implements StreamingRuntime (what a request runs) and calls get_exec /
 // get_attach / get_port_forward from its gRPC handlers, returning the URL in the response.
