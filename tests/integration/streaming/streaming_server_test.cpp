@@ -219,8 +219,10 @@ class KubectlStreaming : public Streaming {
     ASSERT_TRUE(berth::test::have_program("kubectl"));
     Streaming::SetUp();
   }
-  berth::test::CmdResult kubectl(std::vector<std::string> args, const std::string& input = "") {
-    args.insert(args.begin(), {"kubectl", "--server", stub.server(), "--kubeconfig", "/dev/null"});
+  // websocket false: kubectl told to speak SPDY (it tries WebSocket first otherwise).
+  berth::test::CmdResult kubectl(std::vector<std::string> args, const std::string& input = "", bool websocket = true) {
+    args.insert(args.begin(), {"env", std::string("KUBECTL_REMOTE_COMMAND_WEBSOCKETS=") + (websocket ? "true" : "false"),
+                               "kubectl", "--server", stub.server(), "--kubeconfig", "/dev/null"});
     return berth::test::run(args, input);
   }
   ExecRequest next_exec;
@@ -231,21 +233,29 @@ class KubectlStreaming : public Streaming {
 };
 
 TEST_F(KubectlStreaming, ExecOutputAndExitCode) {
-  next_exec = {id, {"sh", "-c", "echo out; echo err >&2; exit 3"}, false, false, true, true};
-  auto r = kubectl({"exec", "p", "--", "sh", "-c", "echo out; echo err >&2; exit 3"});
-  EXPECT_EQ(r.status, 3) << r.err;
-  EXPECT_EQ(r.out, "out\n");
-  EXPECT_EQ(r.err, "err\ncommand terminated with exit code 3\n");
-  auto ups = stub.upgrades();
-  ASSERT_FALSE(ups.empty());
-  EXPECT_EQ(ups.back(), "SPDY/3.1");  // a WebSocket try first is refused, and kubectl falls back
+  for (bool websocket : {true, false}) {
+    SCOPED_TRACE(websocket ? "websocket" : "SPDY");
+    next_exec = {id, {"sh", "-c", "echo out; echo err >&2; exit 3"}, false, false, true, true};
+    auto r = kubectl({"exec", "p", "--", "sh", "-c", "echo out; echo err >&2; exit 3"}, "", websocket);
+    EXPECT_EQ(r.status, 3) << r.err;
+    EXPECT_EQ(r.out, "out\n");
+    EXPECT_EQ(r.err, "err\ncommand terminated with exit code 3\n");
+    auto ups = stub.upgrades();
+    ASSERT_FALSE(ups.empty());
+    EXPECT_EQ(ups.back(), websocket ? "websocket" : "SPDY/3.1");
+  }
 }
 
 TEST_F(KubectlStreaming, ExecWithStdin) {
-  next_exec = {id, {"sh", "-c", "read x; echo got:$x"}, false, true, true, true};
-  auto r = kubectl({"exec", "-i", "p", "--", "sh", "-c", "read x; echo got:$x"}, "hello\n");
-  EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out, "got:hello\n");
+  for (bool websocket : {true, false}) {
+    SCOPED_TRACE(websocket ? "websocket" : "SPDY");
+    next_exec = {id, {"sh", "-c", "read x; echo got:$x; cat"}, false, true, true, true};
+    // stdin's end (v5's close signal over WebSocket, a FIN over SPDY) ends cat and the exec.
+    auto r = kubectl({"exec", "-i", "p", "--", "sh", "-c", "read x; echo got:$x; cat"}, "hello\nrest", websocket);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "got:hello\nrest");
+    EXPECT_EQ(stub.upgrades().back(), websocket ? "websocket" : "SPDY/3.1");
+  }
 }
 
 TEST_F(KubectlStreaming, PortForwardToTheContainer) {
