@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <thread>
 
 #include "cri/streaming/token_cache.hpp"
@@ -194,4 +195,47 @@ TEST_F(ServerFixture, ExecSessionEndToEnd) {
   EXPECT_EQ(c.data[errs], "oops");
   auto st = nlohmann::json::parse(c.data[err]);
   EXPECT_EQ(st["details"]["causes"][0]["message"], "3");
+}
+
+TEST_F(ServerFixture, ExecOverWebSocket) {
+  auto url = *server->get_exec({"c", {"echo", "hi"}, false, false, true, true});
+  auto fd = connect_to(url);
+  auto head = request(fd.get(), "GET", path_of(url),
+                      "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      "Sec-WebSocket-Protocol: v9.channel.k8s.io, v5.channel.k8s.io\r\n");
+  ASSERT_EQ(head.substr(0, 12), "HTTP/1.1 101") << head;
+  EXPECT_NE(head.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n"), std::string::npos) << head;
+  // The server's frames until its close: unmasked, one message each, none past 64 KiB here.
+  std::string wire = body_after(fd.get());
+  std::map<int, std::string> channels;
+  bool closed = false;
+  for (size_t at = 0; at + 2 <= wire.size();) {
+    uint8_t op = static_cast<uint8_t>(wire[at]) & 0x0f;
+    size_t len = static_cast<uint8_t>(wire[at + 1]), hdr = 2;
+    ASSERT_LT(len, 127u);
+    if (len == 126) {
+      len = size_t(static_cast<uint8_t>(wire[at + 2])) << 8 | static_cast<uint8_t>(wire[at + 3]);
+      hdr = 4;
+    }
+    std::string payload = wire.substr(at + hdr, len);
+    at += hdr + len;
+    if (op == 8) closed = true;
+    else if (op == 2 && !payload.empty()) channels[static_cast<uint8_t>(payload[0])] += payload.substr(1);
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(channels[1], "echo;hi;");
+  EXPECT_EQ(channels[2], "oops");
+  EXPECT_EQ(nlohmann::json::parse(channels[3])["details"]["causes"][0]["message"], "3");
+}
+
+TEST_F(ServerFixture, PortForwardOverWebSocketIsRefused) {
+  auto url = *server->get_port_forward({"pod", ""});
+  auto fd = connect_to(url);
+  auto head = request(fd.get(), "GET", path_of(url),
+                      "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: portforward.k8s.io\r\n");
+  EXPECT_EQ(head.substr(0, 24), "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(body_after(fd.get()), "unable to upgrade: unsupported protocol 'websocket' (SPDY/3.1 is spoken)\n");
 }
