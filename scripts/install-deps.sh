@@ -7,7 +7,7 @@ what=${1:-build}
 build_pkgs=(build-essential cmake ninja-build pkg-config nlohmann-json3-dev libseccomp-dev
   libarchive-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libboost-dev libnl-3-dev
   libnl-route-3-dev libnftables-dev libcli11-dev libgtest-dev libgrpc++-dev protobuf-compiler-grpc
-  libprotobuf-dev protobuf-compiler)
+  libprotobuf-dev protobuf-compiler zlib1g-dev)
 test_pkgs=(busybox-static runc containerd docker.io podman skopeo docker-registry hyperfine jq
   iproute2 apache2-utils procps openssl python3-docker tini curl iperf3 docker-compose
   golang-github-containers-common nftables containernetworking-plugins)
