@@ -193,6 +193,7 @@ Result<> ContainerService::restore() {
       on_exit(c.id);
     }
   }
+  reconcile_volumes();
   restart_on_boot();
   return {};
 }
@@ -266,6 +267,7 @@ void ContainerService::on_exit(const std::string& id) {
   if (auto u = store_.update_state(*c); !u) log::error("container " + id + ": " + u.error().what());
   (void)remove_all(state_dir(id));
   release_container_network(id);
+  unmount_volumes_at_stop(id);
   if (r.oom_killed) event(*c, "oom");  // dockerd's, before the die
   event(*c, "die", {{"exitCode", std::to_string(r.exit_code)}});
   ++exits_[id];
@@ -469,6 +471,7 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
     return r;
   }
   if (auto r = mount_volumes_for_start(c); !r) {
+    unmount_volumes_at_stop(c.id);
     (void)remove_all(sdir);
     return r;
   }
@@ -482,11 +485,17 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
   for (auto& [k, v] : logcfg.config) args.insert(args.end(), {"--log-opt", k + "=" + v});
   auto runtime = runtime_named(hc.value("Runtime", json()).is_string() ? hc["Runtime"].get<std::string>() : kBuiltinRuntime);
   if (!runtime) {  // daemon.json lost the runtime since create
+    unmount_volumes_at_stop(c.id);
     (void)remove_all(sdir);
     return fail(runtime.error());
   }
-  if (runtime->external()) BERTH_CHECK(mkdir_p(runtime->root, 0700), "create runtime root");
+  if (auto m = runtime->external() ? mkdir_p(runtime->root, 0700) : Result<>{}; !m) {
+    unmount_volumes_at_stop(c.id);
+    (void)remove_all(sdir);
+    return fail(m.error().wrap("create runtime root"));
+  }
   if (auto w = write_file_atomic(path_join(sdir, kRuntimeFile), runtime_choice_json(*runtime).dump() + "\n", 0600); !w) {
+    unmount_volumes_at_stop(c.id);
     (void)remove_all(sdir);
     return fail(w.error().wrap("record runtime"));
   }
@@ -508,6 +517,7 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
   notify_changed();
   // The shim is not watched yet, so its exit cannot have been recorded in between.
   if (!started) {
+    unmount_volumes_at_stop(c.id);
     (void)remove_all(sdir);
     c.error = started.error().what();
     (void)store_.update_state(c);

@@ -95,8 +95,7 @@ Result<> ContainerService::make_mounts(const std::string& id, const std::string&
   std::vector<std::string> made;  // anonymous and new named volumes, gone again on failure
   auto undo = [&] {
     if (!volumes_) return;
-    if (auto names = volumes_->remove_user(id))
-      for (auto& n : *names) volumes_->unmount_if_unused(n);
+    (void)volumes_->remove_user(id);
     for (auto& n : made) (void)volumes_->remove(n);
   };
   for (auto& m : mounts) {
@@ -119,11 +118,8 @@ Result<> ContainerService::make_mounts(const std::string& id, const std::string&
         undo();
         return fail(r.error());
       }
-      if (auto r = volumes_->mount_for_use(*v); !r) {
-        undo();
-        return fail(r.error());
-      }
-      if (!m.nocopy && m.source == volumes_->mountpoint(v->name))
+      // A tmpfs volume exists only while mounted: it is filled from the image at each start.
+      if (!m.nocopy && !VolumeService::is_tmpfs(*v) && m.source == volumes_->mountpoint(v->name))
         if (auto r = copy_up(rootfs, m.destination, m.source); !r) {
           undo();
           return fail(r.error().wrap("create " + v->name));
@@ -155,15 +151,27 @@ Result<> ContainerService::make_mounts(const std::string& id, const std::string&
 
 Result<> ContainerService::mount_volumes_for_start(const ContainerRecord& c) {
   if (!volumes_) return {};
+  auto rootfs = path_join(bundle_dir(c.id), "rootfs");
   for (auto& m : mounts_of(c.id)) {
     if (m.type != "volume") continue;
     auto v = volumes_->get(m.name);
     if (!v) return fail(v.error().wrap("start container " + c.id));
-    // A tmpfs volume is gone after a reboot: it is mounted again before the container binds it.
-    BERTH_CHECK(volumes_->mount_for_use(*v), "start container " + c.id);
+    bool fresh = false;
+    BERTH_CHECK(volumes_->mount_for_use(*v, c.id, &fresh), "start container " + c.id);
+    if (fresh && !m.nocopy)
+      BERTH_CHECK(copy_up(rootfs, m.destination, volumes_->mountpoint(v->name)), "start container " + c.id);
     volume_event(*v, "mount", c.id);
   }
   return {};
+}
+
+void ContainerService::unmount_volumes_at_stop(const std::string& id) {
+  if (!volumes_) return;
+  volumes_->release_mounts_of(id);
+  // dockerd's unmount events, one per volume of the container, at each stop.
+  for (auto& m : mounts_of(id))
+    if (m.type == "volume")
+      if (auto v = volumes_->get(m.name)) volume_event(*v, "unmount", id);
 }
 
 std::vector<MountPoint> ContainerService::mounts_of(const std::string& id) const {
@@ -176,13 +184,26 @@ std::vector<MountPoint> ContainerService::mounts_of(const std::string& id) const
   return out;
 }
 
+void ContainerService::reconcile_volumes() {
+  if (!volumes_) return;
+  auto all = store_.list();
+  if (!all) {
+    log::error("reconcile volumes: " + all.error().what());
+    return;
+  }
+  std::vector<std::string> existing, running;
+  for (auto& c : *all) {
+    existing.push_back(c.id);
+    if (is_live(c.state)) running.push_back(c.id);
+  }
+  if (auto r = volumes_->reconcile(existing, running); !r) log::error("reconcile volumes: " + r.error().what());
+}
+
 void ContainerService::release_mounts(const std::string& id, bool remove_anonymous) {
   if (!volumes_) return;
   auto mounts = mounts_of(id);
-  auto names = volumes_->remove_user(id);
-  if (!names) log::error("release volumes of " + id + ": " + names.error().what());
-  else
-    for (auto& n : *names) volumes_->unmount_if_unused(n);
+  volumes_->release_mounts_of(id);  // normally done at its stop already
+  if (auto names = volumes_->remove_user(id); !names) log::error("release volumes of " + id + ": " + names.error().what());
   if (!remove_anonymous) return;
   for (auto& m : mounts) {
     if (m.type != "volume") continue;
