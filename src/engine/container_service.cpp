@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,6 +31,8 @@
 #include "engine/shim.hpp"
 #include "engine/shim_launcher.hpp"
 #include "engine/stop_signal.hpp"
+#include "engine/userns_spec.hpp"
+#include "runtime/process/idmap_mount.hpp"
 
 namespace berth::engine {
 
@@ -78,7 +81,28 @@ json merged_config(json config, const json& image_config, const std::string& ima
   return config;
 }
 
+std::vector<runtime::IdMapping> id_mappings(const std::vector<IdRange>& ranges) {
+  std::vector<runtime::IdMapping> out;
+  for (auto& r : ranges) out.push_back({r.container, r.host, r.size});
+  return out;
+}
+
 }  // namespace
+
+// The files berthd makes for the container and binds into it (/etc/hosts, resolv.conf,
+// hostname) belong to its remapped root, as under dockerd, and so do the directories on the way
+// to them and to its root filesystem (it must be able to reach them from its user namespace).
+Result<> ContainerService::own_container_files(const std::string& id, const json& spec, const UsernsRemap& r) {
+  std::string dir = container_dir(id);
+  for (auto& d : {dir, bundle_dir(id)})
+    if (chown(d.c_str(), 0, r.root_gid()) != 0 || chmod(d.c_str(), 0710) != 0) return fail_sys("userns-remap: own " + d);
+  for (auto& m : spec.value("mounts", json::array())) {
+    auto src = m.value("source", "");
+    if (m.value("type", "") != "bind" || !src.starts_with(dir + "/")) continue;
+    if (lchown(src.c_str(), r.root_uid(), r.root_gid()) != 0 && errno != ENOENT) return fail_sys("userns-remap: own " + src);
+  }
+  return {};
+}
 
 ContainerService::ContainerService(const DaemonConfig& config, image::ImageService& images, ContainerStore& store,
                                    EventBus& events)
@@ -166,6 +190,9 @@ void ContainerService::event(const ContainerRecord& c, const std::string& action
 
 Result<> ContainerService::restore() {
   BERTH_CHECK(mkdir_p(path_join(config_.data_root, "containers"), 0710), "create containers dir");
+  // Remapped containers reach their bundles through it (dockerd gives the group the same way).
+  if (config_.remap && chown(path_join(config_.data_root, "containers").c_str(), 0, config_.remap->root_gid()) != 0)
+    return fail_sys("userns-remap: own the containers dir");
   BERTH_CHECK(mkdir_p(path_join(config_.exec_root, "containers"), 0700), "create shim state dir");
   BERTH_CHECK(mkdir_p(runtime_root_, 0700), "create runtime root");
   epoll_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
@@ -366,6 +393,8 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
   // Checked before anything exists: the spec is built once more with the resolved user below.
   HostConfigContext hctx = host_config_context();
   auto warnings = BERTH_TRY(normalize_host_config(hc, config, hctx), "");
+  auto remap = remap_for(config_.remap, hc);
+  if (remap) BERTH_CHECK(check_remapped_host_config(hc), "");
   {
     auto dry = BERTH_TRY(build_oci_spec(image_config, config, SpecInputs{std::string(64, '0'), "/", {}}), "");
     hctx.resolve_groups = false;
@@ -399,12 +428,21 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     if (!r) undo();
     return r;
   };
+  // A --rm container's writable layer dies with it: no syncs for it (see MountOptions).
+  image::MountOptions mount_opts{autoremove};
+  UniqueFd userns;  // remapped: the layers are seen through idmapped mounts, owned by its root
+  if (remap) {
+    userns = BERTH_TRY(runtime::user_namespace_fd(id_mappings(remap->uids), id_mappings(remap->gids)), "userns-remap");
+    mount_opts.idmap_userns_fd = userns.get();
+    mount_opts.upper_uid = remap->root_uid();
+    mount_opts.upper_gid = remap->root_gid();
+  }
   BERTH_CHECK(step(mkdir_p(rootfs, 0700)), "create container dir");
   BERTH_CHECK(step(images_.create_rootfs(c.id, c.image_id)), "");
   rootfs_made = true;
-  // A --rm container's writable layer dies with it: no syncs for it (see MountOptions).
-  BERTH_CHECK(step(images_.mount_rootfs(c.id, rootfs, image::MountOptions{autoremove})), "");
+  BERTH_CHECK(step(images_.mount_rootfs(c.id, rootfs, mount_opts)), "");
   mounted = true;
+  userns.reset();
   auto user = resolve_user(effective_user(image_config, config), read_in_root(rootfs, "etc/passwd"),
                            read_in_root(rootfs, "etc/group"));
   if (!user) {
@@ -426,6 +464,13 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
   if (auto r = plan_container_network(hc, body, exposed, c.id, *spec, spec->value("hostname", host_name()), spec->value("domainname", "")); !r) {
     undo();
     return fail(r.error());
+  }
+  if (remap) {
+    add_user_namespace(*spec, *remap);
+    if (auto r = own_container_files(c.id, *spec, *remap); !r) {
+      undo();
+      return fail(r.error());
+    }
   }
   if (auto r = make_mounts(c.id, rootfs, mounts, *spec); !r) {
     undo();

@@ -3,12 +3,14 @@
 // `-v /path` and VOLUME), filled from the image, counted as used by the container, and put
 // in the spec; at removal the container stops using them and `rm -v` removes its anonymous ones.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 
 #include "common/fs.hpp"
 #include "common/log.hpp"
 #include "engine/container_service.hpp"
+#include "engine/userns_spec.hpp"
 #include "engine/volume_copy.hpp"
 
 namespace berth::engine {
@@ -110,6 +112,13 @@ Result<> ContainerService::make_mounts(const std::string& id, const std::string&
       if (created) {
         made.push_back(v->name);
         volume_event(*v, "create");
+        // A new volume belongs to the container's root (the copy-up below may say otherwise).
+        if (auto root = remapped_root(spec))
+          if (chown(volumes_->mountpoint(v->name).c_str(), root->first, root->second) != 0) {
+            auto e = sys_error("userns-remap: own volume " + v->name, errno);
+            undo();
+            return fail(e);
+          }
       }
       m.name = v->name;
       m.source = volumes_->mountpoint(v->name);
@@ -158,11 +167,20 @@ Result<> ContainerService::mount_volumes_for_start(const ContainerRecord& c) {
     if (!v) return fail(v.error().wrap("start container " + c.id));
     bool fresh = false;
     BERTH_CHECK(volumes_->mount_for_use(*v, c.id, &fresh), "start container " + c.id);
-    if (fresh && !m.nocopy)
-      BERTH_CHECK(copy_up(rootfs, m.destination, volumes_->mountpoint(v->name)), "start container " + c.id);
+    if (!fresh) continue;
+    if (auto root = remapped_root_of(c.id))  // a new tmpfs is its root's, as a new volume is
+      if (chown(volumes_->mountpoint(v->name).c_str(), root->first, root->second) != 0)
+        return fail_sys("start container " + c.id + ": userns-remap: own volume " + v->name);
+    if (!m.nocopy) BERTH_CHECK(copy_up(rootfs, m.destination, volumes_->mountpoint(v->name)), "start container " + c.id);
     volume_event(*v, "mount", c.id);
   }
   return {};
+}
+
+std::optional<std::pair<uint32_t, uint32_t>> ContainerService::remapped_root_of(const std::string& id) const {
+  auto text = read_file(path_join(bundle_dir(id), "config.json"));
+  if (!text) return std::nullopt;
+  return remapped_root(json::parse(*text, nullptr, false));
 }
 
 void ContainerService::unmount_volumes_at_stop(const std::string& id) {
