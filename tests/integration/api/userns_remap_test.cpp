@@ -103,6 +103,10 @@ TEST_F(UsernsRemap, ContainerRootIsTheRangesFirstIdOnTheHost) {
   snprintf(want_uid, sizeof want_uid, "%10u %10u %10u\n", 0u, uid, 65536u);
   snprintf(want_gid, sizeof want_gid, "%10u %10u %10u\n", 0u, gid, 65536u);
   EXPECT_NE(r.out.find(std::string(want_uid) + want_gid), std::string::npos) << r.out;
+  ASSERT_EQ(d.docker({"run", "-d", "--name", "rx", "busybox", "sleep", "600"}).status, 0);
+  auto ex = d.docker({"exec", "rx", "sh", "-c", "id -u; cat /proc/self/uid_map"});
+  ASSERT_EQ(ex.status, 0) << ex.err;
+  EXPECT_EQ(ex.out, "0\n" + std::string(want_uid)) << "exec enters the same user namespace";
   auto upper = out({"inspect", "rc", "-f", "{{.GraphDriver.Data.UpperDir}}"});
   upper.pop_back();
   struct stat st{};
