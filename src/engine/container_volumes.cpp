@@ -167,11 +167,12 @@ Result<> ContainerService::mount_volumes_for_start(const ContainerRecord& c) {
     if (!v) return fail(v.error().wrap("start container " + c.id));
     bool fresh = false;
     BERTH_CHECK(volumes_->mount_for_use(*v, c.id, &fresh), "start container " + c.id);
-    if (!fresh) continue;
-    if (auto root = remapped_root_of(c.id))  // a new tmpfs is its root's, as a new volume is
-      if (chown(volumes_->mountpoint(v->name).c_str(), root->first, root->second) != 0)
-        return fail_sys("start container " + c.id + ": userns-remap: own volume " + v->name);
-    if (!m.nocopy) BERTH_CHECK(copy_up(rootfs, m.destination, volumes_->mountpoint(v->name)), "start container " + c.id);
+    if (fresh) {
+      if (auto root = remapped_root_of(c.id))  // a new tmpfs is its root's, as a new volume is
+        if (chown(volumes_->mountpoint(v->name).c_str(), root->first, root->second) != 0)
+          return fail_sys("start container " + c.id + ": userns-remap: own volume " + v->name);
+      if (!m.nocopy) BERTH_CHECK(copy_up(rootfs, m.destination, volumes_->mountpoint(v->name)), "start container " + c.id);
+    }
     volume_event(*v, "mount", c.id);
   }
   return {};
