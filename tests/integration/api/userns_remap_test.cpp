@@ -117,9 +117,11 @@ TEST_F(UsernsRemap, ContainerRootIsTheRangesFirstIdOnTheHost) {
 
 TEST_F(UsernsRemap, EtcFilesShmAndVolumesWorkForTheRemappedRoot) {
   uint32_t uid = range_start("/etc/subuid");
-  auto r = d.docker({"run", "--rm", "-v", "uvol:/data", "-v", "/fresh", "--tmpfs", "/t", "busybox", "sh", "-c",
+  ASSERT_EQ(d.docker({"volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=size=1m", "utmp"}).status, 0);
+  auto r = d.docker({"run", "--rm", "-v", "uvol:/data", "-v", "/fresh", "-v", "utmp:/vt", "--tmpfs", "/t", "busybox",
+                     "sh", "-c",
                      "set -e; echo 10.9.8.7 extra >> /etc/hosts; grep -q extra /etc/hosts; cat /etc/resolv.conf >/dev/null;"
-                     "hostname >/dev/null; touch /dev/shm/s /data/f /fresh/f /t/f; stat -c '%u' /data/f"});
+                     "hostname >/dev/null; touch /dev/shm/s /data/f /fresh/f /t/f /vt/f; stat -c '%u' /data/f"});
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   EXPECT_EQ(r.out, "0\n");
   struct stat st{};
