@@ -508,9 +508,13 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
   BERTH_CHECK(mkdir_p(sdir, 0700), "create shim state dir");
   (void)unlink(path_join(cdir, kExitRecordFile).c_str());
   auto hc = host_config(c);
-  if (hc.value("IpcMode", json("")) == "shareable")
+  if (hc.value("IpcMode", json("")) == "shareable") {
     BERTH_CHECK(ensure_shareable_shm(cdir, hc.value("ShmSize", json(0)).is_number() ? hc["ShmSize"].get<int64_t>() : 0),
                 "start container " + c.id);
+    // Its /dev/shm is a host tmpfs: the remapped root's, as the private one made inside is.
+    if (auto root = remapped_root_of(c.id); root && chown(shareable_shm_dir(cdir).c_str(), root->first, root->second) != 0)
+      return fail_sys("start container " + c.id + ": userns-remap: own /dev/shm");
+  }
   if (auto r = refresh_joined_namespaces(c, hc); !r) {
     (void)remove_all(sdir);
     return r;

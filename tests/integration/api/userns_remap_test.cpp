@@ -124,6 +124,8 @@ TEST_F(UsernsRemap, EtcFilesShmAndVolumesWorkForTheRemappedRoot) {
                      "hostname >/dev/null; touch /dev/shm/s /data/f /fresh/f /t/f /vt/f; stat -c '%u' /data/f"});
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   EXPECT_EQ(r.out, "0\n");
+  auto shm = d.docker({"run", "--rm", "--ipc", "shareable", "busybox", "touch", "/dev/shm/s"});
+  EXPECT_EQ(shm.status, 0) << "a shareable /dev/shm is the remapped root's too: " << shm.err;
   struct stat st{};
   ASSERT_EQ(stat(d.path("data/volumes/uvol/_data/f").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, uid) << "the volume's file is the remapped root's on the host";
