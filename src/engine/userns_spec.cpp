@@ -47,6 +47,17 @@ void add_user_namespace(json& spec, const UsernsRemap& r) {
   linux["gidMappings"] = mappings(r.gids);
 }
 
+std::vector<image::IdRangeMap> spec_id_map(const json& spec, const std::string& kind) {
+  std::vector<image::IdRangeMap> out;
+  auto linux = spec.find("linux");
+  if (linux == spec.end() || !linux->is_object()) return out;
+  auto m = linux->find(kind + "Mappings");
+  if (m == linux->end() || !m->is_array()) return out;
+  for (auto& e : *m)
+    if (e.is_object()) out.push_back({e.value("containerID", 0u), e.value("hostID", 0u), e.value("size", 0u)});
+  return out;
+}
+
 std::optional<std::pair<uint32_t, uint32_t>> remapped_root(const json& spec) {
   auto linux = spec.find("linux");
   if (linux == spec.end() || !linux->is_object()) return std::nullopt;

@@ -7,6 +7,7 @@
 
 #include "common/error.hpp"
 #include "engine/userns_remap.hpp"
+#include "image/layer_diff.hpp"
 
 namespace berth::engine {
 
@@ -16,6 +17,8 @@ std::optional<UsernsRemap> remap_for(const std::optional<UsernsRemap>& daemon, c
 Result<> check_remapped_host_config(const nlohmann::json& hc);
 // linux.namespaces gains a user namespace; linux.uidMappings/gidMappings the remap's ranges.
 void add_user_namespace(nlohmann::json& spec, const UsernsRemap& r);
+// linux.uidMappings ("uid") or gidMappings ("gid") of a spec, for the layer a commit writes.
+std::vector<image::IdRangeMap> spec_id_map(const nlohmann::json& spec, const std::string& kind);
 // The host ids of the container's root per its spec (nullopt: not remapped).
 std::optional<std::pair<uint32_t, uint32_t>> remapped_root(const nlohmann::json& spec);
 

@@ -113,6 +113,12 @@ TEST_F(UsernsRemap, ContainerRootIsTheRangesFirstIdOnTheHost) {
   ASSERT_EQ(stat((upper + "/x").c_str(), &st), 0) << upper;
   EXPECT_EQ(st.st_uid, uid) << "a file the container writes is the remapped root's on the host";
   EXPECT_EQ(st.st_gid, gid);
+  // Its commit is an ordinary layer: the file is root's in it, also for a container without remap.
+  ASSERT_EQ(d.docker({"commit", "rc", "remapped-commit"}).status, 0);
+  auto c = d.docker({"run", "--rm", "--userns", "host", "remapped-commit", "stat", "-c", "%u %g", "/x"});
+  ASSERT_EQ(c.status, 0) << c.err;
+  EXPECT_EQ(c.out, "0 0\n");
+  d.docker({"rmi", "remapped-commit"});
 }
 
 TEST_F(UsernsRemap, EtcFilesShmAndVolumesWorkForTheRemappedRoot) {
