@@ -25,7 +25,7 @@ struct DiffOptions {
   bool recursive = true;          // false: a directory entry without what it holds
   // A remapped container's files: owners written as the container sees them (host ids outside
   // the ranges become 65534, the kernel's overflow id), so its commit is an ordinary layer.
-  std::vector<IdRangeMap> uid_map, gid_map;
+  std::vector<IdRangeMap> uid_map = {}, gid_map = {};
 };
 
 // Returns the sha256 of the tar bytes (the diff ID) and its size.
