@@ -13,7 +13,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"berthd: a Docker-compatible container engine"};
   std::string data_root, exec_root, pidfile, config_file = "/etc/berth/daemon.json", log_level, group;
-  std::string storage_driver, default_runtime, tlscacert, tlscert, tlskey, cri_socket;
+  std::string storage_driver, default_runtime, tlscacert, tlscert, tlskey, cri_socket, userns_remap;
   std::vector<std::string> hosts, insecure;
   bool debug = false, validate = false, version = false, tls = false, tlsverify = false, live_restore = false;
   auto* o_data = app.add_option("--data-root", data_root, "Root of persistent state (default /var/lib/berth)");
@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   auto* o_cert = app.add_option("--tlscert", tlscert, "Server certificate");
   auto* o_key = app.add_option("--tlskey", tlskey, "Server key");
   auto* o_cri = app.add_option("--cri-socket", cri_socket, "Serve the Kubernetes CRI (runtime.v1) on this unix socket");
+  auto* o_remap = app.add_option("--userns-remap", userns_remap,
+                                 "User/group for the containers' user namespaces: default, user, user:group, uid:gid");
   app.add_flag("--validate", validate, "Check the configuration and exit");
   app.add_flag("-v,--version", version, "Print the version and exit");
   CLI11_PARSE(app, argc, argv);
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
   given(o_cert, "tlscert", tlscert);
   given(o_key, "tlskey", tlskey);
   given(o_cri, "cri", nlohmann::json{{"socket", cri_socket}});
+  given(o_remap, "userns-remap", userns_remap);
 
   auto text = berth::engine::read_daemon_json(config_file, o_cfg->count() > 0);
   auto config = text ? berth::engine::load_daemon_config(*text, flags)

@@ -158,7 +158,8 @@ Result<json> info_doc(engine::Daemon& d) {
       {"ContainerdCommit", {{"ID", ""}}},
       {"RuncCommit", {{"ID", ""}}},
       {"InitCommit", {{"ID", ""}}},
-      {"SecurityOptions", {"name=seccomp,profile=builtin", "name=cgroupns"}},
+      {"SecurityOptions", c.remap ? json{"name=seccomp,profile=builtin", "name=userns", "name=cgroupns"}
+                                  : json{"name=seccomp,profile=builtin", "name=cgroupns"}},
       {"Warnings", host_warnings(c)}};
 }
 

@@ -1,7 +1,9 @@
 #include "engine/container_commit.hpp"
 
 #include "common/log.hpp"
+#include "common/fs.hpp"
 #include "engine/commit_changes.hpp"
+#include "engine/userns_spec.hpp"
 #include "image/reference.hpp"
 
 namespace berth::engine {
@@ -55,6 +57,12 @@ Result<std::string> commit_container(ContainerService& containers, image::ImageS
   o.author = req.author;
   o.created_by = created_by(ccfg);
   o.config_json = cfg.dump();
+  // A remapped container's files are its root's as the host sees them: the layer says root.
+  if (auto text = read_file(path_join(containers.bundle_dir(c.id), "config.json"))) {
+    auto spec = nlohmann::json::parse(*text, nullptr, false);
+    o.uid_map = spec_id_map(spec, "uid");
+    o.gid_map = spec_id_map(spec, "gid");
+  }
   auto rec = images.commit(c.id, o);
   if (paused)
     if (auto u = containers.unpause(c.id); !u) log::warn("commit: " + u.error().what());

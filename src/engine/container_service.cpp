@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,6 +31,8 @@
 #include "engine/shim.hpp"
 #include "engine/shim_launcher.hpp"
 #include "engine/stop_signal.hpp"
+#include "engine/userns_spec.hpp"
+#include "runtime/process/idmap_mount.hpp"
 
 namespace berth::engine {
 
@@ -78,7 +81,28 @@ json merged_config(json config, const json& image_config, const std::string& ima
   return config;
 }
 
+std::vector<runtime::IdMapping> id_mappings(const std::vector<IdRange>& ranges) {
+  std::vector<runtime::IdMapping> out;
+  for (auto& r : ranges) out.push_back({r.container, r.host, r.size});
+  return out;
+}
+
 }  // namespace
+
+// The files berthd makes for the container and binds into it (/etc/hosts, resolv.conf,
+// hostname) belong to its remapped root, as under dockerd, and so do the directories on the way
+// to them and to its root filesystem (it must be able to reach them from its user namespace).
+Result<> ContainerService::own_container_files(const std::string& id, const json& spec, const UsernsRemap& r) {
+  std::string dir = container_dir(id);
+  for (auto& d : {dir, bundle_dir(id)})
+    if (chown(d.c_str(), 0, r.root_gid()) != 0 || chmod(d.c_str(), 0710) != 0) return fail_sys("userns-remap: own " + d);
+  for (auto& m : spec.value("mounts", json::array())) {
+    auto src = m.value("source", "");
+    if (m.value("type", "") != "bind" || !src.starts_with(dir + "/")) continue;
+    if (lchown(src.c_str(), r.root_uid(), r.root_gid()) != 0 && errno != ENOENT) return fail_sys("userns-remap: own " + src);
+  }
+  return {};
+}
 
 ContainerService::ContainerService(const DaemonConfig& config, image::ImageService& images, ContainerStore& store,
                                    EventBus& events)
@@ -166,6 +190,9 @@ void ContainerService::event(const ContainerRecord& c, const std::string& action
 
 Result<> ContainerService::restore() {
   BERTH_CHECK(mkdir_p(path_join(config_.data_root, "containers"), 0710), "create containers dir");
+  // Remapped containers reach their bundles through it (dockerd gives the group the same way).
+  if (config_.remap && chown(path_join(config_.data_root, "containers").c_str(), 0, config_.remap->root_gid()) != 0)
+    return fail_sys("userns-remap: own the containers dir");
   BERTH_CHECK(mkdir_p(path_join(config_.exec_root, "containers"), 0700), "create shim state dir");
   BERTH_CHECK(mkdir_p(runtime_root_, 0700), "create runtime root");
   epoll_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
@@ -193,6 +220,7 @@ Result<> ContainerService::restore() {
       on_exit(c.id);
     }
   }
+  reconcile_volumes();
   restart_on_boot();
   return {};
 }
@@ -266,6 +294,7 @@ void ContainerService::on_exit(const std::string& id) {
   if (auto u = store_.update_state(*c); !u) log::error("container " + id + ": " + u.error().what());
   (void)remove_all(state_dir(id));
   release_container_network(id);
+  unmount_volumes_at_stop(id);
   if (r.oom_killed) event(*c, "oom");  // dockerd's, before the die
   event(*c, "die", {{"exitCode", std::to_string(r.exit_code)}});
   ++exits_[id];
@@ -364,6 +393,8 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
   // Checked before anything exists: the spec is built once more with the resolved user below.
   HostConfigContext hctx = host_config_context();
   auto warnings = BERTH_TRY(normalize_host_config(hc, config, hctx), "");
+  auto remap = remap_for(config_.remap, hc);
+  if (remap) BERTH_CHECK(check_remapped_host_config(hc), "");
   {
     auto dry = BERTH_TRY(build_oci_spec(image_config, config, SpecInputs{std::string(64, '0'), "/", {}}), "");
     hctx.resolve_groups = false;
@@ -397,12 +428,21 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     if (!r) undo();
     return r;
   };
+  // A --rm container's writable layer dies with it: no syncs for it (see MountOptions).
+  image::MountOptions mount_opts{autoremove};
+  UniqueFd userns;  // remapped: the layers are seen through idmapped mounts, owned by its root
+  if (remap) {
+    userns = BERTH_TRY(runtime::user_namespace_fd(id_mappings(remap->uids), id_mappings(remap->gids)), "userns-remap");
+    mount_opts.idmap_userns_fd = userns.get();
+    mount_opts.upper_uid = remap->root_uid();
+    mount_opts.upper_gid = remap->root_gid();
+  }
   BERTH_CHECK(step(mkdir_p(rootfs, 0700)), "create container dir");
   BERTH_CHECK(step(images_.create_rootfs(c.id, c.image_id)), "");
   rootfs_made = true;
-  // A --rm container's writable layer dies with it: no syncs for it (see MountOptions).
-  BERTH_CHECK(step(images_.mount_rootfs(c.id, rootfs, image::MountOptions{autoremove})), "");
+  BERTH_CHECK(step(images_.mount_rootfs(c.id, rootfs, mount_opts)), "");
   mounted = true;
+  userns.reset();
   auto user = resolve_user(effective_user(image_config, config), read_in_root(rootfs, "etc/passwd"),
                            read_in_root(rootfs, "etc/group"));
   if (!user) {
@@ -424,6 +464,13 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
   if (auto r = plan_container_network(hc, body, exposed, c.id, *spec, spec->value("hostname", host_name()), spec->value("domainname", "")); !r) {
     undo();
     return fail(r.error());
+  }
+  if (remap) {
+    add_user_namespace(*spec, *remap);
+    if (auto r = own_container_files(c.id, *spec, *remap); !r) {
+      undo();
+      return fail(r.error());
+    }
   }
   if (auto r = make_mounts(c.id, rootfs, mounts, *spec); !r) {
     undo();
@@ -461,14 +508,19 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
   BERTH_CHECK(mkdir_p(sdir, 0700), "create shim state dir");
   (void)unlink(path_join(cdir, kExitRecordFile).c_str());
   auto hc = host_config(c);
-  if (hc.value("IpcMode", json("")) == "shareable")
+  if (hc.value("IpcMode", json("")) == "shareable") {
     BERTH_CHECK(ensure_shareable_shm(cdir, hc.value("ShmSize", json(0)).is_number() ? hc["ShmSize"].get<int64_t>() : 0),
                 "start container " + c.id);
+    // Its /dev/shm is a host tmpfs: the remapped root's, as the private one made inside is.
+    if (auto root = remapped_root_of(c.id); root && chown(shareable_shm_dir(cdir).c_str(), root->first, root->second) != 0)
+      return fail_sys("start container " + c.id + ": userns-remap: own /dev/shm");
+  }
   if (auto r = refresh_joined_namespaces(c, hc); !r) {
     (void)remove_all(sdir);
     return r;
   }
   if (auto r = mount_volumes_for_start(c); !r) {
+    unmount_volumes_at_stop(c.id);
     (void)remove_all(sdir);
     return r;
   }
@@ -482,11 +534,17 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
   for (auto& [k, v] : logcfg.config) args.insert(args.end(), {"--log-opt", k + "=" + v});
   auto runtime = runtime_named(hc.value("Runtime", json()).is_string() ? hc["Runtime"].get<std::string>() : kBuiltinRuntime);
   if (!runtime) {  // daemon.json lost the runtime since create
+    unmount_volumes_at_stop(c.id);
     (void)remove_all(sdir);
     return fail(runtime.error());
   }
-  if (runtime->external()) BERTH_CHECK(mkdir_p(runtime->root, 0700), "create runtime root");
+  if (auto m = runtime->external() ? mkdir_p(runtime->root, 0700) : Result<>{}; !m) {
+    unmount_volumes_at_stop(c.id);
+    (void)remove_all(sdir);
+    return fail(m.error().wrap("create runtime root"));
+  }
   if (auto w = write_file_atomic(path_join(sdir, kRuntimeFile), runtime_choice_json(*runtime).dump() + "\n", 0600); !w) {
+    unmount_volumes_at_stop(c.id);
     (void)remove_all(sdir);
     return fail(w.error().wrap("record runtime"));
   }
@@ -508,6 +566,7 @@ Result<> ContainerService::start_locked(std::unique_lock<std::mutex>& lk, Contai
   notify_changed();
   // The shim is not watched yet, so its exit cannot have been recorded in between.
   if (!started) {
+    unmount_volumes_at_stop(c.id);
     (void)remove_all(sdir);
     c.error = started.error().what();
     (void)store_.update_state(c);

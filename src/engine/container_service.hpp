@@ -189,6 +189,14 @@ class ContainerService {
   void release_mounts(const std::string& id, bool remove_anonymous);
   // At each start: its volumes mounted where they need it (tmpfs), with dockerd's mount events.
   Result<> mount_volumes_for_start(const ContainerRecord& c);
+  // The host ids of its root when it runs remapped (from its config.json).
+  std::optional<std::pair<uint32_t, uint32_t>> remapped_root_of(const std::string& id) const;
+  // userns-remap: what berthd made for the container, owned by its remapped root.
+  Result<> own_container_files(const std::string& id, const nlohmann::json& spec, const UsernsRemap& r);
+  // At each stop (and a failed start): what its start mounted goes once no one else uses it.
+  void unmount_volumes_at_stop(const std::string& id);
+  // At berthd's start: volume users and mounters as the containers found say (after a crash).
+  void reconcile_volumes();
   // Networking (container_network.cpp): at create the plan, spec edits and /etc files; at each
   // start the interfaces (mu_ not held); at exit and removal their release.
   Result<> plan_container_network(const nlohmann::json& hc, const nlohmann::json& body,

@@ -1,5 +1,7 @@
 // ContainerService's networking steps: at create the plan, spec edits and /etc files; at each
 // start the interfaces; at exit and removal their release; network connect and disconnect.
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "common/json_util.hpp"
@@ -106,7 +108,10 @@ Result<> ContainerService::connect_container_network(const ContainerRecord& c) {
   // later mount the new file).
   auto extra = extra_hosts(json::parse(c.host_config_json, nullptr, false), host_gateway(*networks_));
   auto hosts = hosts_file(hostname, domainname, ips, extra ? *extra : std::vector<HostsEntry>{});
-  auto w = write_file_atomic(path_join(container_dir(c.id), "hosts"), hosts, 0644);
+  std::string hosts_path = path_join(container_dir(c.id), "hosts");
+  auto w = write_file_atomic(hosts_path, hosts, 0644);
+  if (auto root = remapped_root_of(c.id); w && root && chown(hosts_path.c_str(), root->first, root->second) != 0)
+    w = fail_sys("userns-remap: own " + hosts_path);  // a new file: its remapped root's again
   if (w) w = networks_->serve_dns(c.id, dns_identity(c), plan.endpoints);
   if (!w) {
     (void)networks_->detach(c.id);

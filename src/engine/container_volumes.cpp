@@ -3,12 +3,14 @@
 // `-v /path` and VOLUME), filled from the image, counted as used by the container, and put
 // in the spec; at removal the container stops using them and `rm -v` removes its anonymous ones.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 
 #include "common/fs.hpp"
 #include "common/log.hpp"
 #include "engine/container_service.hpp"
+#include "engine/userns_spec.hpp"
 #include "engine/volume_copy.hpp"
 
 namespace berth::engine {
@@ -95,8 +97,7 @@ Result<> ContainerService::make_mounts(const std::string& id, const std::string&
   std::vector<std::string> made;  // anonymous and new named volumes, gone again on failure
   auto undo = [&] {
     if (!volumes_) return;
-    if (auto names = volumes_->remove_user(id))
-      for (auto& n : *names) volumes_->unmount_if_unused(n);
+    (void)volumes_->remove_user(id);
     for (auto& n : made) (void)volumes_->remove(n);
   };
   for (auto& m : mounts) {
@@ -111,6 +112,13 @@ Result<> ContainerService::make_mounts(const std::string& id, const std::string&
       if (created) {
         made.push_back(v->name);
         volume_event(*v, "create");
+        // A new volume belongs to the container's root (the copy-up below may say otherwise).
+        if (auto root = remapped_root(spec))
+          if (chown(volumes_->mountpoint(v->name).c_str(), root->first, root->second) != 0) {
+            auto e = sys_error("userns-remap: own volume " + v->name, errno);
+            undo();
+            return fail(e);
+          }
       }
       m.name = v->name;
       m.source = volumes_->mountpoint(v->name);
@@ -119,11 +127,8 @@ Result<> ContainerService::make_mounts(const std::string& id, const std::string&
         undo();
         return fail(r.error());
       }
-      if (auto r = volumes_->mount_for_use(*v); !r) {
-        undo();
-        return fail(r.error());
-      }
-      if (!m.nocopy && m.source == volumes_->mountpoint(v->name))
+      // A tmpfs volume exists only while mounted: it is filled from the image at each start.
+      if (!m.nocopy && !VolumeService::is_tmpfs(*v) && m.source == volumes_->mountpoint(v->name))
         if (auto r = copy_up(rootfs, m.destination, m.source); !r) {
           undo();
           return fail(r.error().wrap("create " + v->name));
@@ -155,15 +160,37 @@ Result<> ContainerService::make_mounts(const std::string& id, const std::string&
 
 Result<> ContainerService::mount_volumes_for_start(const ContainerRecord& c) {
   if (!volumes_) return {};
+  auto rootfs = path_join(bundle_dir(c.id), "rootfs");
   for (auto& m : mounts_of(c.id)) {
     if (m.type != "volume") continue;
     auto v = volumes_->get(m.name);
     if (!v) return fail(v.error().wrap("start container " + c.id));
-    // A tmpfs volume is gone after a reboot: it is mounted again before the container binds it.
-    BERTH_CHECK(volumes_->mount_for_use(*v), "start container " + c.id);
+    bool fresh = false;
+    BERTH_CHECK(volumes_->mount_for_use(*v, c.id, &fresh), "start container " + c.id);
+    if (fresh) {
+      if (auto root = remapped_root_of(c.id))  // a new tmpfs is its root's, as a new volume is
+        if (chown(volumes_->mountpoint(v->name).c_str(), root->first, root->second) != 0)
+          return fail_sys("start container " + c.id + ": userns-remap: own volume " + v->name);
+      if (!m.nocopy) BERTH_CHECK(copy_up(rootfs, m.destination, volumes_->mountpoint(v->name)), "start container " + c.id);
+    }
     volume_event(*v, "mount", c.id);
   }
   return {};
+}
+
+std::optional<std::pair<uint32_t, uint32_t>> ContainerService::remapped_root_of(const std::string& id) const {
+  auto text = read_file(path_join(bundle_dir(id), "config.json"));
+  if (!text) return std::nullopt;
+  return remapped_root(json::parse(*text, nullptr, false));
+}
+
+void ContainerService::unmount_volumes_at_stop(const std::string& id) {
+  if (!volumes_) return;
+  volumes_->release_mounts_of(id);
+  // dockerd's unmount events, one per volume of the container, at each stop.
+  for (auto& m : mounts_of(id))
+    if (m.type == "volume")
+      if (auto v = volumes_->get(m.name)) volume_event(*v, "unmount", id);
 }
 
 std::vector<MountPoint> ContainerService::mounts_of(const std::string& id) const {
@@ -176,13 +203,26 @@ std::vector<MountPoint> ContainerService::mounts_of(const std::string& id) const
   return out;
 }
 
+void ContainerService::reconcile_volumes() {
+  if (!volumes_) return;
+  auto all = store_.list();
+  if (!all) {
+    log::error("reconcile volumes: " + all.error().what());
+    return;
+  }
+  std::vector<std::string> existing, running;
+  for (auto& c : *all) {
+    existing.push_back(c.id);
+    if (is_live(c.state)) running.push_back(c.id);
+  }
+  if (auto r = volumes_->reconcile(existing, running); !r) log::error("reconcile volumes: " + r.error().what());
+}
+
 void ContainerService::release_mounts(const std::string& id, bool remove_anonymous) {
   if (!volumes_) return;
   auto mounts = mounts_of(id);
-  auto names = volumes_->remove_user(id);
-  if (!names) log::error("release volumes of " + id + ": " + names.error().what());
-  else
-    for (auto& n : *names) volumes_->unmount_if_unused(n);
+  volumes_->release_mounts_of(id);  // normally done at its stop already
+  if (auto names = volumes_->remove_user(id); !names) log::error("release volumes of " + id + ": " + names.error().what());
   if (!remove_anonymous) return;
   for (auto& m : mounts) {
     if (m.type != "volume") continue;

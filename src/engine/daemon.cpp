@@ -51,6 +51,8 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
   if (!d->lock_) return fail_sys("open " + lock_path);
   if (flock(d->lock_.get(), LOCK_EX | LOCK_NB) != 0)
     return fail(ErrorKind::Conflict, "data root " + c.data_root + " is in use by another berthd");
+  // userns-remap: "default" may create dockremap and its ranges, as dockerd does at its start.
+  d->config_.remap = BERTH_TRY(resolve_userns_remap(c.userns_remap), "");
   d->images_ = BERTH_TRY(image::ImageService::open(c.data_root), "");
   d->containers_ = BERTH_TRY(ContainerStore::open(path_join(c.data_root, "containers.db")), "");
   d->build_cache_ = BERTH_TRY(BuildCache::open(path_join(c.data_root, "build-cache.db")), "");

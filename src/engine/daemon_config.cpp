@@ -248,6 +248,7 @@ const std::map<std::string, Setter>& setters() {
        }},
       {"default-address-pools", field(&DaemonConfig::default_address_pools, as_pools)},
       {"cri", apply_cri},
+      {"userns-remap", field(&DaemonConfig::userns_remap, as_string)},
       {"resolv-conf",
        [](DaemonConfig& c, const std::string& k, const json& v) -> Result<> {
          c.resolv_conf = BERTH_TRY(as_string(k, v), "");

@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/error.hpp"
+#include "engine/userns_remap.hpp"
 #include "network/address_pool.hpp"
 
 namespace berth::engine {
@@ -63,6 +65,9 @@ struct DaemonConfig {
   // into default-bridge containers, forwarded to by the embedded DNS of user networks).
   std::string resolv_conf = "/etc/resolv.conf";
   CriConfig cri;
+  // "userns-remap" as given ("" off), and what it resolved to at berthd's start (Daemon::open).
+  std::string userns_remap;
+  std::optional<UsernsRemap> remap;
 
   std::vector<std::string> effective_hosts() const;
   std::string effective_pidfile() const;

@@ -4,6 +4,9 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <set>
 #include <utility>
 
@@ -107,22 +110,46 @@ bool is_mountpoint(const std::string& path) {
 }
 }  // namespace
 
-Result<> VolumeService::mount_for_use(const VolumeRecord& v) {
+bool VolumeService::is_tmpfs(const VolumeRecord& v) {
   auto it = v.options.find("type");
-  if (it == v.options.end() || it->second != "tmpfs") return {};
+  return it != v.options.end() && it->second == "tmpfs";
+}
+
+Result<> VolumeService::mount_for_use(const VolumeRecord& v, const std::string& container_id, bool* mounted) {
+  if (mounted) *mounted = false;
+  if (!is_tmpfs(v)) return {};
+  // Recorded first: a crash between the two leaves a record that reconcile() drops, never a
+  // mount nobody accounts for.
+  BERTH_CHECK(store_->add_mounter(v.name, container_id), "");
   std::string mp = mountpoint(v.name);
   if (is_mountpoint(mp)) return {};
   std::string data = v.options.count("o") ? v.options.at("o") : "";
-  if (::mount("tmpfs", mp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, data.empty() ? nullptr : data.c_str()) != 0)
-    return fail_sys("error while mounting volume '" + mp + "': mount tmpfs (o=" + data + ")", ErrorKind::Invalid);
+  if (::mount("tmpfs", mp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, data.empty() ? nullptr : data.c_str()) != 0) {
+    auto e = make_error(ErrorKind::Invalid, "error while mounting volume '" + mp + "': mount tmpfs (o=" + data + "): " +
+                                                std::strerror(errno));
+    return fail(e);  // the caller's release_mounts_of() drops the record
+  }
+  if (mounted) *mounted = true;
   return {};
 }
 
 void VolumeService::unmount_if_unused(const std::string& name) {
-  auto users = store_->users(name);
+  auto users = store_->mounters(name);
   if (!users || !users->empty()) return;
   std::string mp = mountpoint(name);
   if (is_mountpoint(mp)) (void)umount2(mp.c_str(), MNT_DETACH);
+}
+
+void VolumeService::release_mounts_of(const std::string& container_id) {
+  auto names = store_->remove_mounter(container_id);
+  if (!names) return;
+  for (auto& n : *names) unmount_if_unused(n);
+}
+
+Result<> VolumeService::reconcile(const std::vector<std::string>& existing, const std::vector<std::string>& running) {
+  BERTH_CHECK(store_->reconcile(existing, running), "");
+  for (auto& v : BERTH_TRY(store_->list(), "")) unmount_if_unused(v.name);
+  return {};
 }
 
 Result<> VolumeService::remove(const std::string& name) {

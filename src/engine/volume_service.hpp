@@ -48,10 +48,18 @@ class VolumeService {
   }
 
   std::string mountpoint(const std::string& name) const;  // .../volumes/<name>/_data
-  // A type=tmpfs volume is a tmpfs on its mountpoint while containers use it: mounted by the
-  // first (idempotent), unmounted once no container uses it. Nothing for other volumes.
-  Result<> mount_for_use(const VolumeRecord& v);
+  // A type=tmpfs volume is a tmpfs on its mountpoint while running containers use it: each start
+  // records its container as a mounter and mounts it if no one has (mounted is set when this
+  // call did); each stop drops the container's records and unmounts what nobody mounts any more.
+  // Nothing is mounted for other volumes.
+  // Unmounts the volume when no running container mounts it.
   void unmount_if_unused(const std::string& name);
+  static bool is_tmpfs(const VolumeRecord& v);
+  Result<> mount_for_use(const VolumeRecord& v, const std::string& container_id, bool* mounted = nullptr);
+  void release_mounts_of(const std::string& container_id);
+  // At berthd's start, after a crash: users that no longer exist and mounters that no longer
+  // run are forgotten, and a volume mounted with no mounter left is unmounted.
+  Result<> reconcile(const std::vector<std::string>& existing, const std::vector<std::string>& running);
   // Bytes in the volume's files (each hard-linked file once), as `system df -v` shows.
   int64_t size(const std::string& name) const;
 

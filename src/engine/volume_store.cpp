@@ -1,6 +1,7 @@
 #include "engine/volume_store.hpp"
 
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "engine/sqlite_db.hpp"
@@ -16,6 +17,8 @@ PRAGMA journal_mode=WAL;
 PRAGMA synchronous=NORMAL;
 CREATE TABLE IF NOT EXISTS volumes(name TEXT PRIMARY KEY, doc TEXT NOT NULL, seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS volume_users(
+  volume TEXT NOT NULL, container_id TEXT NOT NULL, PRIMARY KEY(volume, container_id));
+CREATE TABLE IF NOT EXISTS volume_mounters(
   volume TEXT NOT NULL, container_id TEXT NOT NULL, PRIMARY KEY(volume, container_id));
 )SQL";
 
@@ -139,6 +142,51 @@ Result<std::vector<std::string>> VolumeStore::remove_user(const std::string& con
   Query q(db_->sql.get(), "DELETE FROM volume_users WHERE container_id = ?1");
   if (!q.ok() || q.text(1, container_id).step() != SQLITE_DONE) return fail(db_->sql.err("remove volume user"));
   return names;
+}
+
+Result<> VolumeStore::add_mounter(const std::string& name, const std::string& container_id) {
+  std::lock_guard lk(db_->mu);
+  Query q(db_->sql.get(), "INSERT OR IGNORE INTO volume_mounters(volume, container_id) VALUES(?1, ?2)");
+  if (!q.ok() || q.text(1, name).text(2, container_id).step() != SQLITE_DONE)
+    return fail(db_->sql.err("add volume mounter"));
+  return {};
+}
+
+Result<std::vector<std::string>> VolumeStore::mounters(const std::string& name) const {
+  std::lock_guard lk(db_->mu);
+  return db_->column("SELECT container_id FROM volume_mounters WHERE volume = ?1 ORDER BY rowid", name);
+}
+
+Result<std::vector<std::string>> VolumeStore::remove_mounter(const std::string& container_id) {
+  std::lock_guard lk(db_->mu);
+  auto names = BERTH_TRY(
+      db_->column("SELECT volume FROM volume_mounters WHERE container_id = ?1 ORDER BY rowid", container_id), "");
+  Query q(db_->sql.get(), "DELETE FROM volume_mounters WHERE container_id = ?1");
+  if (!q.ok() || q.text(1, container_id).step() != SQLITE_DONE) return fail(db_->sql.err("remove volume mounter"));
+  return names;
+}
+
+Result<> VolumeStore::reconcile(const std::vector<std::string>& existing, const std::vector<std::string>& running) {
+  std::lock_guard lk(db_->mu);
+  auto run = [&](const char* sql) { return sqlite3_exec(db_->sql.get(), sql, nullptr, nullptr, nullptr) == SQLITE_OK; };
+  if (!run("BEGIN IMMEDIATE")) return fail(db_->sql.err("reconcile volume users"));
+  auto prune = [&](const char* table, const std::vector<std::string>& keep) -> bool {
+    std::set<std::string> k(keep.begin(), keep.end());
+    auto ids = db_->column(std::string("SELECT DISTINCT container_id FROM ") + table + " WHERE ?1 = ?1", "");
+    if (!ids) return false;
+    for (auto& id : *ids) {
+      if (k.count(id)) continue;
+      Query q(db_->sql.get(), std::string("DELETE FROM ") + table + " WHERE container_id = ?1");
+      if (!q.ok() || q.text(1, id).step() != SQLITE_DONE) return false;
+    }
+    return true;
+  };
+  if (!prune("volume_users", existing) || !prune("volume_mounters", running) || !run("COMMIT")) {
+    auto e = db_->sql.err("reconcile volume users");
+    (void)run("ROLLBACK");
+    return fail(e);
+  }
+  return {};
 }
 
 }  // namespace berth::engine

@@ -1,6 +1,8 @@
 // Volumes and the containers that use them, in SQLite. A volume with a user row cannot be
 // deleted: the check and the delete are one statement, so a racing create of a container
-// that mounts it cannot slip between them.
+// that mounts it cannot slip between them. Users are the containers that exist with the
+// volume among their mounts; mounters are those of them running now (a tmpfs volume is
+// mounted while it has one).
 #pragma once
 #include <map>
 #include <memory>
@@ -35,6 +37,13 @@ class VolumeStore {
   Result<std::vector<std::string>> users(const std::string& name) const;
   // Every volume the container used, which it no longer does.
   Result<std::vector<std::string>> remove_user(const std::string& container_id);
+
+  Result<> add_mounter(const std::string& name, const std::string& container_id);
+  Result<std::vector<std::string>> mounters(const std::string& name) const;
+  // Every volume the container had mounted, which it no longer has (it stopped).
+  Result<std::vector<std::string>> remove_mounter(const std::string& container_id);
+  // After a crash: users that no longer exist and mounters that no longer run are dropped.
+  Result<> reconcile(const std::vector<std::string>& existing, const std::vector<std::string>& running);
 
  private:
   struct Db;

@@ -68,7 +68,10 @@ Result<ImageRecord> ImageService::commit(const std::string& key, const CommitOpt
            {"rootfs", {{"type", "layers"}, {"diff_ids", json::array()}}}};
   }
   auto w = BERTH_TRY(content_->writer(), ctx);
-  auto diff = BERTH_TRY(write_layer_tar(upper, [&](std::string_view b) { return w->write(b); }), ctx);
+  DiffOptions d;
+  d.uid_map = opts.uid_map;
+  d.gid_map = opts.gid_map;
+  auto diff = BERTH_TRY(write_layer_tar(upper, [&](std::string_view b) { return w->write(b); }, d), ctx);
   Descriptor layer;
   layer.media_type = mt == media::docker_manifest ? media::docker_layer : media::oci_layer;
   layer.size = static_cast<int64_t>(diff.size);

@@ -44,6 +44,7 @@ struct ImportOptions {
 struct CommitOptions {
   std::string tag, comment, author, created_by;
   std::string config_json = {};  // the new image's "config" object; empty: the base image's
+  std::vector<IdRangeMap> uid_map = {}, gid_map = {};  // a remapped container's (see DiffOptions)
 };
 
 class ImageService {

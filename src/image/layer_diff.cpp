@@ -20,6 +20,12 @@ namespace berth::image {
 
 namespace {
 
+uint32_t to_container(const std::vector<IdRangeMap>& map, uint32_t host_id) {
+  for (auto& r : map)
+    if (host_id >= r.host && host_id - r.host < r.size) return r.container + (host_id - r.host);
+  return 65534;
+}
+
 struct Out {
   const ByteSink* sink;
   Sha256 hash;
@@ -78,6 +84,8 @@ class Walker {
       return empty_file(wh, st);
     }
     archive_entry_copy_stat(e.get(), &st);
+    if (!opts_.uid_map.empty()) archive_entry_set_uid(e.get(), to_container(opts_.uid_map, st.st_uid));
+    if (!opts_.gid_map.empty()) archive_entry_set_gid(e.get(), to_container(opts_.gid_map, st.st_gid));
     archive_entry_set_pathname(e.get(), S_ISDIR(st.st_mode) ? (rel + "/").c_str() : rel.c_str());
     std::string proc = "/proc/self/fd/" + std::to_string(dfd) + "/" + name;
     BERTH_CHECK(xattrs(e.get(), proc), "\"" + rel + "\"");

@@ -15,9 +15,17 @@ namespace berth::image {
 
 using ByteSink = std::function<Result<>(std::string_view)>;
 
+// One range of a user namespace's mapping: ids container.. are host.. on the host.
+struct IdRangeMap {
+  uint32_t container = 0, host = 0, size = 0;
+};
+
 struct DiffOptions {
   bool overlay_whiteouts = true;  // false for a plain tree (import of a directory, export)
   bool recursive = true;          // false: a directory entry without what it holds
+  // A remapped container's files: owners written as the container sees them (host ids outside
+  // the ranges become 65534, the kernel's overflow id), so its commit is an ordinary layer.
+  std::vector<IdRangeMap> uid_map = {}, gid_map = {};
 };
 
 // Returns the sha256 of the tar bytes (the diff ID) and its size.

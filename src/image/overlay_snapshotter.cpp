@@ -48,9 +48,21 @@ int move_mount_(int from, const char* fp, int to, const char* tp, unsigned flags
 
 // The new mount API takes each lower layer as its own parameter, so the stack depth is not
 // limited by the one-page option string of mount(2).
+// An idmapped, detached copy of dir's mount (open_tree + MOUNT_ATTR_IDMAP).
+Result<UniqueFd> idmapped_tree(const std::string& dir, int userns_fd) {
+  UniqueFd tree(static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, dir.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+  if (!tree) return fail_sys("open_tree " + dir);
+  mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_IDMAP;
+  attr.userns_fd = static_cast<uint64_t>(userns_fd);
+  if (syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) != 0)
+    return fail_sys("idmap " + dir + " (does its filesystem support idmapped mounts?)");
+  return tree;
+}
+
 Result<> mount_with_fsconfig(const std::vector<std::string>& lowers, const std::string& upper,
                              const std::string& work, const std::string& target, unsigned long flags,
-                             bool volatile_upper) {
+                             bool volatile_upper, int idmap_userns_fd = -1) {
   UniqueFd fs(fsopen_("overlay", FSOPEN_CLOEXEC));
   if (!fs) return fail_sys("fsopen overlay");
   auto set = [&](const char* k, const std::string& v) -> Result<> {
@@ -58,7 +70,18 @@ Result<> mount_with_fsconfig(const std::vector<std::string>& lowers, const std::
       return fail_sys(std::string("fsconfig ") + k + "=" + v);
     return {};
   };
-  for (auto& l : lowers) BERTH_CHECK(set("lowerdir+", l), "mount overlay");
+  // A detached tree is dissolved when its last fd closes: they stay open until the overlay exists.
+  std::vector<UniqueFd> trees;
+  for (auto& l : lowers) {
+    if (idmap_userns_fd < 0) {
+      BERTH_CHECK(set("lowerdir+", l), "mount overlay");
+      continue;
+    }
+    // Layers by fd (kernel 6.13+): the idmapped trees need no mount point of their own.
+    trees.push_back(BERTH_TRY(idmapped_tree(l, idmap_userns_fd), "mount overlay"));
+    if (fsconfig_(fs.get(), FSCONFIG_SET_FD, "lowerdir+", nullptr, trees.back().get()) != 0)
+      return fail_sys("mount overlay: fsconfig lowerdir+ (an idmapped layer by fd needs kernel 6.13 or later)");
+  }
   if (!upper.empty()) {
     BERTH_CHECK(set("upperdir", upper), "mount overlay");
     BERTH_CHECK(set("workdir", work), "mount overlay");
@@ -206,6 +229,14 @@ Result<> OverlaySnapshotter::mount(const std::string& key, const std::string& ta
   auto parent = BERTH_TRY(parent_of(key), "mount snapshot " + key);
   std::vector<std::string> lowers;
   if (parent) lowers = BERTH_TRY(lower_stack(*parent), "mount snapshot " + key);
+  if (mo.upper_uid != 0 || mo.upper_gid != 0)
+    if (chown(upper.c_str(), mo.upper_uid, mo.upper_gid) != 0) return fail_sys("mount snapshot " + key + ": chown upper");
+  if (!lowers.empty() && mo.idmap_userns_fd >= 0) {
+    BERTH_CHECK(mount_with_fsconfig(lowers, upper, root_ + "/active/" + key + "/work", target, 0, mo.volatile_upper,
+                                    mo.idmap_userns_fd),
+                "mount snapshot " + key);
+    return {};
+  }
   if (lowers.empty()) {
     // No image layers: the upper dir is the whole filesystem.
     if (::mount(upper.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0)

@@ -19,6 +19,11 @@ struct MountOptions {
   // tens of milliseconds per container on a journaled filesystem. After a crash such an upper
   // layer is never mounted again, only removed.
   bool volatile_upper = false;
+  // userns-remap: a user namespace whose mapping every lower layer is seen through (each an
+  // idmapped mount, detached, handed to overlay by fd: nothing to unmount but the overlay),
+  // and the host owner of the upper dir's root (the container's root as the host sees it).
+  int idmap_userns_fd = -1;
+  unsigned upper_uid = 0, upper_gid = 0;
 };
 
 class Snapshotter {

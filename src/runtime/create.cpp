@@ -67,9 +67,27 @@ Result<> write_time_offsets(const json& offsets) {
 }
 
 // Namespaces that affect only children (pid, time) are entered by the parent just around clone.
+// So are the network, IPC and UTS namespaces given by path when the child gets a new user
+// namespace: they belong to the host's user namespace, which the child, once in its own, has
+// no capabilities in to join them (runc joins them before it unshares the user namespace).
 struct ChildNsScope {
   UniqueFd saved_pid, saved_time;
+  std::vector<std::pair<int, UniqueFd>> saved;  // CLONE_NEW* -> the parent's own
+  int joined = 0;
   Result<> enter(const Spec& spec) {
+    const Namespace* user = spec.linux.find(NsType::User);
+    if (user && user->path.empty())
+      for (NsType t : {NsType::Network, NsType::Ipc, NsType::Uts}) {
+        const Namespace* ns = spec.linux.find(t);
+        if (!ns || ns->path.empty()) continue;
+        int flag = ns_clone_flag(t);
+        UniqueFd own(open((std::string("/proc/thread-self/ns/") + ns_proc_name(t)).c_str(), O_RDONLY | O_CLOEXEC));
+        UniqueFd fd(open(ns->path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!own || !fd) return fail_sys("open " + std::string(ns_name(t)) + " namespace " + ns->path);
+        if (setns(fd.get(), flag) != 0) return fail_sys("join " + std::string(ns_name(t)) + " namespace " + ns->path);
+        saved.emplace_back(flag, std::move(own));
+        joined |= flag;
+      }
     if (auto* ns = spec.linux.find(NsType::Pid); ns && !ns->path.empty()) {
       saved_pid = UniqueFd(open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
       UniqueFd fd(open(ns->path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -90,6 +108,7 @@ struct ChildNsScope {
     return {};
   }
   void leave() {
+    for (auto& [flag, fd] : saved) setns(fd.get(), flag);
     if (saved_pid) setns(saved_pid.get(), CLONE_NEWPID);
     if (saved_time) setns(saved_time.get(), CLONE_NEWTIME);
   }
@@ -204,6 +223,7 @@ Result<Created> launch(const GlobalOptions& g, const CreateOptions& o, StateStor
     scope.leave();
     return fail(r.error());
   }
+  ctx.parent_joined = scope.joined;
   // clone3 without CLONE_VM: a fork straight into the new namespaces (and the v2 cgroup).
   pid_t pid = clone_into(static_cast<unsigned long>(flags), ctx.self_join_cgroup ? &join : nullptr);
   if (pid == 0) {

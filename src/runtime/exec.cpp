@@ -157,10 +157,22 @@ Result<Created> spawn_exec(const GlobalOptions& g, const ExecOptions& o) {
     auto steps = [&]() -> Result<std::string> {
       if (join) BERTH_CHECK(join_v1_self(*join), "");
       BERTH_CHECK(sync_expect(sync_fd, SyncType::Go), "wait for parent");
+      // Namespaces the container's user namespace owns are joined after it (it grants the
+      // capabilities for them); those the host's owns (a network namespace made by the
+      // engine) only before it, while we still have the capabilities there: as runc, each
+      // other one is tried first, and the ones refused are tried again after the user namespace.
+      auto join = [&](const auto& n) { return setns(n.fd.get(), ns_clone_flag(n.type)) == 0; };
+      std::vector<const std::remove_reference_t<decltype(nss.front())>*> again;
       for (auto& n : nss) {
-        if (n.type == NsType::Pid || n.type == NsType::Time) continue;
-        if (setns(n.fd.get(), ns_clone_flag(n.type)) != 0) return fail_sys(std::string("join ") + ns_name(n.type) + " namespace");
+        if (n.type == NsType::Pid || n.type == NsType::Time || n.type == NsType::User) continue;
+        if (join(n)) continue;
+        if (!joins_user || errno != EPERM) return fail_sys(std::string("join ") + ns_name(n.type) + " namespace");
+        again.push_back(&n);
       }
+      for (auto& n : nss)
+        if (n.type == NsType::User && !join(n)) return fail_sys("join user namespace");
+      for (auto* n : again)
+        if (!join(*n)) return fail_sys(std::string("join ") + ns_name(n->type) + " namespace");
       if (joins_user && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)) return fail_sys("become root in the user namespace");
       EnterContext enter;
       enter.plan = &plan;

@@ -13,10 +13,9 @@
 #include "runtime/process/mount_flags.hpp"
 
 namespace berth::runtime {
-namespace {
 
-// A user namespace carrying the mappings: a short-lived child holds it while we open it.
-Result<UniqueFd> userns_with(const std::vector<IdMapping>& uids, const std::vector<IdMapping>& gids) {
+// A short-lived child holds the namespace while we open it.
+Result<UniqueFd> user_namespace_fd(const std::vector<IdMapping>& uids, const std::vector<IdMapping>& gids) {
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) return fail_sys("pipe");
   UniqueFd rd(pipefd[0]), wr(pipefd[1]);
@@ -42,8 +41,6 @@ Result<UniqueFd> userns_with(const std::vector<IdMapping>& uids, const std::vect
   return ns;
 }
 
-}  // namespace
-
 Result<IdmappedMounts> prepare_idmapped_mounts(const Spec& spec, const std::string& bundle) {
   IdmappedMounts out;
   for (size_t i = 0; i < spec.mounts.size(); ++i) {
@@ -54,7 +51,7 @@ Result<IdmappedMounts> prepare_idmapped_mounts(const Spec& spec, const std::stri
     if (!(f.bind || m.type == "bind"))
       return fail(ErrorKind::Invalid, where + ": uidMappings are only supported on bind mounts");
     std::string src = m.source[0] == '/' ? m.source : path_join(bundle, m.source);
-    auto ns = BERTH_TRY(userns_with(m.uid_mappings, m.gid_mappings), where);
+    auto ns = BERTH_TRY(user_namespace_fd(m.uid_mappings, m.gid_mappings), where);
     unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (f.recursive ? AT_RECURSIVE : 0);
     UniqueFd tree(static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, src.c_str(), flags)));
     if (!tree) return fail_sys(where + ": open_tree " + src);

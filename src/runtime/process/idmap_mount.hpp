@@ -13,6 +13,9 @@ namespace berth::runtime {
 // Index into spec.mounts -> detached, idmapped mount tree.
 using IdmappedMounts = std::map<size_t, UniqueFd>;
 
+// A user namespace carrying the mappings (no process in it once returned), for MOUNT_ATTR_IDMAP.
+Result<UniqueFd> user_namespace_fd(const std::vector<IdMapping>& uids, const std::vector<IdMapping>& gids);
+
 Result<IdmappedMounts> prepare_idmapped_mounts(const Spec& spec, const std::string& bundle);
 
 }  // namespace berth::runtime

@@ -25,13 +25,14 @@
 namespace berth::runtime {
 namespace {
 
-Result<> join_namespaces(const Spec& spec) {
+Result<> join_namespaces(const Spec& spec, int parent_joined) {
   // The user namespace first: it grants the capabilities to join the others; mount last.
   const NsType order[] = {NsType::User, NsType::Ipc, NsType::Uts, NsType::Network, NsType::Pid,
                           NsType::Cgroup, NsType::Time, NsType::Mount};
   for (NsType t : order) {
     const Namespace* ns = spec.linux.find(t);
     if (!ns || ns->path.empty() || t == NsType::Pid || t == NsType::Time) continue;  // pid/time: joined by the parent
+    if (parent_joined & ns_clone_flag(t)) continue;  // born in it (see ChildNsScope)
     UniqueFd fd(open(ns->path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) return fail_sys("open " + std::string(ns_name(t)) + " namespace " + ns->path);
     if (setns(fd.get(), ns_clone_flag(t)) != 0) return fail_sys("join " + std::string(ns_name(t)) + " namespace " + ns->path);
@@ -92,7 +93,7 @@ Result<> init_steps(const InitContext& ctx, std::string& exe, StartWaiter& waite
   if (ctx.self_join_cgroup) BERTH_CHECK(join_v1_self(*ctx.cgroup_join), "");
   auto go = BERTH_TRY(sync_expect(ctx.sync_fd, SyncType::Go), "wait for parent");
   const std::string& state_json = go.payload;
-  BERTH_CHECK(join_namespaces(spec), "");
+  BERTH_CHECK(join_namespaces(spec, ctx.parent_joined), "");
   if (ctx.unshare_flags && unshare(ctx.unshare_flags) != 0) return fail_sys("unshare namespaces");
   if (ctx.rootfs.new_userns && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0))
     return fail_sys("become root in the user namespace");

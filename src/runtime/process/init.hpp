@@ -18,6 +18,7 @@ struct InitContext {
   int console_fd = -1;  // connected --console-socket, when terminal
   int preserve_fds = 0;
   int unshare_flags = 0;  // namespaces created after joining a user namespace by path
+  int parent_joined = 0;  // CLONE_NEW* of the namespaces the parent joined for us around clone
   bool new_cgroupns = false;
   bool self_join_cgroup = false;          // child writes "0" to the v1 tasks files itself
   const CgroupJoin* cgroup_join = nullptr;

@@ -54,7 +54,20 @@ class Berthd {
       execvp(args[0], args.data());
       _exit(127);
     }
-    ready_ = berth::test::wait_until([&] { return connectable(); }, std::chrono::seconds(20));
+    // A daemon that refuses its configuration exits: no need to wait the whole bound for it.
+    bool exited = false;
+    ready_ = berth::test::wait_until(
+                 [&] {
+                   int st = 0;
+                   if (waitpid(pid_, &st, WNOHANG) == pid_) {
+                     exited = true;
+                     exit_status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                   }
+                   return exited || connectable();
+                 },
+                 std::chrono::seconds(20)) &&
+             !exited;
+    if (exited) pid_ = -1;
     return ready_;
   }
   // kill -9 of the daemon, as a crash; reaped.

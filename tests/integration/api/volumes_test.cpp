@@ -4,11 +4,17 @@
 // created), and hostile paths that must not lead out of the container's root.
 #include <gtest/gtest.h>
 
+#include <sys/mount.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 
 #include "api/berthd_fixture.hpp"
 #include "api/busybox_archive.hpp"
+#include "engine/volume_store.hpp"
 
 using namespace berth::api::test;
 
@@ -188,14 +194,79 @@ TEST_P(Volumes, TmpfsAndBindVolumesFromDriverOptions) {
   auto mounted = [&] { return berth::test::read_text("/proc/self/mountinfo").find(" " + mp + " ") != std::string::npos; };
   EXPECT_FALSE(mounted()) << "a tmpfs volume is mounted only while used";
   ASSERT_EQ(docker({"create", "--name", "tu", "-v", "tv:/t", "-v", "bv:/b", "busybox", "sh", "-c",
-                    "df -k /t | tail -n 1; echo via-volume > /b/f"}).status, 0);
-  EXPECT_TRUE(mounted());
+                    "df -k /t | tail -n 1; ls /t; echo via-volume > /b/f"}).status, 0);
+  EXPECT_FALSE(mounted()) << "created is not started: nothing mounted yet";
   auto r = docker({"start", "-a", "tu"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("2048"), std::string::npos) << r.out;
   EXPECT_EQ(berth::test::read_text(host / "f"), "via-volume\n");
+  EXPECT_FALSE(mounted()) << "its only user stopped: the tmpfs goes at the stop, not at the removal";
   ASSERT_EQ(docker({"rm", "tu"}).status, 0);
-  EXPECT_FALSE(mounted()) << "the last user gone, the tmpfs goes";
+  EXPECT_FALSE(mounted());
+}
+
+// The tmpfs is there while any running container uses it, and is filled from the image at the
+// mount (over /etc: the image's files are in it).
+TEST_P(Volumes, TmpfsVolumeIsUnmountedWhenItsLastRunningUserStops) {
+  ASSERT_EQ(docker({"volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=size=4m", "tv2"}).status, 0);
+  std::string mp = d.path("data/volumes/tv2/_data");
+  auto mounted = [&] { return berth::test::read_text("/proc/self/mountinfo").find(" " + mp + " ") != std::string::npos; };
+  auto first = docker({"run", "-d", "--name", "a1", "-v", "tv2:/etc", "busybox", "sleep", "600"});
+  ASSERT_EQ(first.status, 0) << first.err;
+  ASSERT_EQ(docker({"run", "-d", "--name", "b1", "-v", "tv2:/etc", "busybox", "sleep", "600"}).status, 0);
+  EXPECT_TRUE(mounted());
+  EXPECT_TRUE(std::filesystem::exists(mp + "/passwd")) << "filled from the image's /etc at the mount";
+  ASSERT_EQ(docker({"stop", "-t", "0", "a1"}).status, 0);
+  EXPECT_TRUE(mounted()) << "b still runs with it";
+  auto rm = docker({"volume", "rm", "tv2"});
+  EXPECT_NE(rm.status, 0);
+  EXPECT_NE(rm.err.find("volume is in use"), std::string::npos) << rm.err;
+  ASSERT_EQ(docker({"stop", "-t", "0", "b1"}).status, 0);
+  EXPECT_FALSE(mounted()) << "no running user left";
+  ASSERT_EQ(docker({"start", "a1"}).status, 0);
+  EXPECT_TRUE(mounted()) << "a start mounts it again";
+  ASSERT_EQ(docker({"rm", "-f", "a1", "b1"}).status, 0);
+  EXPECT_FALSE(mounted());
+  EXPECT_EQ(docker({"volume", "rm", "tv2"}).status, 0);
+}
+
+// berthd SIGKILLed: at its next start the volume records follow the containers found. A
+// container that died while berthd was down releases its tmpfs; records a crash left behind
+// (a user that no longer exists, a mounter that no longer runs, its tmpfs still mounted) go.
+TEST_P(Volumes, VolumeRecordsAreReconciledAfterACrash) {
+  ASSERT_EQ(docker({"volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=size=1m", "crash1"}).status, 0);
+  ASSERT_EQ(docker({"volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=size=1m", "crash2"}).status, 0);
+  std::string mp1 = d.path("data/volumes/crash1/_data"), mp2 = d.path("data/volumes/crash2/_data");
+  auto mounted = [&](const std::string& mp) {
+    return berth::test::read_text("/proc/self/mountinfo").find(" " + mp + " ") != std::string::npos;
+  };
+  ASSERT_EQ(docker({"run", "-d", "--name", "dies", "-v", "crash1:/v", "busybox", "sleep", "600"}).status, 0);
+  ASSERT_EQ(docker({"create", "--name", "stopped", "busybox", "true"}).status, 0);
+  std::string stopped_id = out({"inspect", "-f", "{{.Id}}", "stopped"});
+  stopped_id.pop_back();
+  auto pid = std::stoi(out({"inspect", "-f", "{{.State.Pid}}", "dies"}));
+  ASSERT_TRUE(mounted(mp1));
+  d.kill9();
+  ASSERT_EQ(kill(pid, SIGKILL), 0);  // its container dies while berthd is down
+  {
+    // What a crash in the middle of a stop or a removal leaves: records berthd did not get to drop.
+    auto store = berth::engine::VolumeStore::open(d.path("data/volumes/metadata.db"));
+    ASSERT_TRUE(store) << store.error().what();
+    ASSERT_TRUE((*store)->add_user("crash2", std::string(64, 'f')));  // a container that is gone
+    ASSERT_TRUE((*store)->add_mounter("crash2", stopped_id));         // one that does not run
+  }
+  ASSERT_EQ(mount("tmpfs", mp2.c_str(), "tmpfs", 0, nullptr), 0) << strerror(errno);
+  ASSERT_TRUE(d.start()) << d.log();
+  // Its shim may still be recording the exit when berthd comes back: then the monitor sees it go.
+  EXPECT_TRUE(berth::test::wait_until([&] { return !mounted(mp1); }, std::chrono::seconds(10)))
+      << "its container died while berthd was down";
+  EXPECT_FALSE(mounted(mp2)) << "mounted for a container that does not run";
+  if (mounted(mp2)) umount2(mp2.c_str(), MNT_DETACH);
+  EXPECT_EQ(out({"inspect", "-f", "{{.State.Status}}", "dies"}), "exited\n");
+  auto rm = docker({"volume", "rm", "crash2"});
+  EXPECT_EQ(rm.status, 0) << "no container uses it any more: " << rm.err;
+  ASSERT_EQ(docker({"rm", "dies", "stopped"}).status, 0);
+  EXPECT_EQ(docker({"volume", "rm", "crash1"}).status, 0);
 }
 
 TEST_P(Volumes, BadInputGetsDockerdsMessageAndCreatesNothing) {

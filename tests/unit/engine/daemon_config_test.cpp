@@ -105,6 +105,18 @@ TEST(DaemonConfig, ResolvConfIsBerthsExtension) {
   EXPECT_EQ(c->resolv_conf, "/run/test/resolv.conf");
 }
 
+TEST(DaemonConfig, UsernsRemapFromFileOrFlagNotBoth) {
+  auto c = load_daemon_config(R"({"userns-remap": "default"})", json::object());
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_EQ(c->userns_remap, "default");
+  EXPECT_FALSE(c->remap) << "resolved by berthd at its start, not by the loader";
+  auto f = load_daemon_config("", json{{"userns-remap", "1000:1000"}});
+  ASSERT_TRUE(f) << f.error().what();
+  EXPECT_EQ(f->userns_remap, "1000:1000");
+  EXPECT_FALSE(load_daemon_config(R"({"userns-remap": "default"})", json{{"userns-remap", "default"}}));
+  EXPECT_NE(error_of(R"({"userns-remap": true})").find("userns-remap: expected a string"), std::string::npos);
+}
+
 TEST(DaemonConfig, MalformedOrNotAnObject) {
   EXPECT_NE(error_of("{\"debug\": true,").find("daemon configuration: invalid JSON"), std::string::npos);
   EXPECT_NE(error_of("[1, 2]").find("daemon configuration: expected object"), std::string::npos);

@@ -90,3 +90,27 @@ TEST(VolumeService, CreateMakesTheDirectoryAndRefusesBadInputWithoutTrace) {
   ASSERT_TRUE((*vs)->remove("web"));
   EXPECT_FALSE(std::filesystem::exists(dir.path + "/volumes/web"));
 }
+
+// Mounters are the running users; reconcile() keeps only the containers it is told exist/run.
+TEST(VolumeStore, MountersAndReconcile) {
+  TmpDir dir;
+  auto s = VolumeStore::open(dir.path + "/v.db");
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_TRUE((*s)->insert(VolumeRecord{"a", "local", {}, {}, ""}));
+  ASSERT_TRUE((*s)->insert(VolumeRecord{"b", "local", {}, {}, ""}));
+  for (auto id : {"c1", "c2", "gone"}) ASSERT_TRUE((*s)->add_user("a", id));
+  ASSERT_TRUE((*s)->add_user("b", "c1"));
+  for (auto id : {"c1", "c2"}) ASSERT_TRUE((*s)->add_mounter("a", id));
+  ASSERT_TRUE((*s)->add_mounter("b", "c1"));
+  EXPECT_EQ(*(*s)->remove_mounter("c1"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(*(*s)->mounters("a"), std::vector<std::string>{"c2"});
+  EXPECT_EQ(*(*s)->users("a"), (std::vector<std::string>{"c1", "c2", "gone"})) << "stopping is not removing";
+  ASSERT_TRUE((*s)->add_mounter("b", "c1"));
+  // c1 exists and is stopped, c2 exists and runs, "gone" was removed while the daemon was down.
+  ASSERT_TRUE((*s)->reconcile({"c1", "c2"}, {"c2"}));
+  EXPECT_EQ(*(*s)->users("a"), (std::vector<std::string>{"c1", "c2"}));
+  EXPECT_EQ(*(*s)->mounters("a"), std::vector<std::string>{"c2"});
+  EXPECT_EQ(*(*s)->mounters("b"), std::vector<std::string>{});
+  ASSERT_TRUE((*s)->reconcile({}, {}));
+  EXPECT_TRUE((*s)->remove("a")) << "no container left: removable";
+}
