@@ -710,9 +710,12 @@ Result<> ContainerService::restart(std::string_view ref, std::optional<int> time
 
 Result<> ContainerService::remove_locked(const ContainerRecord& c, bool volumes) {
   std::string rootfs = path_join(bundle_dir(c.id), "rootfs");
-  BERTH_CHECK(images_.unmount_rootfs(rootfs), "remove container " + c.id);
-  auto rr = images_.remove_rootfs(c.id);
-  if (!rr && rr.error().kind != ErrorKind::NotFound) return fail(rr.error().wrap("remove container " + c.id));
+  // A container made without an image (CreateOptions::no_image) has a plain directory.
+  if (!c.image_id.empty()) {
+    BERTH_CHECK(images_.unmount_rootfs(rootfs), "remove container " + c.id);
+    auto rr = images_.remove_rootfs(c.id);
+    if (!rr && rr.error().kind != ErrorKind::NotFound) return fail(rr.error().wrap("remove container " + c.id));
+  }
   BERTH_CHECK(store_.remove(c.id), "remove container " + c.id);
   release_container_network(c.id);
   release_mounts(c.id, volumes);

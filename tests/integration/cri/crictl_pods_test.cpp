@@ -1,0 +1,297 @@
+// crictl (cri-tools 1.26) driving pods and their containers on berthd: runp with a CNI network
+// of the test's own (bridge, host-local, loopback, portmap from Debian's plugins), create,
+// start, exec (sync, with a timeout), ps, inspect, stop, rm, stopp, rmp, the security context
+// checked from inside, and nothing left afterwards. berthd runs in a network namespace of the
+// test's own, so the pods' bridge, veths and portmap's iptables rules never touch the host.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "api/test_netns.hpp"
+#include "cri/cri_fixture.hpp"
+
+using namespace berth::cri::test;
+using berth::api::test::TestNetns;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kSubnet = "10.243.77.0/24";
+
+class CrictlPods : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(access(crictl_path().c_str(), X_OK), 0) << "crictl not found at " << crictl_path() << " (set BERTH_CRICTL)";
+    ASSERT_EQ(access("/usr/lib/cni/bridge", X_OK), 0) << "install Debian's containernetworking-plugins";
+    ASSERT_TRUE(ns.ok()) << "could not create the test network namespace";
+    // The pods' network: a bridge only this test uses, addresses from a temp dataDir.
+    json conflist = {{"cniVersion", "1.0.0"},
+                     {"name", "berth-cri-test"},
+                     {"plugins",
+                      {{{"type", "bridge"},
+                        {"bridge", bridge},
+                        {"isGateway", true},
+                        {"ipMasq", false},
+                        {"ipam", {{"type", "host-local"}, {"dataDir", conf / "ipam"}, {"ranges", {{{{"subnet", kSubnet}}}}},
+                                  {"routes", {{{"dst", "0.0.0.0/0"}}}}}}},
+                       {{"type", "loopback"}},
+                       {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}}}};
+    std::filesystem::create_directories(conf / "net.d");
+    berth::test::write_text(conf / "net.d/10-test.conflist", conflist.dump(2));
+    daemon = std::make_unique<CriDaemon>(json{{"cni-conf-dir", conf / "net.d"}}, std::vector<std::string>{}, ns.prefix());
+    ASSERT_TRUE(daemon->ready()) << daemon->berthd().log();
+    auto load = daemon->berthd().docker({"load", "-i", berth::api::test::busybox_archive()});
+    ASSERT_EQ(load.status, 0) << load.out << load.err;
+  }
+  void TearDown() override {
+    // Whatever a failed test left: its pods go, then the daemon.
+    if (daemon) {
+      auto ids = daemon->crictl({"pods", "-q"});
+      for (auto& id : lines(ids.out)) daemon->crictl({"rmp", "-f", id});
+    }
+    daemon.reset();
+  }
+
+  static std::vector<std::string> lines(const std::string& s) {
+    std::vector<std::string> out;
+    size_t at = 0;
+    while (at < s.size()) {
+      auto nl = s.find('\n', at);
+      if (nl == std::string::npos) nl = s.size();
+      if (nl > at) out.push_back(s.substr(at, nl - at));
+      at = nl + 1;
+    }
+    return out;
+  }
+  static std::string trim(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+  }
+  std::string write_json(const std::string& name, const json& j) {
+    berth::test::write_text(conf / name, j.dump(2));
+    return conf / name;
+  }
+  json pod_config(const std::string& name, const std::string& uid) {
+    return {{"metadata", {{"name", name}, {"namespace", "default"}, {"uid", uid}, {"attempt", 1}}},
+            {"hostname", name + "-host"},
+            {"log_directory", conf / "logs"},
+            {"dns_config", {{"servers", {"10.96.0.10"}}, {"searches", {"default.svc.cluster.local"}}, {"options", {"ndots:5"}}}},
+            {"port_mappings", {{{"protocol", 0}, {"container_port", 80}, {"host_port", 18080}}}},
+            {"labels", {{"app", name}}},
+            {"annotations", {{"berth.test/note", "kept as is"}}},
+            {"linux", json::object()}};
+  }
+  // runp: the pod's ID.
+  std::string runp(const json& pod) {
+    auto r = daemon->crictl({"runp", write_json("pod-" + pod["metadata"]["name"].get<std::string>() + ".json", pod)});
+    EXPECT_EQ(r.status, 0) << r.out << r.err << daemon->berthd().log();
+    return trim(r.out);
+  }
+  std::string create(const std::string& pod_id, const json& pod, const json& ctr) {
+    auto name = ctr["metadata"]["name"].get<std::string>();
+    auto r = daemon->crictl({"create", pod_id, write_json("ctr-" + name + ".json", ctr), conf / ("pod-" + pod["metadata"]["name"].get<std::string>() + ".json")});
+    EXPECT_EQ(r.status, 0) << r.out << r.err << daemon->berthd().log();
+    return trim(r.out);
+  }
+  json inspect(const std::vector<std::string>& args) {
+    auto r = daemon->crictl(args);
+    EXPECT_EQ(r.status, 0) << r.out << r.err;
+    auto j = json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+    return j;
+  }
+  // exec -s: the command's stdout (crictl prints it, then the empty stderr, each with a newline
+  // of its own: both taken off).
+  std::string exec(const std::string& cid, std::vector<std::string> cmd) {
+    cmd.insert(cmd.begin(), {"exec", "-s", cid});
+    auto r = daemon->crictl(cmd);
+    EXPECT_EQ(r.status, 0) << r.out << r.err;
+    if (r.out.ends_with("\n\n")) r.out.resize(r.out.size() - 2);
+    return r.out;
+  }
+  // Links of a type in the test namespace ("veth").
+  std::string links(const std::string& type) { return ns.run({"ip", "-o", "link", "show", "type", type}).out; }
+
+  TestNetns ns{"berth-cri"};
+  berth::test::TempDir conf{"berth-cri-pods"};
+  std::string bridge = "bcri" + std::to_string(getpid() % 100000);
+  std::unique_ptr<CriDaemon> daemon;
+};
+
+}  // namespace
+
+TEST_F(CrictlPods, PodLifecycleWithAContainer) {
+  auto info = inspect({"info"});
+  EXPECT_EQ(info["status"]["conditions"][1]["type"], "NetworkReady");
+  EXPECT_EQ(info["status"]["conditions"][1]["status"], true) << info.dump();
+
+  auto pod = pod_config("web", "uid-web-1");
+  auto pod_id = runp(pod);
+  ASSERT_EQ(pod_id.size(), 64u);
+  auto st = inspect({"inspectp", "-o", "json", pod_id});
+  EXPECT_EQ(st["status"]["state"], "SANDBOX_READY");
+  EXPECT_EQ(st["status"]["metadata"]["name"], "web");
+  EXPECT_EQ(st["status"]["labels"]["app"], "web");
+  EXPECT_EQ(st["status"]["annotations"]["berth.test/note"], "kept as is");
+  std::string ip = st["status"]["network"]["ip"].get<std::string>();
+  ASSERT_TRUE(ip.starts_with("10.243.77.")) << st.dump(2);
+  EXPECT_NE(links("veth"), "");
+  // Listed, and invisible to the Docker API's list unless asked for.
+  auto pods = inspect({"pods", "-o", "json"});
+  ASSERT_EQ(pods["items"].size(), 1u);
+  EXPECT_EQ(pods["items"][0]["id"], pod_id);
+  auto ps = daemon->berthd().docker({"ps", "-aq"});
+  EXPECT_EQ(ps.status, 0) << ps.err;
+  EXPECT_EQ(ps.out, "");
+  auto ps_ns = daemon->berthd().docker({"ps", "-aq", "--no-trunc", "--filter", "label=io.berth.namespace=k8s.io"});
+  EXPECT_NE(ps_ns.out.find(pod_id), std::string::npos) << ps_ns.out;
+
+  json ctr = {{"metadata", {{"name", "app"}}},
+              {"image", {{"image", "busybox"}}},
+              {"command", {"/bin/sh", "-c", "httpd -p 80 -h /etc; exec sleep 3600"}},
+              {"envs", {{{"key", "GREETING"}, {"value", "hello"}}}},
+              {"labels", {{"tier", "front"}}},
+              {"log_path", "app/0.log"},
+              {"linux", json::object()}};
+  auto cid = create(pod_id, pod, ctr);
+  ASSERT_EQ(cid.size(), 64u);
+  auto start = daemon->crictl({"start", cid});
+  ASSERT_EQ(start.status, 0) << start.out << start.err << daemon->berthd().log();
+  auto cs = inspect({"inspect", "-o", "json", cid});
+  EXPECT_EQ(cs["status"]["state"], "CONTAINER_RUNNING");
+  EXPECT_EQ(cs["status"]["labels"]["tier"], "front");
+  EXPECT_EQ(cs["status"]["logPath"], conf / "logs/app/0.log");
+  // Inside: the pod's hostname, DNS settings, env and network.
+  EXPECT_EQ(exec(cid, {"hostname"}), "web-host\n");
+  auto resolv = exec(cid, {"cat", "/etc/resolv.conf"});
+  EXPECT_NE(resolv.find("nameserver 10.96.0.10"), std::string::npos) << resolv;
+  EXPECT_NE(resolv.find("search default.svc.cluster.local"), std::string::npos) << resolv;
+  EXPECT_NE(resolv.find("options ndots:5"), std::string::npos) << resolv;
+  EXPECT_EQ(exec(cid, {"sh", "-c", "echo $GREETING"}), "hello\n");
+  auto addr = exec(cid, {"ip", "-o", "-4", "addr", "show", "eth0"});
+  EXPECT_NE(addr.find(ip + "/24"), std::string::npos) << addr;
+  // The pod answers from the test's namespace (where berthd and the CNI bridge are) ...
+  bool reached = berth::test::wait_until(
+      [&] { return ns.run({"wget", "-q", "-O", "-", "-T", "2", "http://" + ip + ":80/hostname"}).out == "web-host\n"; },
+      std::chrono::seconds(10));
+  EXPECT_TRUE(reached) << "the pod's httpd did not answer on " << ip;
+  // ... and its host port reaches the container through portmap (on the bridge's gateway address).
+  bool served = berth::test::wait_until(
+      [&] { return ns.run({"wget", "-q", "-O", "-", "-T", "2", "http://10.243.77.1:18080/hostname"}).out == "web-host\n"; },
+      std::chrono::seconds(10));
+  EXPECT_TRUE(served) << "the host port 18080 did not reach the pod's httpd";
+  // Exit codes and stderr come back apart; the timeout kills the command.
+  // (crictl reports a failed command with its exit code and stderr, and fails itself.)
+  auto failing = daemon->crictl({"exec", "-s", cid, "sh", "-c", "echo out; echo err >&2; exit 3"});
+  EXPECT_NE(failing.status, 0) << failing.out << failing.err;
+  EXPECT_NE(failing.err.find("exited with 3: err"), std::string::npos) << failing.err;
+  auto t0 = std::chrono::steady_clock::now();
+  auto slow = daemon->crictl({"exec", "-s", "--timeout", "1", cid, "sleep", "30"});
+  EXPECT_NE(slow.status, 0);
+  EXPECT_NE(slow.err.find("timeout"), std::string::npos) << slow.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+  EXPECT_EQ(exec(cid, {"sh", "-c", "ps | grep -c 'sleep 30' | grep -v grep || true"}).find("sleep 30"), std::string::npos);
+
+  auto listed = inspect({"ps", "-a", "-o", "json", "--pod", pod_id});
+  ASSERT_EQ(listed["containers"].size(), 1u);
+  EXPECT_EQ(listed["containers"][0]["id"], cid);
+  auto stats = inspect({"stats", "-o", "json", "--id", cid});
+  ASSERT_EQ(stats["stats"].size(), 1u) << stats.dump();
+  EXPECT_EQ(stats["stats"][0]["attributes"]["id"], cid);
+
+  auto stop = daemon->crictl({"stop", "--timeout", "2", cid});
+  EXPECT_EQ(stop.status, 0) << stop.err;
+  cs = inspect({"inspect", "-o", "json", cid});
+  EXPECT_EQ(cs["status"]["state"], "CONTAINER_EXITED");
+  EXPECT_EQ(daemon->crictl({"stop", cid}).status, 0);  // again: nothing to do
+  auto rm = daemon->crictl({"rm", cid});
+  EXPECT_EQ(rm.status, 0) << rm.err;
+  EXPECT_EQ(inspect({"ps", "-a", "-o", "json"})["containers"].size(), 0u);
+
+  auto stopp = daemon->crictl({"stopp", pod_id});
+  EXPECT_EQ(stopp.status, 0) << stopp.err;
+  EXPECT_EQ(inspect({"inspectp", "-o", "json", pod_id})["status"]["state"], "SANDBOX_NOTREADY");
+  EXPECT_EQ(daemon->crictl({"stopp", pod_id}).status, 0);  // idempotent
+  EXPECT_EQ(links("veth"), "");
+  auto rmp = daemon->crictl({"rmp", pod_id});
+  EXPECT_EQ(rmp.status, 0) << rmp.err;
+  EXPECT_EQ(inspect({"pods", "-o", "json"})["items"].size(), 0u);
+  // Nothing is left: no namespace, no container directory, no address taken.
+  auto netns_dir = daemon->berthd().path("exec/netns");
+  EXPECT_TRUE(!std::filesystem::exists(netns_dir) || std::filesystem::is_empty(netns_dir));
+  auto ps_all = daemon->berthd().docker({"ps", "-aq", "--filter", "label=io.berth.namespace=k8s.io"});
+  EXPECT_EQ(ps_all.out, "");
+  size_t ipam_files = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(conf / "ipam"))
+    if (e.is_regular_file() && e.path().filename().string().starts_with("10.")) ++ipam_files;
+  EXPECT_EQ(ipam_files, 0u);
+}
+
+TEST_F(CrictlPods, SecurityContextSeenFromInside) {
+  auto pod = pod_config("sec", "uid-sec-1");
+  auto pod_id = runp(pod);
+  ASSERT_EQ(pod_id.size(), 64u);
+  json locked = {{"metadata", {{"name", "locked"}}},
+                 {"image", {{"image", "busybox"}}},
+                 {"command", {"sleep", "3600"}},
+                 {"linux",
+                  {{"security_context",
+                    {{"readonly_rootfs", true},
+                     {"no_new_privs", true},
+                     {"capabilities", {{"drop_capabilities", {"ALL"}}, {"add_capabilities", {"NET_BIND_SERVICE"}}}},
+                     {"seccomp", {{"profile_type", 0}}}}}}}};
+  auto a = create(pod_id, pod, locked);
+  ASSERT_EQ(daemon->crictl({"start", a}).status, 0) << daemon->berthd().log();
+  auto status = exec(a, {"cat", "/proc/self/status"});
+  EXPECT_NE(status.find("CapEff:\t0000000000000400"), std::string::npos) << status;
+  EXPECT_NE(status.find("NoNewPrivs:\t1"), std::string::npos) << status;
+  EXPECT_NE(status.find("Seccomp:\t2"), std::string::npos) << status;
+  auto write = daemon->crictl({"exec", "-s", a, "touch", "/written"});
+  EXPECT_NE(write.status, 0);
+  EXPECT_NE((write.out + write.err).find("Read-only file system"), std::string::npos) << write.out << write.err;
+
+  json user = {{"metadata", {{"name", "user"}}},
+               {"image", {{"image", "busybox"}}},
+               {"command", {"sleep", "3600"}},
+               {"linux",
+                {{"security_context",
+                  {{"run_as_user", {{"value", 1000}}},
+                   {"run_as_group", {{"value", 2000}}},
+                   {"supplemental_groups", {3000}},
+                   {"seccomp", {{"profile_type", 1}}}}}}}};
+  auto b = create(pod_id, pod, user);
+  ASSERT_EQ(daemon->crictl({"start", b}).status, 0) << daemon->berthd().log();
+  auto id = exec(b, {"id"});
+  EXPECT_NE(id.find("uid=1000"), std::string::npos) << id;
+  EXPECT_NE(id.find("gid=2000"), std::string::npos) << id;
+  EXPECT_NE(id.find("3000"), std::string::npos) << id;
+  auto ustatus = exec(b, {"cat", "/proc/self/status"});
+  EXPECT_NE(ustatus.find("Seccomp:\t0"), std::string::npos) << ustatus;  // unconfined
+  // Both share the pod's pid namespace: the other's sleep is visible, pause is pid 1.
+  auto procs = exec(b, {"cat", "/proc/1/cmdline"});
+  EXPECT_EQ(procs.substr(0, 6), "/pause") << procs;
+
+  auto rmp = daemon->crictl({"rmp", "-f", pod_id});
+  EXPECT_EQ(rmp.status, 0) << rmp.err;
+  EXPECT_EQ(inspect({"ps", "-a", "-o", "json"})["containers"].size(), 0u);
+  EXPECT_EQ(links("veth"), "");
+}
+
+TEST_F(CrictlPods, BadRequestsAreRefusedAndChangeNothing) {
+  auto pod = pod_config("bad", "uid-bad-1");
+  pod["hostname"] = "";
+  auto r = daemon->crictl({"runp", write_json("pod-bad.json", pod)});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("config.hostname"), std::string::npos) << r.err;
+  pod = pod_config("bad", "uid-bad-1");
+  pod["metadata"]["name"] = "../../escape";
+  r = daemon->crictl({"runp", write_json("pod-bad.json", pod)});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("not a valid name"), std::string::npos) << r.err;
+  EXPECT_EQ(inspect({"pods", "-o", "json"})["items"].size(), 0u);
+  EXPECT_EQ(links("veth"), "");
+  // (Removing what is not there: cri_server_test, crictl asks for its status first.)
+  EXPECT_NE(daemon->crictl({"inspectp", std::string(64, 'a')}).status, 0);
+}
