@@ -295,3 +295,118 @@ TEST_F(CrictlPods, BadRequestsAreRefusedAndChangeNothing) {
   // (Removing what is not there: cri_server_test, crictl asks for its status first.)
   EXPECT_NE(daemon->crictl({"inspectp", std::string(64, 'a')}).status, 0);
 }
+
+TEST_F(CrictlPods, PodsSurviveABerthdRestart) {
+  auto pod = pod_config("durable", "uid-durable-1");
+  auto pod_id = runp(pod);
+  ASSERT_EQ(pod_id.size(), 64u);
+  auto ip = inspect({"inspectp", "-o", "json", pod_id})["status"]["network"]["ip"].get<std::string>();
+  json ctr = {{"metadata", {{"name", "app"}}}, {"image", {{"image", "busybox"}}}, {"command", {"sleep", "3600"}}};
+  auto cid = create(pod_id, pod, ctr);
+  ASSERT_EQ(daemon->crictl({"start", cid}).status, 0) << daemon->berthd().log();
+
+  auto& d = daemon->berthd();
+  d.stop();
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_TRUE(berth::test::wait_until([&] { return daemon->crictl({"version"}).status == 0; }, std::chrono::seconds(20)))
+      << d.log();
+  auto st = inspect({"inspectp", "-o", "json", pod_id});
+  EXPECT_EQ(st["status"]["state"], "SANDBOX_READY");
+  EXPECT_EQ(st["status"]["network"]["ip"], ip);  // from the CNI result cached at ADD
+  EXPECT_EQ(inspect({"inspect", "-o", "json", cid})["status"]["state"], "CONTAINER_RUNNING");
+  EXPECT_EQ(exec(cid, {"hostname"}), "durable-host\n");
+  // Its network is still taken down by stopp, from the cached result.
+  EXPECT_EQ(daemon->crictl({"stopp", pod_id}).status, 0);
+  EXPECT_EQ(links("veth"), "");
+  EXPECT_EQ(daemon->crictl({"rmp", pod_id}).status, 0);
+}
+
+TEST_F(CrictlPods, ResourcesMountsDevicesAndExitStatus) {
+  auto pod = pod_config("res", "uid-res-1");
+  auto pod_id = runp(pod);
+  ASSERT_EQ(pod_id.size(), 64u);
+  berth::test::TempDir shared("berth-cri-mount");
+  berth::test::write_text(shared / "file", "from the host\n");
+  json ctr = {{"metadata", {{"name", "app"}}},
+              {"image", {{"image", "busybox"}}},
+              {"command", {"sleep", "3600"}},
+              {"mounts", {{{"host_path", shared.path()}, {"container_path", "/data"}, {"readonly", true}, {"propagation", 1}}}},
+              {"devices", {{{"host_path", "/dev/null"}, {"container_path", "/dev/mynull"}, {"permissions", "rwm"}}}},
+              {"linux", {{"resources", {{"memory_limit_in_bytes", 64 << 20}, {"cpu_shares", 512}}}}}};
+  auto cid = create(pod_id, pod, ctr);
+  ASSERT_EQ(daemon->crictl({"start", cid}).status, 0) << daemon->berthd().log();
+  EXPECT_EQ(exec(cid, {"cat", "/data/file"}), "from the host\n");
+  auto w = daemon->crictl({"exec", "-s", cid, "touch", "/data/new"});
+  EXPECT_NE(w.status, 0);
+  EXPECT_NE(w.err.find("Read-only file system"), std::string::npos) << w.err;
+  auto mounts = exec(cid, {"cat", "/proc/self/mountinfo"});
+  EXPECT_NE(mounts.find(" /data ro,"), std::string::npos) << mounts;
+  // HOST_TO_CONTAINER is rslave in the container's spec.
+  auto spec = json::parse(berth::test::read_text(daemon->berthd().path("data/containers/" + cid + "/bundle/config.json")));
+  bool rslave = false;
+  for (auto& m : spec["mounts"])
+    if (m["destination"] == "/data")
+      for (auto& o : m["options"]) rslave = rslave || o == "rslave";
+  EXPECT_TRUE(rslave) << spec["mounts"].dump();
+  EXPECT_EQ(exec(cid, {"sh", "-c", "echo x > /dev/mynull && echo ok"}), "ok\n");
+  auto mem = exec(cid, {"sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max"});
+  EXPECT_EQ(mem, std::to_string(64 << 20) + "\n");
+  auto st = inspect({"inspect", "-o", "json", cid});
+  ASSERT_EQ(st["status"]["mounts"].size(), 1u) << st.dump(2);
+  EXPECT_EQ(st["status"]["mounts"][0]["containerPath"], "/data");
+  // UpdateContainerResources reaches the running cgroup.
+  auto up = daemon->crictl({"update", "--memory", std::to_string(128 << 20), cid});
+  EXPECT_EQ(up.status, 0) << up.out << up.err;
+  mem = exec(cid, {"sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max"});
+  EXPECT_EQ(mem, std::to_string(128 << 20) + "\n");
+
+  // A container that ends on its own: its exit code and reason.
+  json quick = {{"metadata", {{"name", "quick"}}}, {"image", {{"image", "busybox"}}}, {"command", {"sh", "-c", "exit 3"}}};
+  auto qid = create(pod_id, pod, quick);
+  ASSERT_EQ(daemon->crictl({"start", qid}).status, 0);
+  json qs;
+  EXPECT_TRUE(berth::test::wait_until(
+      [&] {
+        qs = inspect({"inspect", "-o", "json", qid});
+        return qs["status"]["state"] == "CONTAINER_EXITED";
+      },
+      std::chrono::seconds(20)))
+      << qs.dump(2);
+  EXPECT_EQ(qs["status"]["exitCode"], 3);
+  EXPECT_EQ(qs["status"]["reason"], "Error");
+  // Filters: by state and label.
+  auto exited = inspect({"ps", "-a", "-o", "json", "--state", "exited"});
+  ASSERT_EQ(exited["containers"].size(), 1u);
+  EXPECT_EQ(exited["containers"][0]["id"], qid);
+  EXPECT_EQ(inspect({"pods", "-o", "json", "--label", "app=res"})["items"].size(), 1u);
+  EXPECT_EQ(inspect({"pods", "-o", "json", "--label", "app=other"})["items"].size(), 0u);
+  // berth's own CLI shows them only when asked for the namespace.
+  auto berth_ps = berth::test::run({"env", "BERTH_HOST=" + daemon->berthd().host(), berth::test::bin("berth"), "ps", "-aq",
+                                    "--no-trunc", "--namespace", "k8s.io"});
+  EXPECT_NE(berth_ps.out.find(pod_id), std::string::npos) << berth_ps.out << berth_ps.err;
+  EXPECT_NE(berth_ps.out.find(qid), std::string::npos) << berth_ps.out;
+  auto plain = berth::test::run({"env", "BERTH_HOST=" + daemon->berthd().host(), berth::test::bin("berth"), "ps", "-aq"});
+  EXPECT_EQ(plain.out, "");
+  EXPECT_EQ(daemon->crictl({"rmp", "-f", pod_id}).status, 0);
+  EXPECT_EQ(inspect({"ps", "-a", "-o", "json"})["containers"].size(), 0u);
+}
+
+TEST_F(CrictlPods, NodeNetworkPodSkipsCni) {
+  auto pod = pod_config("hostnet", "uid-hostnet-1");
+  pod["linux"] = {{"security_context", {{"namespace_options", {{"network", 2}}}}}};
+  pod.erase("port_mappings");
+  auto pod_id = runp(pod);
+  ASSERT_EQ(pod_id.size(), 64u);
+  auto st = inspect({"inspectp", "-o", "json", pod_id});
+  EXPECT_EQ(st["status"]["state"], "SANDBOX_READY");
+  const auto& net = st["status"]["network"];
+  EXPECT_TRUE(net.is_null() || net.value("ip", "") == "") << st.dump(2);
+  EXPECT_EQ(links("veth"), "");  // no CNI ADD ran
+  json ctr = {{"metadata", {{"name", "app"}}}, {"image", {{"image", "busybox"}}}, {"command", {"sleep", "3600"}}};
+  auto cid = create(pod_id, pod, ctr);
+  ASSERT_EQ(daemon->crictl({"start", cid}).status, 0) << daemon->berthd().log();
+  // The node's network: the test namespace's bridge of berthd is visible.
+  auto links_inside = exec(cid, {"ip", "-o", "link"});
+  EXPECT_NE(links_inside.find("berth0"), std::string::npos) << links_inside;
+  EXPECT_EQ(daemon->crictl({"rmp", "-f", pod_id}).status, 0);
+}
