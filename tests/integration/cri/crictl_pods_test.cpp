@@ -410,3 +410,77 @@ TEST_F(CrictlPods, NodeNetworkPodSkipsCni) {
   EXPECT_NE(links_inside.find("berth0"), std::string::npos) << links_inside;
   EXPECT_EQ(daemon->crictl({"rmp", "-f", pod_id}).status, 0);
 }
+
+TEST_F(CrictlPods, MoreSecurityCasesFromInside) {
+  auto pod = pod_config("sec2", "uid-sec2-1");
+  pod["linux"] = {{"security_context", {{"privileged", true}}}};
+  auto pod_id = runp(pod);
+  ASSERT_EQ(pod_id.size(), 64u);
+  // A localhost seccomp profile that refuses mkdir; masked and read-only paths; a user by name.
+  json profile = {{"defaultAction", "SCMP_ACT_ALLOW"},
+                  {"syscalls", {{{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}}}}};
+  berth::test::write_text(conf / "no-mkdir.json", profile.dump());
+  json ctr = {{"metadata", {{"name", "named"}}},
+              {"image", {{"image", "busybox"}}},
+              {"command", {"sleep", "3600"}},
+              {"linux",
+               {{"security_context",
+                 {{"run_as_username", "nobody"},
+                  {"masked_paths", {"/proc/cpuinfo"}},
+                  {"readonly_paths", {"/tmp"}},
+                  {"namespace_options", {{"pid", 1}}},
+                  {"seccomp", {{"profile_type", 2}, {"localhost_ref", conf / "no-mkdir.json"}}}}}}}};
+  auto a = create(pod_id, pod, ctr);
+  ASSERT_EQ(daemon->crictl({"start", a}).status, 0) << daemon->berthd().log();
+  EXPECT_NE(exec(a, {"id"}).find("uid=65534"), std::string::npos);
+  auto mk = daemon->crictl({"exec", "-s", a, "mkdir", "/tmp/x"});
+  EXPECT_NE(mk.status, 0);
+  EXPECT_NE(mk.err.find("Operation not permitted"), std::string::npos) << mk.err;
+  EXPECT_EQ(exec(a, {"sh", "-c", "wc -c < /proc/cpuinfo"}), "0\n");
+  auto t = daemon->crictl({"exec", "-s", a, "touch", "/tmp/y"});
+  EXPECT_NE(t.status, 0);
+  EXPECT_NE(t.err.find("Read-only file system"), std::string::npos) << t.err;
+  // CONTAINER pid mode: its own pid namespace, its process is pid 1; ipc is the pod's.
+  EXPECT_EQ(exec(a, {"cat", "/proc/1/cmdline"}).substr(0, 5), "sleep");
+
+  // Privileged (the pod allows it): every capability, no seccomp.
+  json priv = {{"metadata", {{"name", "priv"}}},
+               {"image", {{"image", "busybox"}}},
+               {"command", {"sleep", "3600"}},
+               {"linux", {{"security_context", {{"privileged", true}}}}}};
+  auto b = create(pod_id, pod, priv);
+  ASSERT_EQ(daemon->crictl({"start", b}).status, 0) << daemon->berthd().log();
+  auto status = exec(b, {"cat", "/proc/self/status"});
+  EXPECT_NE(status.find("Seccomp:\t0"), std::string::npos) << status;
+  EXPECT_EQ(status.find("CapEff:\t0000000000000000"), std::string::npos) << status;
+  EXPECT_EQ(exec(a, {"readlink", "/proc/self/ns/ipc"}), exec(b, {"readlink", "/proc/self/ns/ipc"}));
+  EXPECT_EQ(exec(a, {"readlink", "/proc/self/ns/net"}), exec(b, {"readlink", "/proc/self/ns/net"}));
+  EXPECT_EQ(daemon->crictl({"rmp", "-f", pod_id}).status, 0);
+}
+
+TEST_F(CrictlPods, CgroupParentHoldsThePod) {
+  std::string parent = "berth-cri-test-" + std::to_string(getpid());
+  auto pod = pod_config("cg", "uid-cg-1");
+  pod["linux"] = {{"cgroup_parent", "/" + parent}};
+  auto pod_id = runp(pod);
+  ASSERT_EQ(pod_id.size(), 64u);
+  json ctr = {{"metadata", {{"name", "app"}}}, {"image", {{"image", "busybox"}}}, {"command", {"sleep", "3600"}}};
+  auto cid = create(pod_id, pod, ctr);
+  ASSERT_EQ(daemon->crictl({"start", cid}).status, 0) << daemon->berthd().log();
+  // Seen from the host (inside, its cgroup namespace hides the path).
+  auto info = inspect({"inspect", "-o", "json", cid});
+  ASSERT_TRUE(info["info"].is_object() && info["info"]["pid"].is_number()) << info.dump(2);
+  auto cg = berth::test::read_text("/proc/" + std::to_string(info["info"]["pid"].get<int>()) + "/cgroup");
+  EXPECT_NE(cg.find("/" + parent + "/"), std::string::npos) << cg;
+  EXPECT_EQ(daemon->crictl({"rmp", "-f", pod_id}).status, 0);
+  // The pod's cgroups went with it; the parent is the kubelet's (here: the test's) to remove.
+  std::vector<std::string> left;
+  for (auto& h : std::filesystem::directory_iterator("/sys/fs/cgroup")) {
+    auto dir = h.path() / parent;
+    if (!std::filesystem::exists(dir)) continue;
+    for (auto& e : std::filesystem::directory_iterator(dir))
+      if (e.is_directory()) left.push_back(e.path());
+    rmdir(dir.c_str());
+  }
+  EXPECT_TRUE(left.empty()) << left.front();
+}
