@@ -403,9 +403,7 @@ Result<json> container_list_json(engine::Daemon& d, const Request& req) {
   if (limit > 0) all = true;
   bool size = req.query_bool("size");
   auto records = BERTH_TRY(d.containers().list(), "list containers");
-  bool namespace_asked = std::ranges::any_of(f.has("label") ? f.get("label") : std::set<std::string>{}, [](auto& l) {
-    return l == engine::kNamespaceLabel || l.starts_with(std::string(engine::kNamespaceLabel) + "=");
-  });
+  bool namespace_asked = f.has("label") && engine::namespace_asked(f.get("label"));
   // before/since name containers; only those created before (after) them are listed.
   size_t lo = 0, hi = records.size();
   for (auto& ref : f.get("since")) lo = std::max(lo, BERTH_TRY(position_of(d, records, ref), "") + 1);

@@ -374,6 +374,12 @@ TEST_F(CrictlPods, ResourcesMountsDevicesAndExitStatus) {
       << qs.dump(2);
   EXPECT_EQ(qs["status"]["exitCode"], 3);
   EXPECT_EQ(qs["status"]["reason"], "Error");
+  // The Docker side's prune leaves the CRI's exited containers alone; inspect shows them.
+  auto prune = daemon->berthd().docker({"container", "prune", "-f"});
+  EXPECT_EQ(prune.status, 0) << prune.err;
+  EXPECT_EQ(inspect({"inspect", "-o", "json", qid})["status"]["state"], "CONTAINER_EXITED");
+  auto pause = daemon->berthd().docker({"inspect", "-f", "{{.Config.Image}} {{.HostConfig.ReadonlyRootfs}}", pod_id});
+  EXPECT_EQ(pause.out, "berth-pause true\n") << pause.err;
   // Filters: by state and label.
   auto exited = inspect({"ps", "-a", "-o", "json", "--state", "exited"});
   ASSERT_EQ(exited["containers"].size(), 1u);
