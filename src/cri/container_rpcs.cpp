@@ -2,12 +2,12 @@
 // an engine container made from the create body container_body() builds, joined to its
 // sandbox's namespaces; ExecSync runs through the exec service, stats through the cgroup's.
 #include <chrono>
-#include <fstream>
 
 #include "common/fs.hpp"
 #include "cri/container_body.hpp"
 #include "cri/cri_record.hpp"
 #include "cri/grpc_status.hpp"
+#include "cri/oom_score.hpp"
 #include "cri/runtime_service.hpp"
 
 namespace berth::cri {
@@ -16,12 +16,6 @@ namespace v1 = ::runtime::v1;
 using nlohmann::json;
 
 namespace {
-
-int own_oom_score_adj() {
-  std::ifstream f("/proc/self/oom_score_adj");
-  int v = 0;
-  return f >> v ? v : 0;
-}
 
 Result<CriContainerRecord> find_container(engine::Daemon& d, const std::string& id) {
   if (id.empty()) return fail(ErrorKind::Invalid, "container_id: required");

@@ -3,11 +3,11 @@
 // (pod_network.hpp), unless the pod uses the node's network.
 #include <unistd.h>
 
-#include <fstream>
 
 #include "common/log.hpp"
 #include "cri/cri_record.hpp"
 #include "cri/grpc_status.hpp"
+#include "cri/oom_score.hpp"
 #include "cri/runtime_service.hpp"
 #include "cri/sandbox_body.hpp"
 #include "engine/pause_binary.hpp"
@@ -19,12 +19,6 @@ namespace v1 = ::runtime::v1;
 using nlohmann::json;
 
 namespace {
-
-int own_oom_score_adj() {
-  std::ifstream f("/proc/self/oom_score_adj");
-  int v = 0;
-  return f >> v ? v : 0;
-}
 
 bool host_network(const v1::PodSandboxConfig& c) {
   return c.linux().security_context().namespace_options().network() == v1::NODE;

@@ -192,7 +192,8 @@ TEST_F(CrictlPods, PodLifecycleWithAContainer) {
   EXPECT_NE(slow.status, 0);
   EXPECT_NE(slow.err.find("timeout"), std::string::npos) << slow.err;
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
-  EXPECT_EQ(exec(cid, {"sh", "-c", "ps | grep -c 'sleep 30' | grep -v grep || true"}).find("sleep 30"), std::string::npos);
+  auto procs = exec(cid, {"ps", "-o", "args"});
+  EXPECT_EQ(procs.find("sleep 30"), std::string::npos) << "the timed-out command still runs:\n" << procs;
 
   auto listed = inspect({"ps", "-a", "-o", "json", "--pod", pod_id});
   ASSERT_EQ(listed["containers"].size(), 1u);
