@@ -387,6 +387,9 @@ TEST_F(CrictlPods, ResourcesMountsDevicesAndExitStatus) {
   EXPECT_EQ(exited["containers"][0]["id"], qid);
   EXPECT_EQ(inspect({"pods", "-o", "json", "--label", "app=res"})["items"].size(), 1u);
   EXPECT_EQ(inspect({"pods", "-o", "json", "--label", "app=other"})["items"].size(), 0u);
+  EXPECT_EQ(inspect({"pods", "-o", "json", "--id", pod_id.substr(0, 12)})["items"].size(), 1u);
+  EXPECT_EQ(inspect({"pods", "-o", "json", "--state", "notready"})["items"].size(), 0u);
+  EXPECT_EQ(inspect({"pods", "-o", "json", "--state", "ready"})["items"].size(), 1u);
   // berth's own CLI shows them only when asked for the namespace.
   auto berth_ps = berth::test::run({"env", "BERTH_HOST=" + daemon->berthd().host(), berth::test::bin("berth"), "ps", "-aq",
                                     "--no-trunc", "--namespace", "k8s.io"});
@@ -449,6 +452,14 @@ TEST_F(CrictlPods, MoreSecurityCasesFromInside) {
   EXPECT_NE(t.err.find("Read-only file system"), std::string::npos) << t.err;
   // CONTAINER pid mode: its own pid namespace, its process is pid 1; ipc is the pod's.
   EXPECT_EQ(exec(a, {"cat", "/proc/1/cmdline"}).substr(0, 5), "sleep");
+  // TARGET: another container's pid namespace.
+  json joiner = {{"metadata", {{"name", "joiner"}}},
+                 {"image", {{"image", "busybox"}}},
+                 {"command", {"sleep", "3601"}},
+                 {"linux", {{"security_context", {{"namespace_options", {{"pid", 3}, {"target_id", a}}}}}}}};
+  auto j = create(pod_id, pod, joiner);
+  ASSERT_EQ(daemon->crictl({"start", j}).status, 0) << daemon->berthd().log();
+  EXPECT_EQ(exec(j, {"readlink", "/proc/self/ns/pid"}), exec(a, {"readlink", "/proc/self/ns/pid"}));
 
   // Privileged (the pod allows it): every capability, no seccomp.
   json priv = {{"metadata", {{"name", "priv"}}},
