@@ -9,6 +9,7 @@
 #include "cri/grpc_status.hpp"
 #include "cri/oom_score.hpp"
 #include "cri/runtime_service.hpp"
+#include "engine/exit_record.hpp"
 
 namespace berth::cri {
 
@@ -173,7 +174,9 @@ grpc::Status RuntimeService::ContainerStatus(grpc::ServerContext*, const v1::Con
     if (st->state() == v1::CONTAINER_EXITED) {
       st->set_finished_at(unix_nanos(r.c.finished));
       st->set_exit_code(r.c.exit_code);
-      bool oom = r.c.error.find("OOM") != std::string::npos || r.c.error.find("oom") != std::string::npos;
+      // The last exit as its shim recorded it says whether the OOM killer ended it.
+      auto exit_rec = engine::read_exit_record(d_.container_service().container_dir(r.c.id));
+      bool oom = exit_rec && exit_rec->oom_killed;
       st->set_reason(oom ? "OOMKilled" : r.c.exit_code == 0 ? "Completed" : "Error");
       st->set_message(r.c.error);
     }

@@ -381,6 +381,23 @@ TEST_F(CrictlPods, ResourcesMountsDevicesAndExitStatus) {
   EXPECT_EQ(inspect({"inspect", "-o", "json", qid})["status"]["state"], "CONTAINER_EXITED");
   auto pause = daemon->berthd().docker({"inspect", "-f", "{{.Config.Image}} {{.HostConfig.ReadonlyRootfs}}", pod_id});
   EXPECT_EQ(pause.out, "berth-pause true\n") << pause.err;
+  // One the OOM killer ends: OOMKilled.
+  json hog = {{"metadata", {{"name", "hog"}}},
+              {"image", {{"image", "busybox"}}},
+              {"command", {"sh", "-c", "x=$(head -c 268435456 /dev/zero | tr '\\0' a); echo survived"}},
+              {"linux", {{"resources", {{"memory_limit_in_bytes", 16 << 20}, {"memory_swap_limit_in_bytes", 16 << 20}}}}}};
+  auto hid = create(pod_id, pod, hog);
+  ASSERT_EQ(daemon->crictl({"start", hid}).status, 0);
+  json hs;
+  EXPECT_TRUE(berth::test::wait_until(
+      [&] {
+        hs = inspect({"inspect", "-o", "json", hid});
+        return hs["status"]["state"] == "CONTAINER_EXITED";
+      },
+      std::chrono::seconds(30)))
+      << hs.dump(2);
+  EXPECT_EQ(hs["status"]["reason"], "OOMKilled") << hs.dump(2);
+  EXPECT_EQ(daemon->crictl({"rm", hid}).status, 0);
   // Filters: by state and label.
   auto exited = inspect({"ps", "-a", "-o", "json", "--state", "exited"});
   ASSERT_EQ(exited["containers"].size(), 1u);
