@@ -24,8 +24,8 @@ struct SandboxBody {
 Result<SandboxBody> sandbox_body(const ::runtime::v1::PodSandboxConfig& config, const std::string& pause,
                                  int own_oom_score_adj);
 
-// A Docker container name made of the CRI's parts (k8s_..._attempt); parts must already be
-// valid name characters ([a-zA-Z0-9_.-]).
+// A Docker container name made of the CRI's parts (k8s_..._attempt); parts must be valid name
+// characters ([a-zA-Z0-9_.-]): this also keeps ';' and '=' out of the plugins' CNI_ARGS.
 Result<std::string> cri_name(std::initializer_list<std::string> parts, uint32_t attempt);
 
 }  // namespace berth::cri

@@ -291,6 +291,12 @@ TEST_F(CrictlPods, BadRequestsAreRefusedAndChangeNothing) {
   r = daemon->crictl({"runp", write_json("pod-bad.json", pod)});
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.err.find("not a valid name"), std::string::npos) << r.err;
+  // A namespace that would smuggle an argument into the plugins' CNI_ARGS ("K=V;K=V").
+  pod = pod_config("bad", "uid-bad-1");
+  pod["metadata"]["namespace"] = "default;IP=10.243.77.99";
+  r = daemon->crictl({"runp", write_json("pod-bad.json", pod)});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("not a valid name"), std::string::npos) << r.err;
   EXPECT_EQ(inspect({"pods", "-o", "json"})["items"].size(), 0u);
   EXPECT_EQ(links("veth"), "");
   // (Removing what is not there: cri_server_test, crictl asks for its status first.)
