@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "cli.hpp"
+#include "engine/container_namespace.hpp"
 #include "container_format.hpp"
 #include "go_template.hpp"
 
@@ -15,11 +16,14 @@ struct Options {
   bool all = false, quiet = false, latest = false, size = false, no_trunc = false;
   int last = -1;
   std::vector<std::string> filters;
-  std::string format;
+  std::string format, ns;
 };
 
 int run(Cli& cli, const Options& o) {
-  auto filters = filters_json(cli, o.filters);
+  // --namespace: another client's containers (the CRI's are in k8s.io), by their label.
+  auto wanted = o.filters;
+  if (!o.ns.empty()) wanted.push_back(std::string("label=") + engine::kNamespaceLabel + "=" + o.ns);
+  auto filters = filters_json(cli, wanted);
   if (!filters) return cli.exit_code;
   int limit = o.last > 0 ? o.last : o.latest ? 1 : -1;
   // docker asks for sizes when -s is given or the template shows them ({{json .}} does).
@@ -55,6 +59,7 @@ void add_to(CLI::App* sub, Cli& cli) {
   sub->add_flag("-a,--all", o->all, "Show all containers (default shows just running)");
   sub->add_option("-f,--filter", o->filters, "Filter output based on conditions provided");
   sub->add_option("--format", o->format, "Format output using a Go template");
+  sub->add_option("--namespace", o->ns, "Show the containers of another namespace (k8s.io: the CRI's pods)");
   sub->add_option("-n,--last", o->last, "Show n last created containers (includes all states)");
   sub->add_flag("-l,--latest", o->latest, "Show the latest created container (includes all states)");
   sub->add_flag("--no-trunc", o->no_trunc, "Don't truncate output");

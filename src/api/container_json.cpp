@@ -10,6 +10,7 @@
 #include "api/api_version.hpp"
 #include "api/image_json.hpp"
 #include "common/fs.hpp"
+#include "engine/container_namespace.hpp"
 #include "engine/container_network.hpp"
 #include "engine/exit_record.hpp"
 #include "engine/filters.hpp"
@@ -402,6 +403,7 @@ Result<json> container_list_json(engine::Daemon& d, const Request& req) {
   if (limit > 0) all = true;
   bool size = req.query_bool("size");
   auto records = BERTH_TRY(d.containers().list(), "list containers");
+  bool namespace_asked = f.has("label") && engine::namespace_asked(f.get("label"));
   // before/since name containers; only those created before (after) them are listed.
   size_t lo = 0, hi = records.size();
   for (auto& ref : f.get("since")) lo = std::max(lo, BERTH_TRY(position_of(d, records, ref), "") + 1);
@@ -427,6 +429,8 @@ Result<json> container_list_json(engine::Daemon& d, const Request& req) {
     json config = parse_object(c.config_json);
     auto labels = labels_of(config);
     if (!f.match_labels("label", labels)) continue;
+    // Another client's containers (the CRI's) only when a label filter names their namespace.
+    if (auto ns = labels.find(engine::kNamespaceLabel); ns != labels.end() && !namespace_asked) continue;
     if (f.has("ancestor")) {
       bool ok = false;
       for (auto& v : f.get("ancestor")) {

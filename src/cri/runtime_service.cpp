@@ -20,18 +20,23 @@ grpc::Status RuntimeService::Status(grpc::ServerContext*, const v1::StatusReques
   auto* runtime_ready = out->mutable_status()->add_conditions();
   runtime_ready->set_type("RuntimeReady");
   runtime_ready->set_status(true);
-  // TODO(issue 13): NetworkReady becomes true once RunPodSandbox sets pods up through the CNI
-  // plugins (src/network/cni_*): load the network config from /etc/cni/net.d and report it here.
+  // NetworkReady: pods can get a network (a CNI config is there to give them one).
   auto* network_ready = out->mutable_status()->add_conditions();
   network_ready->set_type("NetworkReady");
-  network_ready->set_status(false);
-  network_ready->set_reason("NetworkPluginNotReady");
-  network_ready->set_message("Network plugin returns error: cni plugin not initialized");
+  if (auto net = net_.config()) {
+    network_ready->set_status(true);
+  } else {
+    network_ready->set_status(false);
+    network_ready->set_reason("NetworkPluginNotReady");
+    network_ready->set_message("Network plugin returns error: cni plugin not initialized: " + net.error().what());
+  }
   if (req->verbose()) {
     const auto& cri = d_.config().cri;
     nlohmann::json mirrors = cri.registry_mirrors;
     nlohmann::json config = {{"socket", cri.socket},
                              {"registryMirrors", mirrors},
+                             {"cniConfDir", cri.cni_conf_dir},
+                             {"cniBinDir", cri.cni_bin_dir},
                              {"dataRoot", d_.config().data_root},
                              {"execRoot", d_.config().exec_root}};
     (*out->mutable_info())["config"] = config.dump();

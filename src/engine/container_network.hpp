@@ -17,7 +17,8 @@ namespace berth::engine {
 
 struct NetworkPlan {
   // "bridge": endpoints on bridge networks (the default one, or user-defined ones);
-  // "none": a namespace with only lo; "host": the host's; "container": another container's.
+  // "none": a namespace with only lo; "host": the host's; "container": another container's;
+  // "pinned": one its owner made at netns_path(id) (a CRI pod sandbox's, see CreateOptions).
   std::string mode = "bridge";
   std::vector<EndpointRequest> endpoints;
   std::string container;  // container mode: the other container's ID

@@ -1,11 +1,12 @@
 // container prune and the writable layer's size: dockerd removes every container that is not
-// running (or paused) and matches the until / label / label! filters, and reports the bytes
-// their writable layers held.
+// running (or paused) and matches the until / label / label! filters (not another namespace's,
+// unless a label filter names it), and reports the bytes their writable layers held.
 #include <sys/stat.h>
 
 #include <chrono>
 #include <filesystem>
 
+#include "engine/container_namespace.hpp"
 #include "engine/container_service.hpp"
 
 namespace berth::engine {
@@ -104,6 +105,8 @@ Result<PruneResult> ContainerService::prune(const Filters& f) {
     if (until && created_seconds(c->created) >= *until) continue;
     auto labels = labels_of(*c);
     if (!f.match_labels("label", labels) || excluded_by_labels(f, labels)) continue;
+    // Another client's containers (the CRI's) are its own to remove, unless named.
+    if (labels.contains(kNamespaceLabel) && !(f.has("label") && namespace_asked(f.get("label")))) continue;
     int64_t size = rw_size(c->id);
     if (auto r = remove_locked(*c); !r) return fail(r.error());
     out.deleted.push_back(c->id);

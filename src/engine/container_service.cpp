@@ -338,20 +338,24 @@ HostConfigContext ContainerService::host_config_context() {
   return ctx;
 }
 
-Result<CreateResult> ContainerService::create(const json& body, const std::string& name_in) {
+Result<CreateResult> ContainerService::create(const json& body, const std::string& name_in, const CreateOptions& opts) {
   if (!body.is_object()) return fail(ErrorKind::Invalid, "config cannot be empty in order to create a container");
   if (body.contains("Image") && !body["Image"].is_string()) return fail(ErrorKind::Invalid, "Image: expected a string");
   std::string image = json_string(body, "Image");
   if (image.empty()) return fail(ErrorKind::Invalid, "No image specified");
-  auto rec = images_.inspect(image);
-  if (!rec) {
-    if (rec.error().kind == ErrorKind::NotFound) return fail(ErrorKind::NotFound, "No such image: " + image);
-    return fail(rec.error());
-  }
+  std::string image_id;
   json image_config = json::object();
-  if (auto text = images_.config_json(rec->id)) {
-    auto j = json::parse(*text, nullptr, false);
-    if (j.is_object() && j.contains("config") && j["config"].is_object()) image_config = j["config"];
+  if (!opts.no_image) {
+    auto rec = images_.inspect(image);
+    if (!rec) {
+      if (rec.error().kind == ErrorKind::NotFound) return fail(ErrorKind::NotFound, "No such image: " + image);
+      return fail(rec.error());
+    }
+    image_id = rec->id.str();
+    if (auto text = images_.config_json(rec->id)) {
+      auto j = json::parse(*text, nullptr, false);
+      if (j.is_object() && j.contains("config") && j["config"].is_object()) image_config = j["config"];
+    }
   }
   json hc = body.contains("HostConfig") && body["HostConfig"].is_object() ? body["HostConfig"] : json::object();
   if (hc.contains("AutoRemove") && !hc["AutoRemove"].is_boolean() && !hc["AutoRemove"].is_null())
@@ -412,7 +416,7 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
   c.id = generate_id();
   c.name = name_in.empty() ? "" : BERTH_TRY(normalize_name(name_in), "");
   c.image = image;
-  c.image_id = rec->id.str();
+  c.image_id = image_id;
   c.created = rfc3339_now();
 
   std::string dir = container_dir(c.id), rootfs = path_join(bundle_dir(c.id), "rootfs");
@@ -438,10 +442,12 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     mount_opts.upper_gid = remap->root_gid();
   }
   BERTH_CHECK(step(mkdir_p(rootfs, 0700)), "create container dir");
-  BERTH_CHECK(step(images_.create_rootfs(c.id, c.image_id)), "");
-  rootfs_made = true;
-  BERTH_CHECK(step(images_.mount_rootfs(c.id, rootfs, mount_opts)), "");
-  mounted = true;
+  if (!opts.no_image) {
+    BERTH_CHECK(step(images_.create_rootfs(c.id, c.image_id)), "");
+    rootfs_made = true;
+    BERTH_CHECK(step(images_.mount_rootfs(c.id, rootfs, mount_opts)), "");
+    mounted = true;
+  }
   userns.reset();
   auto user = resolve_user(effective_user(image_config, config), read_in_root(rootfs, "etc/passwd"),
                            read_in_root(rootfs, "etc/group"));
@@ -461,7 +467,8 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     undo();
     return fail(r.error());
   }
-  if (auto r = plan_container_network(hc, body, exposed, c.id, *spec, spec->value("hostname", host_name()), spec->value("domainname", "")); !r) {
+  if (auto r = plan_container_network(hc, body, exposed, c.id, *spec, spec->value("hostname", host_name()), spec->value("domainname", ""),
+                                          opts.pinned_netns); !r) {
     undo();
     return fail(r.error());
   }
@@ -762,9 +769,12 @@ Result<> ContainerService::restart(std::string_view ref, std::optional<int> time
 
 Result<> ContainerService::remove_locked(const ContainerRecord& c, bool volumes) {
   std::string rootfs = path_join(bundle_dir(c.id), "rootfs");
-  BERTH_CHECK(images_.unmount_rootfs(rootfs), "remove container " + c.id);
-  auto rr = images_.remove_rootfs(c.id);
-  if (!rr && rr.error().kind != ErrorKind::NotFound) return fail(rr.error().wrap("remove container " + c.id));
+  // A container made without an image (CreateOptions::no_image) has a plain directory.
+  if (!c.image_id.empty()) {
+    BERTH_CHECK(images_.unmount_rootfs(rootfs), "remove container " + c.id);
+    auto rr = images_.remove_rootfs(c.id);
+    if (!rr && rr.error().kind != ErrorKind::NotFound) return fail(rr.error().wrap("remove container " + c.id));
+  }
   BERTH_CHECK(store_.remove(c.id), "remove container " + c.id);
   release_container_network(c.id);
   release_mounts(c.id, volumes);

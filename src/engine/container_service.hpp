@@ -51,6 +51,16 @@ struct CreateResult {
   std::vector<std::string> warnings;
 };
 
+// What an internal caller (the CRI's pod sandboxes) asks of a create beyond the body.
+struct CreateOptions {
+  // No image: the root filesystem is an empty directory of the container's own, for a
+  // process bind-mounted into it (a pod's pause); Config.Image is only the name it shows.
+  bool no_image = false;
+  // Its network namespace is made, configured and removed by its owner at
+  // NetworkService::netns_path(id); the container joins it, its starts and exits leave it be.
+  bool pinned_netns = false;
+};
+
 struct PruneResult {
   std::vector<std::string> deleted;
   int64_t reclaimed = 0;
@@ -77,7 +87,7 @@ class ContainerService {
   Result<> restore();
 
   // body: the Engine API create body (Config fields at the top level, HostConfig inside).
-  Result<CreateResult> create(const nlohmann::json& body, const std::string& name);
+  Result<CreateResult> create(const nlohmann::json& body, const std::string& name, const CreateOptions& opts = {});
   Result<> start(std::string_view ref);
   // timeout < 0: the container's StopTimeout (default 10 s).
   Result<> stop(std::string_view ref, std::optional<int> timeout, const std::string& signal);
@@ -201,7 +211,8 @@ class ContainerService {
   // start the interfaces (mu_ not held); at exit and removal their release.
   Result<> plan_container_network(const nlohmann::json& hc, const nlohmann::json& body,
                                   const std::vector<std::string>& exposed, const std::string& id,
-                                  nlohmann::json& spec, const std::string& hostname, const std::string& domainname);
+                                  nlohmann::json& spec, const std::string& hostname, const std::string& domainname,
+                                  bool pinned_netns = false);
   Result<> connect_container_network(const ContainerRecord& c);
   void release_container_network(const std::string& id);
   // The embedded DNS again for a container found running at berthd's start.

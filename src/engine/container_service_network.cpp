@@ -35,7 +35,7 @@ std::string host_gateway(NetworkService& nets) {
 Result<> ContainerService::plan_container_network(const json& hc, const json& body,
                                                   const std::vector<std::string>& exposed, const std::string& id,
                                                   json& spec, const std::string& hostname,
-                                                  const std::string& domainname) {
+                                                  const std::string& domainname, bool pinned_netns) {
   if (!networks_) return {};
   json nc = body.is_object() && body.contains("NetworkingConfig") ? body["NetworkingConfig"] : json();
   auto plan = BERTH_TRY(plan_network(hc, nc, exposed, *networks_, [&](std::string_view r) -> Result<std::string> {
@@ -48,6 +48,10 @@ Result<> ContainerService::plan_container_network(const json& hc, const json& bo
     if (!network::parse_mac(mac.get<std::string>()))
       return fail(ErrorKind::Invalid, "invalid MAC address: " + mac.get<std::string>());
     plan.endpoints[0].mac = mac.get<std::string>();
+  }
+  if (pinned_netns) {
+    if (plan.mode != "none") return fail(ErrorKind::Invalid, "a container in a pinned network namespace needs NetworkMode none");
+    plan.mode = "pinned";
   }
   std::string dir = container_dir(id);
   BERTH_CHECK(mkdir_p(dir, 0711), "create container dir");
@@ -90,6 +94,11 @@ Result<> ContainerService::connect_container_network(const ContainerRecord& c) {
   auto plan = NetworkPlan::from_json(json::parse(*text, nullptr, false));
   if (plan.mode == "host") return {};
   if (plan.mode == "none") return networks_->make_isolated_netns(c.id);
+  if (plan.mode == "pinned") {
+    if (access(networks_->netns_path(c.id).c_str(), F_OK) != 0)
+      return fail(ErrorKind::Conflict, "the network namespace of container " + c.id + " is gone");
+    return {};
+  }
   if (plan.mode == "container") {
     auto other = store_.get(plan.container);
     if (!other || !is_live(other->state))
@@ -148,6 +157,7 @@ void ContainerService::serve_container_dns(const ContainerRecord& c, bool names_
 
 void ContainerService::release_container_network(const std::string& id) {
   if (!networks_) return;
+  if (read_plan(container_dir(id)).mode == "pinned") return;  // its owner's to remove
   if (auto r = networks_->detach(id); !r) log::warn("release the network of container " + id + ": " + r.error().what());
 }
 
@@ -161,7 +171,7 @@ Result<> ContainerService::connect_network(std::string_view ref, const std::stri
   auto plan = read_plan(dir);
   if (n.driver == "host")
     return fail(ErrorKind::Permission, "container cannot be disconnected from host network or connected to host network");
-  if (plan.mode == "host" || plan.mode == "container")
+  if (plan.mode == "host" || plan.mode == "container" || plan.mode == "pinned")
     return fail(ErrorKind::Permission,
                 "container sharing network namespace with another container or host cannot be connected to any other network");
   if (plan.mode == "none" || n.driver == "null")

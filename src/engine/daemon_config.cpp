@@ -140,7 +140,8 @@ Result<std::string> as_mirror_url(const std::string& key, const json& v) {
   return u;
 }
 
-// "cri": {"socket": "/run/berth/cri.sock", "registry-mirrors": {"docker.io": ["http://..."]}}.
+// "cri": {"socket": "/run/berth/cri.sock", "registry-mirrors": {"docker.io": ["http://..."]},
+//         "cni-conf-dir": "/etc/cni/net.d", "cni-bin-dir": "/usr/lib/cni"}.
 // Only the members present are set, so --cri-socket and the file's other members combine.
 Result<> apply_cri(DaemonConfig& c, const std::string& key, const json& v) {
   if (!v.is_object()) return fail(invalid(key, std::string("expected an object, got ") + v.type_name()));
@@ -162,6 +163,10 @@ Result<> apply_cri(DaemonConfig& c, const std::string& key, const json& v) {
         for (auto& u : urls) mirrors[domain].push_back(BERTH_TRY(as_mirror_url(dk + "[]", u), ""));
       }
       c.cri.registry_mirrors = std::move(mirrors);
+    } else if (f == "cni-conf-dir" || f == "cni-bin-dir") {
+      auto dir = BERTH_TRY(as_string(k, fv), "");
+      if (dir.empty() || dir[0] != '/') return fail(invalid(k, "must be an absolute path"));
+      (f == "cni-conf-dir" ? c.cri.cni_conf_dir : c.cri.cni_bin_dir) = dir;
     } else {
       return fail(invalid(k, "unknown field"));
     }

@@ -32,6 +32,9 @@ struct CriConfig {
   // Registry domain ("docker.io", "registry.k8s.io") -> mirror endpoints ("http://127.0.0.1:5000"),
   // tried in order before the registry itself.
   std::map<std::string, std::vector<std::string>> registry_mirrors;
+  // Pod networking: the CNI network config (the lexically first file) and the plugins.
+  std::string cni_conf_dir = "/etc/cni/net.d";
+  std::string cni_bin_dir = "/usr/lib/cni";
   bool enabled() const { return !socket.empty(); }
 };
 

@@ -35,6 +35,13 @@ struct ProbeResult {
   std::string output;
 };
 
+// ExecSync's end (the CRI): the exit code, and the output of each stream (bounded).
+struct SyncExecResult {
+  int exit_code = -1;
+  bool timed_out = false;
+  std::string out, err;
+};
+
 class ExecService {
  public:
   ExecService(ContainerService& containers, FrameLoop& loop);
@@ -55,6 +62,11 @@ class ExecService {
   // killed after timeout; done is called on the loop thread.
   void probe(const std::string& container_id, const std::vector<std::string>& cmd, std::chrono::milliseconds timeout,
              std::function<void(ProbeResult)> done);
+  // Runs cmd as an exec in the running container (its user and env) and waits for its end;
+  // the shim kills it after timeout (0: no limit). Output past max_output per stream is
+  // dropped (exec_sync.cpp).
+  Result<SyncExecResult> run_sync(std::string_view container_ref, const std::vector<std::string>& cmd,
+                                  std::chrono::milliseconds timeout, size_t max_output = 16 << 20);
 
  private:
   // The exec record and its container, checked live (not paused, running) for a start.

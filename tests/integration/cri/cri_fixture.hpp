@@ -62,14 +62,16 @@ struct SeededRegistries {
 };
 
 // A berthd serving the CRI on <dir>/cri.sock (daemon.json's "cri" object gets the socket unless
-// the test's own JSON names one), with crictl pointed at it.
+// the test's own JSON names one), with crictl pointed at it. prefix: a command berthd runs
+// under (nsenter into a test network namespace: pods' CNI bridges and rules stay there).
 class CriDaemon {
  public:
-  explicit CriDaemon(nlohmann::json cri = nlohmann::json::object(), std::vector<std::string> extra = {})
+  explicit CriDaemon(nlohmann::json cri = nlohmann::json::object(), std::vector<std::string> extra = {},
+                     std::vector<std::string> prefix = {})
       : dir_("berth-cri"), socket_(dir_ / "cri.sock"), d_(std::move(extra), [&] {
           if (!cri.contains("socket")) cri["socket"] = socket_;
           return nlohmann::json{{"cri", cri}}.dump();
-        }()) {
+        }(), std::move(prefix)) {
     // crictl reads its config file when one exists (/etc/crictl.yaml): give it one of its own.
     berth::test::write_text(dir_ / "crictl.yaml", "runtime-endpoint: unix://" + socket_ + "\nimage-endpoint: unix://" +
                                                        socket_ + "\ntimeout: 60\n");

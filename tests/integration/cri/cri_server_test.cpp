@@ -76,10 +76,29 @@ TEST(CriServer, MissingImagesAndBadRequests) {
   s = cl.images->PullImage(cl.ctx().get(), preq, &presp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
 
-  // Pods are not served yet: UNIMPLEMENTED, and the server goes on.
+  // A pod without metadata is refused, naming the field.
   v1::RunPodSandboxRequest run;
   v1::RunPodSandboxResponse ran;
   s = cl.runtime->RunPodSandbox(cl.ctx().get(), run, &ran);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("config.metadata"), std::string::npos) << s.error_message();
+  // Removing a pod or container that is not there is not an error; its status is NOT_FOUND.
+  v1::RemovePodSandboxRequest rmp;
+  rmp.set_pod_sandbox_id(std::string(64, 'a'));
+  v1::RemovePodSandboxResponse rmp_resp;
+  EXPECT_TRUE(cl.runtime->RemovePodSandbox(cl.ctx().get(), rmp, &rmp_resp).ok());
+  v1::RemoveContainerRequest rm;
+  rm.set_container_id(std::string(64, 'b'));
+  v1::RemoveContainerResponse rm_resp;
+  EXPECT_TRUE(cl.runtime->RemoveContainer(cl.ctx().get(), rm, &rm_resp).ok());
+  v1::PodSandboxStatusRequest psr;
+  psr.set_pod_sandbox_id(std::string(64, 'a'));
+  v1::PodSandboxStatusResponse psr_resp;
+  EXPECT_EQ(cl.runtime->PodSandboxStatus(cl.ctx().get(), psr, &psr_resp).error_code(), grpc::StatusCode::NOT_FOUND);
+  // Exec is the streaming server's (not served yet): UNIMPLEMENTED, and the server goes on.
+  v1::ExecRequest ex;
+  v1::ExecResponse ex_resp;
+  s = cl.runtime->Exec(cl.ctx().get(), ex, &ex_resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   v1::UpdateRuntimeConfigRequest ureq;
   ureq.mutable_runtime_config()->mutable_network_config()->set_pod_cidr("10.88.0.0/16");

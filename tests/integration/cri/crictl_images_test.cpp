@@ -39,7 +39,9 @@ SeededRegistries* CrictlImages::regs = nullptr;
 }  // namespace
 
 TEST_F(CrictlImages, VersionAndInfo) {
-  CriDaemon c;
+  // No CNI config in its conf dir: the network is not ready.
+  berth::test::TempDir empty("berth-cri-netd");
+  CriDaemon c(json{{"cni-conf-dir", empty.path()}});
   ASSERT_TRUE(c.ready()) << c.berthd().log();
   auto v = c.crictl({"version"});
   ASSERT_EQ(v.status, 0) << v.err;

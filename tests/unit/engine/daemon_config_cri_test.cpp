@@ -75,3 +75,20 @@ TEST(DaemonConfigCri, BadEntriesNameTheKey) {
                 .find("cri.registry-mirrors.https://docker.io: a registry is a host name"),
             std::string::npos);
 }
+
+TEST(DaemonConfigCri, CniDirsDefaultAndAreRead) {
+  auto d = load_daemon_config("{}", json::object());
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->cri.cni_conf_dir, "/etc/cni/net.d");
+  EXPECT_EQ(d->cri.cni_bin_dir, "/usr/lib/cni");
+  auto c = load_daemon_config(R"({"cri": {"cni-conf-dir": "/tmp/net.d", "cni-bin-dir": "/opt/cni/bin"}})", json::object());
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_EQ(c->cri.cni_conf_dir, "/tmp/net.d");
+  EXPECT_EQ(c->cri.cni_bin_dir, "/opt/cni/bin");
+}
+
+TEST(DaemonConfigCri, CniDirsMustBeAbsolutePaths) {
+  EXPECT_NE(error_of(R"({"cri": {"cni-conf-dir": "net.d"}})").find("cri.cni-conf-dir"), std::string::npos);
+  EXPECT_NE(error_of(R"({"cri": {"cni-bin-dir": ""}})").find("cri.cni-bin-dir"), std::string::npos);
+  EXPECT_NE(error_of(R"({"cri": {"cni-bin-dir": 3}})").find("cri.cni-bin-dir"), std::string::npos);
+}

@@ -1,0 +1,192 @@
+// RuntimeService's pod sandbox calls: a pod is a pause container (sandbox_body.hpp) in a
+// network namespace that berth pins before anything runs in it, configured by CNI
+// (pod_network.hpp), unless the pod uses the node's network.
+#include <unistd.h>
+
+
+#include "common/log.hpp"
+#include "cri/cri_record.hpp"
+#include "cri/grpc_status.hpp"
+#include "cri/oom_score.hpp"
+#include "cri/runtime_service.hpp"
+#include "cri/sandbox_body.hpp"
+#include "engine/pause_binary.hpp"
+#include "network/netns.hpp"
+
+namespace berth::cri {
+
+namespace v1 = ::runtime::v1;
+using nlohmann::json;
+
+namespace {
+
+bool host_network(const v1::PodSandboxConfig& c) {
+  return c.linux().security_context().namespace_options().network() == v1::NODE;
+}
+
+// A sandbox by ID or unique ID prefix; NotFound for anything else.
+Result<SandboxRecord> find_sandbox(engine::Daemon& d, const std::string& id) {
+  if (id.empty()) return fail(ErrorKind::Invalid, "pod_sandbox_id: required");
+  auto c = d.containers().find(id);
+  if (!c && c.error().kind == ErrorKind::NotFound) return fail(ErrorKind::NotFound, "pod sandbox " + id + ": not found");
+  if (!c) return fail(c.error());
+  auto s = as_sandbox(*c);
+  if (!s) return fail(ErrorKind::NotFound, "pod sandbox " + id + ": not found");
+  return *s;
+}
+
+// The pod's containers (their IDs), oldest first.
+Result<std::vector<std::string>> pod_containers(engine::Daemon& d, const std::string& sandbox_id) {
+  std::vector<std::string> out;
+  for (auto& c : BERTH_TRY(d.containers().list(), ""))
+    if (auto r = as_container(c); r && r->sandbox_id == sandbox_id) out.push_back(c.id);
+  return out;
+}
+
+v1::PodSandboxState state_of(const engine::ContainerRecord& c) {
+  return engine::is_live(c.state) ? v1::SANDBOX_READY : v1::SANDBOX_NOTREADY;
+}
+
+}  // namespace
+
+grpc::Status RuntimeService::RunPodSandbox(grpc::ServerContext*, const v1::RunPodSandboxRequest* req,
+                                           v1::RunPodSandboxResponse* out) {
+  return finish_call("RunPodSandbox", [&]() -> Result<> {
+    const auto& config = req->config();
+    auto sb = BERTH_TRY(sandbox_body(config, engine::default_pause_path(), own_oom_score_adj()), "");
+    if (!req->runtime_handler().empty()) {
+      if (!d_.config().runtimes.contains(req->runtime_handler()))
+        return fail(ErrorKind::Invalid, "runtime_handler: no runtime named \"" + req->runtime_handler() + "\"");
+      sb.body["HostConfig"]["Runtime"] = req->runtime_handler();
+    }
+    std::lock_guard lk(pods_mu_);
+    auto& svc = d_.container_service();
+    auto created = BERTH_TRY(svc.create(sb.body, sb.name, {.no_image = true, .pinned_netns = !sb.host_network}),
+                             "create the pod sandbox");
+    const std::string& id = created.id;
+    std::string netns = d_.networks().netns_path(id);
+    bool netns_made = false, attached = false;
+    auto undo = [&] {
+      if (attached)
+        if (auto r = net_.detach(id, netns, config); !r) log::warn("CRI: pod " + id + ": " + r.error().what());
+      if (netns_made) (void)network::remove_netns(netns);
+      if (auto r = svc.remove(id, true); !r) log::warn("CRI: pod " + id + ": " + r.error().what());
+    };
+    auto step = [&](Result<> r) -> Result<> {
+      if (!r) undo();
+      return r;
+    };
+    if (!sb.host_network) {
+      BERTH_CHECK(step(network::create_netns(netns)), "pod sandbox " + id + ": network namespace");
+      netns_made = true;
+      auto ips = net_.attach(id, netns, config);
+      BERTH_CHECK(step(ips ? Result<>() : fail(ips.error())), "pod sandbox " + id);
+      attached = true;
+    }
+    BERTH_CHECK(step(svc.start(id)), "start the pod sandbox " + id);
+    out->set_pod_sandbox_id(id);
+    return {};
+  }());
+}
+
+Result<> RuntimeService::stop_pod(const std::string& id) {
+  auto sb = BERTH_TRY(find_sandbox(d_, id), "");
+  auto& svc = d_.container_service();
+  auto stop = [&](const std::string& cid, int timeout) -> Result<> {
+    auto r = svc.stop(cid, timeout, "");
+    if (!r && r.error().kind != ErrorKind::Exists && r.error().kind != ErrorKind::NotFound) return r;
+    return {};
+  };
+  // Its containers had their grace period from the kubelet's StopContainer: they are killed.
+  for (auto& cid : BERTH_TRY(pod_containers(d_, sb.c.id), "")) BERTH_CHECK(stop(cid, 0), "stop pod " + sb.c.id);
+  BERTH_CHECK(stop(sb.c.id, 10), "stop pod " + sb.c.id);
+  if (!host_network(sb.config)) {
+    std::string netns = d_.networks().netns_path(sb.c.id);
+    // A pod stopped before has no namespace left: its DEL ran then.
+    if (access(netns.c_str(), F_OK) == 0) BERTH_CHECK(net_.detach(sb.c.id, netns, sb.config), "stop pod " + sb.c.id);
+    BERTH_CHECK(network::remove_netns(netns), "stop pod " + sb.c.id);
+  }
+  return {};
+}
+
+grpc::Status RuntimeService::StopPodSandbox(grpc::ServerContext*, const v1::StopPodSandboxRequest* req,
+                                            v1::StopPodSandboxResponse*) {
+  std::lock_guard lk(pods_mu_);
+  return finish_call("StopPodSandbox", stop_pod(req->pod_sandbox_id()));
+}
+
+grpc::Status RuntimeService::RemovePodSandbox(grpc::ServerContext*, const v1::RemovePodSandboxRequest* req,
+                                              v1::RemovePodSandboxResponse*) {
+  std::lock_guard lk(pods_mu_);
+  return finish_call("RemovePodSandbox", [&]() -> Result<> {
+    auto sb = find_sandbox(d_, req->pod_sandbox_id());
+    if (!sb && sb.error().kind == ErrorKind::NotFound) return {};
+    if (!sb) return fail(sb.error());
+    BERTH_CHECK(stop_pod(sb->c.id), "");
+    auto& svc = d_.container_service();
+    auto remove = [&](const std::string& cid) -> Result<> {
+      auto r = svc.remove(cid, true);
+      if (!r && r.error().kind != ErrorKind::NotFound) return r;
+      return {};
+    };
+    for (auto& cid : BERTH_TRY(pod_containers(d_, sb->c.id), "")) BERTH_CHECK(remove(cid), "remove pod " + sb->c.id);
+    return remove(sb->c.id);
+  }());
+}
+
+grpc::Status RuntimeService::PodSandboxStatus(grpc::ServerContext*, const v1::PodSandboxStatusRequest* req,
+                                              v1::PodSandboxStatusResponse* out) {
+  return finish_call("PodSandboxStatus", [&]() -> Result<> {
+    auto sb = BERTH_TRY(find_sandbox(d_, req->pod_sandbox_id()), "");
+    auto* st = out->mutable_status();
+    st->set_id(sb.c.id);
+    *st->mutable_metadata() = sb.config.metadata();
+    st->set_state(state_of(sb.c));
+    st->set_created_at(unix_nanos(sb.c.created));
+    *st->mutable_labels() = sb.config.labels();
+    *st->mutable_annotations() = sb.config.annotations();
+    *st->mutable_linux()->mutable_namespaces()->mutable_options() =
+        sb.config.linux().security_context().namespace_options();
+    auto hc = json::parse(sb.c.host_config_json, nullptr, false);
+    if (hc.is_object() && hc.value("Runtime", json()).is_string() && hc["Runtime"] != d_.config().default_runtime)
+      st->set_runtime_handler(hc["Runtime"].get<std::string>());
+    std::string netns = d_.networks().netns_path(sb.c.id);
+    if (!host_network(sb.config) && st->state() == v1::SANDBOX_READY) {
+      auto ips = net_.ips(sb.c.id, netns, sb.config);
+      for (size_t i = 0; i < ips.size(); ++i) {
+        if (i == 0) st->mutable_network()->set_ip(ips[0]);
+        else st->mutable_network()->add_additional_ips()->set_ip(ips[i]);
+      }
+    }
+    if (req->verbose()) {
+      json info = {{"pid", sb.c.pid}, {"image", kPauseImageName}, {"runtimeSpec", nullptr}};
+      if (!host_network(sb.config)) info["netns"] = netns;
+      (*out->mutable_info())["info"] = info.dump();
+    }
+    return {};
+  }());
+}
+
+grpc::Status RuntimeService::ListPodSandbox(grpc::ServerContext*, const v1::ListPodSandboxRequest* req,
+                                            v1::ListPodSandboxResponse* out) {
+  return finish_call("ListPodSandbox", [&]() -> Result<> {
+    const auto& f = req->filter();
+    for (auto& c : BERTH_TRY(d_.containers().list(), "list pod sandboxes")) {
+      auto sb = as_sandbox(c);
+      if (!sb) continue;
+      if (!f.id().empty() && !c.id.starts_with(f.id())) continue;
+      if (f.has_state() && f.state().state() != state_of(c)) continue;
+      if (!labels_match(sb->config.labels(), f.label_selector())) continue;
+      auto* item = out->add_items();
+      item->set_id(c.id);
+      *item->mutable_metadata() = sb->config.metadata();
+      item->set_state(state_of(c));
+      item->set_created_at(unix_nanos(c.created));
+      *item->mutable_labels() = sb->config.labels();
+      *item->mutable_annotations() = sb->config.annotations();
+    }
+    return {};
+  }());
+}
+
+}  // namespace berth::cri
