@@ -21,7 +21,7 @@ class CrictlImages : public ::testing::Test {
   }
   void SetUp() override {
     ASSERT_TRUE(berth::test::have_program("docker-registry")) << "docker-registry is not installed";
-    ASSERT_EQ(access(crictl_path().c_str(), X_OK), 0) << "crictl not found at " << crictl_path() << " (set BERTH_CRICTL)";
+    BERTH_NEED_CRICTL();
     ASSERT_EQ(regs->error, "");
   }
   static json mirrors_to(const std::string& host) {
