@@ -71,7 +71,8 @@ int serve(const engine::DaemonConfig& config, bool group_given) {
   // The Kubernetes CRI, when configured: on the same engine, beside the Engine API.
   std::unique_ptr<cri::CriServer> cri_server;
   if (config.cri.enabled()) {
-    auto c = cri::CriServer::listen(**daemon, {config.cri.socket, config.group, api::kEngineVersion});
+    auto c = cri::CriServer::listen(
+        **daemon, {.socket = config.cri.socket, .socket_group = config.group, .runtime_version = api::kEngineVersion, .streaming = {}});
     if (!c) {
       (*server)->stop();
       unlink(pidfile.c_str());

@@ -18,16 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-Result<CriContainerRecord> find_container(engine::Daemon& d, const std::string& id) {
-  if (id.empty()) return fail(ErrorKind::Invalid, "container_id: required");
-  auto c = d.containers().find(id);
-  if (!c && c.error().kind == ErrorKind::NotFound) return fail(ErrorKind::NotFound, "container " + id + ": not found");
-  if (!c) return fail(c.error());
-  auto r = as_container(*c);
-  if (!r) return fail(ErrorKind::NotFound, "container " + id + ": not found");
-  return *r;
-}
-
 v1::ContainerState state_of(const engine::ContainerRecord& c) {
   if (c.state == "created") return v1::CONTAINER_CREATED;
   if (engine::is_live(c.state) || c.state == "restarting") return v1::CONTAINER_RUNNING;

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "engine/container_namespace.hpp"
+#include "engine/daemon.hpp"
 #include "engine/log_reader.hpp"
 
 namespace berth::cri {
@@ -77,6 +78,26 @@ bool labels_match(const google::protobuf::Map<std::string, std::string>& labels,
 int64_t unix_nanos(const std::string& rfc3339) {
   if (rfc3339.empty()) return 0;
   return engine::log_time_ns(rfc3339).value_or(0);
+}
+
+Result<SandboxRecord> find_sandbox(engine::Daemon& d, const std::string& id) {
+  if (id.empty()) return fail(ErrorKind::Invalid, "pod_sandbox_id: required");
+  auto c = d.containers().find(id);
+  if (!c && c.error().kind == ErrorKind::NotFound) return fail(ErrorKind::NotFound, "pod sandbox " + id + ": not found");
+  if (!c) return fail(c.error());
+  auto s = as_sandbox(*c);
+  if (!s) return fail(ErrorKind::NotFound, "pod sandbox " + id + ": not found");
+  return *s;
+}
+
+Result<CriContainerRecord> find_container(engine::Daemon& d, const std::string& id) {
+  if (id.empty()) return fail(ErrorKind::Invalid, "container_id: required");
+  auto c = d.containers().find(id);
+  if (!c && c.error().kind == ErrorKind::NotFound) return fail(ErrorKind::NotFound, "container " + id + ": not found");
+  if (!c) return fail(c.error());
+  auto r = as_container(*c);
+  if (!r) return fail(ErrorKind::NotFound, "container " + id + ": not found");
+  return *r;
 }
 
 }  // namespace berth::cri

@@ -13,6 +13,10 @@
 #include "cri/api.pb.h"
 #include "engine/container_store.hpp"
 
+namespace berth::engine {
+class Daemon;
+}
+
 namespace berth::cri {
 
 inline constexpr const char* kCriNamespace = "k8s.io";
@@ -37,6 +41,11 @@ struct CriContainerRecord {
 };
 std::optional<SandboxRecord> as_sandbox(const engine::ContainerRecord& c);
 std::optional<CriContainerRecord> as_container(const engine::ContainerRecord& c);
+
+// A sandbox or a pod's container by ID or unique ID prefix; NotFound for anything else
+// (also for a Docker-side container of that ID).
+Result<SandboxRecord> find_sandbox(engine::Daemon& d, const std::string& id);
+Result<CriContainerRecord> find_container(engine::Daemon& d, const std::string& id);
 
 // A CRI label selector (all pairs must match).
 bool labels_match(const google::protobuf::Map<std::string, std::string>& labels,

@@ -17,15 +17,24 @@
 #include "common/fs.hpp"
 #include "cri/image_service.hpp"
 #include "cri/runtime_service.hpp"
+#include "cri/streaming/engine_runtime.hpp"
+#include "cri/streaming/streaming_server.hpp"
 
 namespace berth::cri {
 
 struct CriServer::Impl {
   std::string socket;
+  // Declared before the gRPC server, so destroyed after it: no call sees them gone.
+  streaming::EngineStreamingRuntime stream_runtime;
+  std::unique_ptr<streaming::StreamingServer> streams;
   RuntimeService runtime;
   ImageService images;
   std::unique_ptr<grpc::Server> server;
-  Impl(engine::Daemon& d, const CriServerOptions& o) : socket(o.socket), runtime(d, o.runtime_version), images(d) {}
+  Impl(engine::Daemon& d, const CriServerOptions& o)
+      : socket(o.socket),
+        stream_runtime(d.container_service(), d.exec_service()),
+        runtime(d, o.runtime_version),
+        images(d) {}
 };
 
 namespace {
@@ -56,6 +65,8 @@ Result<std::unique_ptr<CriServer>> CriServer::listen(engine::Daemon& d, const Cr
   BERTH_CHECK(clear_socket_path(path), "");
 
   auto impl = std::make_unique<Impl>(d, opts);
+  impl->streams = BERTH_TRY(streaming::StreamingServer::start(opts.streaming, impl->stream_runtime), "CRI streaming server");
+  impl->runtime.set_streaming(impl->streams.get());
   grpc::ServerBuilder b;
   int port = 0;
   b.AddListeningPort("unix://" + path, grpc::InsecureServerCredentials(), &port);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "cri/streaming/streaming_server.hpp"
 #include "engine/daemon.hpp"
 
 namespace berth::cri {
@@ -13,6 +14,7 @@ struct CriServerOptions {
   std::string socket;           // absolute path; its directory is created
   std::string socket_group;     // chgrp the socket (mode 0660) when this group exists
   std::string runtime_version;  // VersionResponse.runtime_version
+  streaming::StreamingConfig streaming;  // Exec/Attach/PortForward sessions (127.0.0.1, any port)
 };
 
 class CriServer {

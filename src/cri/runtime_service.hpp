@@ -1,7 +1,7 @@
 // runtime.v1.RuntimeService: Version, Status and UpdateRuntimeConfig (runtime_service.cpp), pod
-// sandboxes (sandbox_rpcs.cpp), containers, ExecSync and stats (container_rpcs.cpp). Exec,
-// Attach, PortForward, ReopenContainerLog and the pod stats answer UNIMPLEMENTED (the
-// generated base class's default).
+// sandboxes (sandbox_rpcs.cpp), containers, ExecSync and stats (container_rpcs.cpp), the URLs
+// of the streaming server for Exec, Attach and PortForward (stream_rpcs.cpp).
+// ReopenContainerLog and the pod stats answer UNIMPLEMENTED (the generated base class's default).
 #pragma once
 #include <mutex>
 #include <string>
@@ -11,6 +11,10 @@
 #include "engine/daemon.hpp"
 
 namespace berth::cri {
+
+namespace streaming {
+class StreamingServer;
+}
 
 class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
  public:
@@ -57,6 +61,14 @@ class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
   // The timeout (seconds, 0: none) kills the command; its end is then DEADLINE_EXCEEDED.
   grpc::Status ExecSync(grpc::ServerContext*, const ::runtime::v1::ExecSyncRequest*,
                         ::runtime::v1::ExecSyncResponse*) override;
+  // The URL of a single-use session on the streaming server (cri/streaming).
+  grpc::Status Exec(grpc::ServerContext*, const ::runtime::v1::ExecRequest*, ::runtime::v1::ExecResponse*) override;
+  grpc::Status Attach(grpc::ServerContext*, const ::runtime::v1::AttachRequest*,
+                      ::runtime::v1::AttachResponse*) override;
+  grpc::Status PortForward(grpc::ServerContext*, const ::runtime::v1::PortForwardRequest*,
+                           ::runtime::v1::PortForwardResponse*) override;
+  void set_streaming(streaming::StreamingServer* s) { streams_ = s; }
+
   grpc::Status ContainerStats(grpc::ServerContext*, const ::runtime::v1::ContainerStatsRequest*,
                               ::runtime::v1::ContainerStatsResponse*) override;
   grpc::Status ListContainerStats(grpc::ServerContext*, const ::runtime::v1::ListContainerStatsRequest*,
@@ -69,6 +81,7 @@ class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
   engine::Daemon& d_;
   std::string version_;
   PodNetwork net_;
+  streaming::StreamingServer* streams_ = nullptr;
   std::mutex pods_mu_;  // a pod's run, stop and remove do not interleave
 };
 

@@ -3,7 +3,6 @@
 // (pod_network.hpp), unless the pod uses the node's network.
 #include <unistd.h>
 
-
 #include "common/log.hpp"
 #include "cri/cri_record.hpp"
 #include "cri/grpc_status.hpp"
@@ -22,17 +21,6 @@ namespace {
 
 bool host_network(const v1::PodSandboxConfig& c) {
   return c.linux().security_context().namespace_options().network() == v1::NODE;
-}
-
-// A sandbox by ID or unique ID prefix; NotFound for anything else.
-Result<SandboxRecord> find_sandbox(engine::Daemon& d, const std::string& id) {
-  if (id.empty()) return fail(ErrorKind::Invalid, "pod_sandbox_id: required");
-  auto c = d.containers().find(id);
-  if (!c && c.error().kind == ErrorKind::NotFound) return fail(ErrorKind::NotFound, "pod sandbox " + id + ": not found");
-  if (!c) return fail(c.error());
-  auto s = as_sandbox(*c);
-  if (!s) return fail(ErrorKind::NotFound, "pod sandbox " + id + ": not found");
-  return *s;
 }
 
 // The pod's containers (their IDs), oldest first.

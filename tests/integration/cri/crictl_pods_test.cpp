@@ -3,7 +3,11 @@
 // start, exec (sync, with a timeout), ps, inspect, stop, rm, stopp, rmp, the security context
 // checked from inside, and nothing left afterwards. berthd runs in a network namespace of the
 // test's own, so the pods' bridge, veths and portmap's iptables rules never touch the host.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -23,7 +27,7 @@ constexpr const char* kSubnet = "10.243.77.0/24";
 class CrictlPods : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(access(crictl_path().c_str(), X_OK), 0) << "crictl not found at " << crictl_path() << " (set BERTH_CRICTL)";
+    BERTH_NEED_CRICTL();
     ASSERT_EQ(access("/usr/lib/cni/bridge", X_OK), 0) << "install Debian's containernetworking-plugins";
     ASSERT_TRUE(ns.ok()) << "could not create the test network namespace";
     // The pods' network: a bridge only this test uses, addresses from a temp dataDir.
@@ -524,4 +528,72 @@ TEST_F(CrictlPods, CgroupParentHoldsThePod) {
     rmdir(dir.c_str());
   }
   EXPECT_TRUE(left.empty()) << left.front();
+}
+
+namespace {
+
+// A command left running in the background (crictl port-forward), killed at the end of scope.
+class Background {
+ public:
+  explicit Background(const std::vector<std::string>& argv) {
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    if (posix_spawnp(&pid_, args[0], &fa, nullptr, args.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&fa);
+  }
+  ~Background() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  bool started() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+}  // namespace
+
+// crictl exec (without -s), attach-free streaming: the Exec URL on berthd's streaming server,
+// upgraded to SPDY by crictl; stdin, stdout, stderr and the exit code come through, and
+// port-forward reaches a port inside the pod's network namespace.
+TEST_F(CrictlPods, ExecAndPortForwardThroughTheStreamingServer) {
+  auto pod = pod_config("stream", "uid-stream-1");
+  pod.erase("port_mappings");
+  auto pod_id = runp(pod);
+  ASSERT_EQ(pod_id.size(), 64u);
+  json ctr = {{"metadata", {{"name", "srv"}}},
+              {"image", {{"image", "busybox"}}},
+              {"command", {"/bin/sh", "-c", "httpd -p 8080 -h /etc; exec sleep 3600"}},
+              {"linux", json::object()}};
+  auto cid = create(pod_id, pod, ctr);
+  ASSERT_EQ(daemon->crictl({"start", cid}).status, 0) << daemon->berthd().log();
+
+  auto out = daemon->crictl({"exec", cid, "sh", "-c", "echo to-out; hostname"});
+  EXPECT_EQ(out.status, 0) << out.err << daemon->berthd().log();
+  EXPECT_EQ(out.out, "to-out\nstream-host\n");
+  auto in = daemon->crictl({"exec", "-i", cid, "sh", "-c", "tr a-z A-Z"}, "piped in\n");
+  EXPECT_EQ(in.status, 0) << in.err;
+  EXPECT_EQ(in.out, "PIPED IN\n");
+  auto err = daemon->crictl({"exec", cid, "sh", "-c", "echo to-err >&2; exit 3"});
+  EXPECT_NE(err.status, 0);
+  EXPECT_NE(err.err.find("to-err"), std::string::npos) << err.err;
+  EXPECT_NE(err.err.find("exit code 3"), std::string::npos) << err.err;
+  // An exec into a container that does not exist is refused before any URL is made.
+  auto missing = daemon->crictl({"exec", "no-such-container", "true"});
+  EXPECT_NE(missing.status, 0);
+  EXPECT_NE(missing.err.find("not found"), std::string::npos) << missing.err;
+
+  // port-forward: a local port in berthd's namespace reaches port 8080 inside the pod.
+  Background forward(daemon->crictl_argv({"port-forward", pod_id, "18181:8080"}));
+  ASSERT_TRUE(forward.started());
+  bool served = berth::test::wait_until(
+      [&] { return ns.run({"wget", "-q", "-O", "-", "-T", "2", "http://127.0.0.1:18181/hostname"}).out == "stream-host\n"; },
+      std::chrono::seconds(15));
+  EXPECT_TRUE(served) << "crictl port-forward did not reach the pod's httpd\n" << daemon->berthd().log();
 }
