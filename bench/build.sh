@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # docker build (classic builder, DOCKER_BUILDKIT=0) of a two-stage Dockerfile on busybox
-# (2 RUNs, 3 COPYs, 2 WORKDIRs and metadata steps: 19 steps), cold (--no-cache) and fully
-# cached, with the stock docker client against berthd and against dockerd (overlay2, runc).
+# (2 RUNs, 3 COPYs, 2 WORKDIRs and metadata steps: 19 steps), cold (--no-cache), fully
+# cached, and after one changed file (the rebuild runs from its COPY on), with the stock docker client against berthd and against dockerd (overlay2, runc).
 # Private daemons on unix sockets in a temp dir; RUN without a network on both.
 # Usage: bench/build.sh [build-dir] [runs]
 set -euo pipefail
@@ -68,3 +68,11 @@ hyperfine -N --warmup 1 --runs "$runs" --export-markdown "$work/build.md" --expo
   -n "cached (dockerd)" "$docker_d build -q --network none -t bench:1 $ctx"
 cat "$work/build.md"
 print_medians "$work/build.json"
+
+echo "## docker build after one changed file (conf/x.conf: the steps from its COPY on rerun)"
+hyperfine -N --warmup 1 --runs "$runs" --prepare "sh -c 'date +%N > $ctx/conf/x.conf'" \
+  --export-markdown "$work/changed.md" --export-json "$work/changed.json" \
+  -n "one file changed (berthd)" "$docker_b build -q --network none -t bench:1 $ctx" \
+  -n "one file changed (dockerd)" "$docker_d build -q --network none -t bench:1 $ctx"
+cat "$work/changed.md"
+print_medians "$work/changed.json"
