@@ -47,6 +47,11 @@ std::optional<CriContainerRecord> as_container(const engine::ContainerRecord& c)
 Result<SandboxRecord> find_sandbox(engine::Daemon& d, const std::string& id);
 Result<CriContainerRecord> find_container(engine::Daemon& d, const std::string& id);
 
+// The pod uses the node's network (namespace_options.network NODE): no CNI, no pinned netns.
+inline bool host_network(const ::runtime::v1::PodSandboxConfig& c) {
+  return c.linux().security_context().namespace_options().network() == ::runtime::v1::NODE;
+}
+
 // A CRI label selector (all pairs must match).
 bool labels_match(const google::protobuf::Map<std::string, std::string>& labels,
                   const google::protobuf::Map<std::string, std::string>& selector);

@@ -19,10 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-bool host_network(const v1::PodSandboxConfig& c) {
-  return c.linux().security_context().namespace_options().network() == v1::NODE;
-}
-
 // The pod's containers (their IDs), oldest first.
 Result<std::vector<std::string>> pod_containers(engine::Daemon& d, const std::string& sandbox_id) {
   std::vector<std::string> out;

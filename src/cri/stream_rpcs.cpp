@@ -65,8 +65,8 @@ grpc::Status RuntimeService::PortForward(grpc::ServerContext*, const v1::PortFor
     BERTH_CHECK(need_running(sb.c, "pod sandbox"), "");
     for (int port : req->port())
       if (port <= 0 || port > 65535) return fail(ErrorKind::Invalid, "port: " + std::to_string(port) + " is out of range");
-    bool node = sb.config.linux().security_context().namespace_options().network() == v1::NODE;
-    streaming::PortForwardRequest p{.pod_sandbox_id = sb.c.id, .netns_path = node ? "" : d_.networks().netns_path(sb.c.id)};
+    streaming::PortForwardRequest p{.pod_sandbox_id = sb.c.id,
+                                    .netns_path = host_network(sb.config) ? "" : d_.networks().netns_path(sb.c.id)};
     out->set_url(BERTH_TRY(streams_->get_port_forward(p), ""));
     return {};
   }());

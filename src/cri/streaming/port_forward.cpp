@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "cri/streaming/nonblocking_send.hpp"
 #include "cri/streaming/spdy_connection.hpp"
 
 namespace berth::cri::streaming {
@@ -65,7 +66,7 @@ class Forwarder {
   Forwarder(int client, Dialer dial) : client_(client), dial_(std::move(dial)) {}
 
   Result<> run(std::string early) {
-    fcntl(client_, F_SETFL, fcntl(client_, F_GETFL) | O_NONBLOCK);
+    set_nonblocking(client_);
     if (!early.empty()) BERTH_CHECK(on_client(early), "");
     char buf[32 * 1024];
     while (!done_) {
@@ -115,17 +116,7 @@ class Forwarder {
   }
 
  private:
-  bool flush() {
-    while (!conn_.output().empty()) {
-      auto out = conn_.output();
-      ssize_t n = ::send(client_, out.data(), out.size(), MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && errno == EAGAIN) return true;
-      if (n <= 0) return false;
-      conn_.sent(static_cast<size_t>(n));
-    }
-    return true;
-  }
+  bool flush() { return send_pending(client_, conn_); }
 
   void write_sock(Pair& p) {
     while (!p.to_sock.empty()) {
@@ -240,7 +231,7 @@ class Forwarder {
       return;
     }
     p.sock = std::move(*sock);
-    fcntl(p.sock.get(), F_SETFL, fcntl(p.sock.get(), F_GETFL) | O_NONBLOCK);
+    set_nonblocking(p.sock.get());
     write_sock(p);
   }
 

@@ -1,6 +1,5 @@
 #include "cri/streaming/remote_command.hpp"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -9,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.hpp"
+#include "cri/streaming/nonblocking_send.hpp"
 #include "cri/streaming/spdy_connection.hpp"
 #include "engine/attach_protocol.hpp"
 #include "engine/exec_request.hpp"
@@ -41,31 +41,6 @@ std::optional<Channel> channel_of(const std::string& t) {
   return std::nullopt;
 }
 
-// Writes as much of conn's output as the socket takes now (the socket is non-blocking).
-bool flush(int fd, spdy::Connection& conn) {
-  while (!conn.output().empty()) {
-    auto out = conn.output();
-    ssize_t n = ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return true;
-    if (n <= 0) return false;
-    conn.sent(static_cast<size_t>(n));
-  }
-  return true;
-}
-
-bool flush_raw(int fd, std::string& buf) {
-  while (!buf.empty()) {
-    ssize_t n = ::send(fd, buf.data(), buf.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return true;
-    if (n <= 0) return false;
-    buf.erase(0, static_cast<size_t>(n));
-  }
-  return true;
-}
-
-void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
 class Session {
  public:
@@ -94,7 +69,7 @@ class Session {
   Result<> on_client_bytes(std::string_view bytes) {
     auto events = conn_.feed(bytes);
     if (!events) {
-      flush(client_, conn_);
+      send_pending(client_, conn_);
       return fail(events.error());
     }
     for (auto& e : *events) BERTH_CHECK(on_event(e), "");
@@ -149,7 +124,7 @@ class Session {
     auto deadline = Clock::now() + limits_.stream_creation_timeout;
     char buf[16 * 1024];
     while (ids_.size() < expected()) {
-      if (!flush(client_, conn_)) return fail(ErrorKind::Unavailable, "the client went away");
+      if (!send_pending(client_, conn_)) return fail(ErrorKind::Unavailable, "the client went away");
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
       if (left <= 0)
         return fail(ErrorKind::Invalid, "timed out: " + std::to_string(ids_.size()) + " of " +
@@ -185,8 +160,8 @@ class Session {
         if (errno == EINTR) continue;
         return fail_sys("poll");
       }
-      if (fds[1].revents & POLLOUT && !flush_raw(backend_.get(), to_backend_)) backend_open = false;
-      if (fds[0].revents & POLLOUT && !flush(client_, conn_)) client_gone_ = true;
+      if (fds[1].revents & POLLOUT && !send_pending(backend_.get(), to_backend_)) backend_open = false;
+      if (fds[0].revents & POLLOUT && !send_pending(client_, conn_)) client_gone_ = true;
       if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
         ssize_t n = read(client_, buf, sizeof buf);
         if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
@@ -207,7 +182,7 @@ class Session {
           if (!take_frames(dec)) backend_open = false;
         }
       }
-      if (!flush(client_, conn_)) client_gone_ = true;
+      if (!send_pending(client_, conn_)) client_gone_ = true;
     }
     if (backend_open && process_.orphaned) {
       process_.orphaned(std::move(backend_));
@@ -272,7 +247,7 @@ class Session {
     char buf[4096];
     bool shut = false;
     while (Clock::now() < deadline) {
-      if (!flush(client_, conn_)) return;
+      if (!send_pending(client_, conn_)) return;
       if (conn_.output().empty() && conn_.held() == 0 && !shut) {
         shutdown(client_, SHUT_WR);
         shut = true;

@@ -1,11 +1,11 @@
 #include "cri/streaming/remote_command_ws.hpp"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/log.hpp"
+#include "cri/streaming/nonblocking_send.hpp"
 #include "cri/streaming/ws_frame.hpp"
 #include "engine/attach_protocol.hpp"
 #include "engine/exec_request.hpp"
@@ -19,24 +19,13 @@ constexpr unsigned char kClose = 255;
 constexpr size_t kHighWater = 256 * 1024;
 constexpr auto kLinger = std::chrono::seconds(5);
 
-bool flush(int fd, std::string& buf) {
-  while (!buf.empty()) {
-    ssize_t n = ::send(fd, buf.data(), buf.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return true;
-    if (n <= 0) return false;
-    buf.erase(0, static_cast<size_t>(n));
-  }
-  return true;
-}
-
 class WsSession {
  public:
   WsSession(int client, const std::string& protocol, const StreamOptions& opts, Process p)
       : client_(client), v5_(protocol == "v5.channel.k8s.io"), opts_(opts), process_(std::move(p)) {}
 
   Result<> run(std::string early) {
-    fcntl(client_, F_SETFL, fcntl(client_, F_GETFL) | O_NONBLOCK);
+    set_nonblocking(client_);
     reader_.feed(early);
     auto started = process_.start();
     if (!started) {
@@ -44,7 +33,7 @@ class WsSession {
       return {};
     }
     backend_ = std::move(*started);
-    fcntl(backend_.get(), F_SETFL, fcntl(backend_.get(), F_GETFL) | O_NONBLOCK);
+    set_nonblocking(backend_.get());
     if (!take_client()) client_gone_ = true;
     engine::FrameDecoder dec;
     char buf[32 * 1024];
@@ -60,7 +49,7 @@ class WsSession {
         if (errno == EINTR) continue;
         return fail_sys("poll");
       }
-      if (fds[1].revents & POLLOUT && !flush(backend_.get(), to_backend_)) backend_open = false;
+      if (fds[1].revents & POLLOUT && !send_pending(backend_.get(), to_backend_)) backend_open = false;
       if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
         ssize_t n = read(client_, buf, sizeof buf);
         if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) client_gone_ = true;
@@ -94,7 +83,7 @@ class WsSession {
           }
         }
       }
-      if (!flush(client_, to_client_)) client_gone_ = true;
+      if (!send_pending(client_, to_client_)) client_gone_ = true;
     }
     if (backend_open && process_.orphaned) {
       process_.orphaned(std::move(backend_));
@@ -129,7 +118,7 @@ class WsSession {
       if (!m) {
         log::warn("streaming websocket: " + m.error().what());
         to_client_ += ws::encode(ws::Opcode::Close, std::string("\x03\xea", 2));  // 1002: protocol error
-        flush(client_, to_client_);
+        send_pending(client_, to_client_);
         return false;
       }
       if (!*m) return true;
@@ -164,7 +153,7 @@ class WsSession {
     bool shut = false;
     char buf[4096];
     while (std::chrono::steady_clock::now() < deadline) {
-      if (!flush(client_, to_client_)) return;
+      if (!send_pending(client_, to_client_)) return;
       if (to_client_.empty() && !shut) {
         shutdown(client_, SHUT_WR);
         shut = true;
