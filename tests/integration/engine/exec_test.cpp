@@ -234,11 +234,14 @@ TEST_P(Exec, HealthChecks) {
   auto hh = json::parse(docker({"inspect", "-f", "{{json .State.Health}}", hung}).out);
   EXPECT_EQ(hh["Log"].back()["ExitCode"], -1);
   EXPECT_EQ(hh["Log"].back()["Output"], "Health check exceeded timeout (300ms)");
-  // The killed probes leave nothing behind in the container: after several timeouts, the init's
-  // sleep, at most the probe running now, and this shell and its grep (their command lines match).
-  std::this_thread::sleep_for(1s);
-  auto count = docker({"exec", hung, "sh", "-c", "ps | grep -c 'sleep 1000'"});
-  EXPECT_LE(std::stoi(count.out), 4) << docker({"exec", hung, "ps"}).out;
+  // The killed probes leave nothing behind in the container: once four probes have timed out, the
+  // only processes whose command line is exactly "sleep 1000" are the init's, the probe running now
+  // and at most one being killed as the next starts. Four leaked probes would make five.
+  EXPECT_TRUE(wait_until([&] {
+    return json::parse(docker({"inspect", "-f", "{{json .State.Health}}", hung}).out)["FailingStreak"].get<int>() >= 4;
+  }, 15s));
+  auto count = docker({"exec", hung, "sh", "-c", "ps -o args | grep -cx 'sleep 1000'"});
+  EXPECT_LE(std::stoi(count.out), 3) << docker({"exec", hung, "ps"}).out;
   auto ps = docker({"ps", "--format", "{{.ID}} {{.Status}}"});
   EXPECT_NE(ps.out.find(good.substr(0, 12) + " Up"), std::string::npos) << ps.out;
   EXPECT_NE(ps.out.find("(healthy)"), std::string::npos) << ps.out;
