@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <unistd.h>
 
 #include <set>
 
 #include "common/fs.hpp"
 #include "engine/build_leftovers.hpp"
 #include "engine/container_id.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 
 namespace berth::engine {
 
@@ -21,6 +23,15 @@ Result<std::string> engine_id(const std::string& data_root) {
   id = id.substr(0, 8) + "-" + id.substr(8, 4) + "-" + id.substr(12, 4) + "-" + id.substr(16, 4) + "-" + id.substr(20, 12);
   BERTH_CHECK(write_file_atomic(path, id + "\n", 0600), "write engine ID");
   return id;
+}
+
+// The containers' cgroups are /berth/<id> (oci_spec_builder); the shared parent goes when the
+// last of them has: rmdir leaves it where any container (of this or another berthd) still is.
+void remove_idle_cgroup_parent() {
+  auto roots = runtime::probe_cgroup_roots();
+  if (!roots) return;
+  for (const auto& h : roots->v1) (void)rmdir(path_join(h.mountpoint, "berth").c_str());
+  if (!roots->unified.empty()) (void)rmdir(path_join(roots->unified, "berth").c_str());
 }
 
 }  // namespace
@@ -38,6 +49,7 @@ Daemon::~Daemon() {
     for (auto& c : *all)
       if (is_live(c.state)) running.insert(c.id);
   networks_->shutdown(running);
+  if (running.empty()) remove_idle_cgroup_parent();
 }
 
 Result<std::unique_ptr<Daemon>> Daemon::open(DaemonConfig config) {
