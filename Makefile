@@ -20,7 +20,7 @@ test-deps:
 	@bash scripts/install-deps.sh test
 
 $(BUILD_DIR)/build.ninja:
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_UNITY=ON
 
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
@@ -33,15 +33,17 @@ unit: build
 
 # The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer (only their targets).
 unit-asan: deps
-	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Asan >/dev/null
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Asan -DBERTH_UNITY=ON >/dev/null
 	cmake --build $(ASAN_DIR) -j $(JOBS) --target $(ASAN_UNITS)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 ctest -L unit -j $(JOBS) --output-on-failure
 
 integration: build test-deps
 	cd $(BUILD_DIR) && ctest -L integration --output-on-failure
 
-test: build test-deps unit-asan
-	cd $(BUILD_DIR) && ctest -j $(JOBS) --output-on-failure --timeout 300
+# The sanitizer build runs at the lowest priority beside the suite, which mostly waits on
+# containers starting and stopping; its unit tests run once both are done.
+test: build test-deps
+	@bash scripts/run-tests.sh $(BUILD_DIR) $(ASAN_DIR) $(JOBS) $(ASAN_UNITS)
 
 bench: build test-deps
 	@bash bench/run.sh $(BUILD_DIR)
