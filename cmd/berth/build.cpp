@@ -19,7 +19,7 @@ namespace berth::cli {
 
 namespace {
 
-struct Options {
+struct BuildOptions {
   std::vector<std::string> tags, build_args, labels;
   std::string file, target, iidfile, network, context;
   bool no_cache = false, quiet = false;
@@ -36,7 +36,7 @@ Result<std::string> read_all(int fd, const std::string& what) {
 
 // The context as a tar in an unlinked temporary file; dockerfile_name is set to the name the
 // Dockerfile has in it when it comes from elsewhere (-f outside the context, or -f -).
-Result<UniqueFd> context_tar(const Options& o, std::string& dockerfile_name) {
+Result<UniqueFd> context_tar(const BuildOptions& o, std::string& dockerfile_name) {
   namespace fs = std::filesystem;
   std::string dir = o.context;
   UniqueFd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -107,7 +107,7 @@ Result<UniqueFd> context_tar(const Options& o, std::string& dockerfile_name) {
   return out;
 }
 
-int run_build(Cli& cli, const Options& o) {
+int run_build(Cli& cli, const BuildOptions& o) {
   std::string path = "/build?rm=1&forcerm=1";
   for (auto& t : o.tags) path += "&t=" + q(t);
   nlohmann::json args = nlohmann::json::object(), labels = nlohmann::json::object();
@@ -177,7 +177,7 @@ int run_build(Cli& cli, const Options& o) {
 
 void add_build(CLI::App& app, Cli& cli) {
   auto* sub = app.add_subcommand("build", "Build an image from a Dockerfile");
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<BuildOptions>();
   sub->add_option("-t,--tag", o->tags, "Name and optionally a tag in the \"name:tag\" format");
   sub->add_option("-f,--file", o->file, "Name of the Dockerfile (default: \"PATH/Dockerfile\")");
   sub->add_option("--build-arg", o->build_args, "Set build-time variables");

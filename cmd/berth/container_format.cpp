@@ -55,7 +55,7 @@ std::string str(const json& c, const char* key) {
   return c.contains(key) && c[key].is_string() ? c[key].get<std::string>() : "";
 }
 
-int64_t num(const json& c, const char* key) {
+int64_t int_field(const json& c, const char* key) {
   return c.contains(key) && c[key].is_number() ? c[key].get<int64_t>() : 0;
 }
 
@@ -113,7 +113,7 @@ std::string networks_column(const json& c) {
 json ps_row(const json& c, bool trunc, int64_t now) {
   std::string command = str(c, "Command");
   if (trunc) command = ellipsis(command, 20);
-  int64_t created = num(c, "Created");
+  int64_t created = int_field(c, "Created");
   return {{"ID", short_id(str(c, "Id"), trunc)},
           {"Names", names_column(c, trunc)},
           {"Image", image_column(c, trunc)},
@@ -123,7 +123,7 @@ json ps_row(const json& c, bool trunc, int64_t now) {
           {"Ports", ports_column(c.value("Ports", json::array()))},
           {"State", str(c, "State")},
           {"Status", str(c, "Status")},
-          {"Size", size_column(num(c, "SizeRw"), num(c, "SizeRootFs"))},
+          {"Size", size_column(int_field(c, "SizeRw"), int_field(c, "SizeRootFs"))},
           {"Labels", labels_column(c)},
           {"Mounts", ""},
           {"Networks", networks_column(c)},

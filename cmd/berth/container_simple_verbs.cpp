@@ -11,7 +11,7 @@ namespace {
 // Runs call for each name; prints the name on success, docker's error otherwise (exit 1).
 // Returns the names that failed.
 template <class F>
-std::vector<std::string> each(Cli& cli, const std::vector<std::string>& names, F&& call) {
+std::vector<std::string> for_each_container(Cli& cli, const std::vector<std::string>& names, F&& call) {
   std::vector<std::string> failed;
   auto* c = cli.api();
   if (!c) return names;
@@ -53,7 +53,7 @@ void add_container_simple_verbs(CLI::App& app, Cli& cli) {
       cli.exit_code = start_attached(cli, names->front(), *start_interactive, *start_keys);
       return;
     }
-    auto failed = each(cli, *names, [](api::ApiClient& c, const std::string& n) {
+    auto failed = for_each_container(cli, *names, [](api::ApiClient& c, const std::string& n) {
       return c.call("POST", "/containers/" + q(n) + "/start");
     });
     if (failed.empty() || !cli.client) return;
@@ -70,7 +70,7 @@ void add_container_simple_verbs(CLI::App& app, Cli& cli) {
   stop->add_option("-s,--signal", *stop_sig, "Signal to send to the container");
   stop->callback([&cli, names, stop_t, stop_sig] {
     std::string qs = (*stop_t ? "t=" + std::to_string(**stop_t) : "") + (stop_sig->empty() ? "" : "&signal=" + q(*stop_sig));
-    each(cli, *names, [&](api::ApiClient& c, const std::string& n) { return c.call("POST", "/containers/" + q(n) + "/stop?" + qs); });
+    for_each_container(cli, *names, [&](api::ApiClient& c, const std::string& n) { return c.call("POST", "/containers/" + q(n) + "/stop?" + qs); });
   });
 
   auto kill_sig = std::make_shared<std::string>();
@@ -78,7 +78,7 @@ void add_container_simple_verbs(CLI::App& app, Cli& cli) {
   kill->add_option("containers", *names, "CONTAINER")->required();
   kill->add_option("-s,--signal", *kill_sig, "Signal to send to the container");
   kill->callback([&cli, names, kill_sig] {
-    each(cli, *names, [&](api::ApiClient& c, const std::string& n) {
+    for_each_container(cli, *names, [&](api::ApiClient& c, const std::string& n) {
       return c.call("POST", "/containers/" + q(n) + "/kill" + (kill_sig->empty() ? "" : "?signal=" + q(*kill_sig)));
     });
   });
@@ -90,7 +90,7 @@ void add_container_simple_verbs(CLI::App& app, Cli& cli) {
   auto volumes = std::make_shared<bool>(false);
   rm->add_flag("-v,--volumes", *volumes, "Remove anonymous volumes associated with the container");
   rm->callback([&cli, names, force, volumes] {
-    each(cli, *names, [&](api::ApiClient& c, const std::string& n) {
+    for_each_container(cli, *names, [&](api::ApiClient& c, const std::string& n) {
       std::string query = std::string(*force ? "force=1" : "") + (*force && *volumes ? "&" : "") + (*volumes ? "v=1" : "");
       return c.call("DELETE", "/containers/" + q(n) + (query.empty() ? "" : "?" + query));
     });

@@ -10,7 +10,7 @@ namespace {
 
 // POSTs path_of(name) for each name; prints the name on success, docker's error otherwise.
 template <class F>
-void each(Cli& cli, const std::vector<std::string>& names, F&& path_of) {
+void each_state_change(Cli& cli, const std::vector<std::string>& names, F&& path_of) {
   auto* c = cli.api();
   if (!c) return;
   for (auto& n : names) {
@@ -33,11 +33,11 @@ void add_container_state_verbs(CLI::App& app, Cli& cli) {
   auto names = std::make_shared<std::vector<std::string>>();
   auto* pause = app.add_subcommand("pause", "Pause all processes within one or more containers");
   pause->add_option("containers", *names, "CONTAINER")->required();
-  pause->callback([&cli, names] { each(cli, *names, [](auto& n) { return "/containers/" + q(n) + "/pause"; }); });
+  pause->callback([&cli, names] { each_state_change(cli, *names, [](auto& n) { return "/containers/" + q(n) + "/pause"; }); });
 
   auto* unpause = app.add_subcommand("unpause", "Unpause all processes within one or more containers");
   unpause->add_option("containers", *names, "CONTAINER")->required();
-  unpause->callback([&cli, names] { each(cli, *names, [](auto& n) { return "/containers/" + q(n) + "/unpause"; }); });
+  unpause->callback([&cli, names] { each_state_change(cli, *names, [](auto& n) { return "/containers/" + q(n) + "/unpause"; }); });
 
   auto t = std::make_shared<std::optional<int>>();
   auto sig = std::make_shared<std::string>();
@@ -47,7 +47,7 @@ void add_container_state_verbs(CLI::App& app, Cli& cli) {
   restart->add_option("-s,--signal", *sig, "Signal to send to the container");
   restart->callback([&cli, names, t, sig] {
     std::string qs = (*t ? "t=" + std::to_string(**t) : "") + (sig->empty() ? "" : "&signal=" + q(*sig));
-    each(cli, *names, [&](auto& n) { return "/containers/" + q(n) + "/restart?" + qs; });
+    each_state_change(cli, *names, [&](auto& n) { return "/containers/" + q(n) + "/restart?" + qs; });
   });
 
   auto pair = std::make_shared<std::pair<std::string, std::string>>();

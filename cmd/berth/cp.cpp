@@ -21,7 +21,7 @@ namespace berth::cli {
 
 namespace {
 
-struct Options {
+struct CpOptions {
   std::string src, dst;
   bool archive = false, follow = false;
 };
@@ -65,7 +65,7 @@ std::optional<nlohmann::json> stat_path(api::ApiClient& c, const std::string& ct
 
 bool is_dir_mode(const nlohmann::json& st) { return (st.value("mode", 0u) & (1u << 31)) != 0; }
 
-int from_container(Cli& cli, api::ApiClient& c, const std::string& ctr, std::string src, const Options& o) {
+int from_container(Cli& cli, api::ApiClient& c, const std::string& ctr, std::string src, const CpOptions& o) {
   if (o.follow) {
     int status = 0;
     auto st = stat_path(c, ctr, src, status);
@@ -147,7 +147,7 @@ int from_container(Cli& cli, api::ApiClient& c, const std::string& ctr, std::str
   return 0;
 }
 
-int to_container(Cli& cli, api::ApiClient& c, const std::string& ctr, const std::string& dst, const Options& o) {
+int to_container(Cli& cli, api::ApiClient& c, const std::string& ctr, const std::string& dst, const CpOptions& o) {
   std::string query = o.archive ? "&copyUIDGID=true" : "";
   std::string put_path = dst, as;
   UniqueFd srcdir;
@@ -221,7 +221,7 @@ int to_container(Cli& cli, api::ApiClient& c, const std::string& ctr, const std:
 
 void add_cp(CLI::App& app, Cli& cli) {
   auto* sub = app.add_subcommand("cp", "Copy files/folders between a container and the local filesystem");
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<CpOptions>();
   sub->add_option("src", o->src, "SRC_PATH or CONTAINER:SRC_PATH")->required();
   sub->add_option("dst", o->dst, "DEST_PATH or CONTAINER:DEST_PATH")->required();
   sub->add_flag("-a,--archive", o->archive, "Archive mode (copy all uid/gid information)");
@@ -233,7 +233,7 @@ void add_cp(CLI::App& app, Cli& cli) {
     if (sc.empty() && dc.empty()) return (void)cli.error("must specify at least one container source");
     auto* c = cli.api();
     if (!c) return;
-    Options local = *o;
+    CpOptions local = *o;
     if (!sc.empty()) {
       cli.exit_code = from_container(cli, *c, sc, sp.empty() ? "/" : sp, local);
     } else {

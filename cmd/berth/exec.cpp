@@ -19,7 +19,7 @@ struct ExecOpts {
   bool interactive = false, tty = false, detach = false, privileged = false;
 };
 
-nlohmann::json create_body(const ExecOpts& o, const std::vector<std::string>& env) {
+nlohmann::json exec_create_body(const ExecOpts& o, const std::vector<std::string>& env) {
   nlohmann::json body = {{"User", o.user},
                          {"Privileged", o.privileged},
                          {"Tty", o.tty},
@@ -55,7 +55,7 @@ int exec(Cli& cli, const ExecOpts& o) {
   }
   auto* c = cli.api();
   if (!c) return 1;
-  auto r = c->call("POST", "/containers/" + q(o.container) + "/exec", create_body(opts, env).dump(),
+  auto r = c->call("POST", "/containers/" + q(o.container) + "/exec", exec_create_body(opts, env).dump(),
                    {{"Content-Type", "application/json"}});
   if (!r) return cli.error(r.error().what()), 1;
   if (r->status != 201) return cli.daemon_error(*r);

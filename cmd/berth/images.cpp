@@ -10,7 +10,7 @@ namespace berth::cli {
 
 namespace {
 
-struct Options {
+struct ImagesOptions {
   std::string repo, format;
   std::vector<std::string> filters;
   bool all = false, quiet = false, digests = false, no_trunc = false;
@@ -51,7 +51,7 @@ std::vector<nlohmann::json> rows_of(const nlohmann::json& img, bool no_trunc) {
   return rows;
 }
 
-int run(Cli& cli, const Options& o) {
+int run_images(Cli& cli, const ImagesOptions& o) {
   auto parsed = filters_json(cli, o.filters);
   if (!parsed) return cli.exit_code;
   nlohmann::json filters = *parsed;
@@ -83,8 +83,8 @@ int run(Cli& cli, const Options& o) {
   return 0;
 }
 
-void add_to(CLI::App* sub, Cli& cli) {
-  auto o = std::make_shared<Options>();
+void add_images_to(CLI::App* sub, Cli& cli) {
+  auto o = std::make_shared<ImagesOptions>();
   sub->add_option("repository", o->repo, "Only images of this repository (REPOSITORY[:TAG])");
   sub->add_flag("-a,--all", o->all, "Show all images");
   sub->add_flag("-q,--quiet", o->quiet, "Only show image IDs");
@@ -92,15 +92,15 @@ void add_to(CLI::App* sub, Cli& cli) {
   sub->add_flag("--no-trunc", o->no_trunc, "Don't truncate output");
   sub->add_option("-f,--filter", o->filters, "Filter output based on conditions provided");
   sub->add_option("--format", o->format, "Format output using a Go template");
-  sub->callback([&cli, o] { cli.exit_code = run(cli, *o); });
+  sub->callback([&cli, o] { cli.exit_code = run_images(cli, *o); });
 }
 
 }  // namespace
 
 void add_images(CLI::App& app, Cli& cli) {
-  add_to(app.add_subcommand("images", "List images"), cli);
+  add_images_to(app.add_subcommand("images", "List images"), cli);
   auto* image = app.get_subcommand("image");
-  add_to(image->add_subcommand("ls", "List images")->alias("list"), cli);
+  add_images_to(image->add_subcommand("ls", "List images")->alias("list"), cli);
 }
 
 }  // namespace berth::cli

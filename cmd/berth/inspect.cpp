@@ -11,7 +11,7 @@ namespace berth::cli {
 
 namespace {
 
-struct Options {
+struct InspectOptions {
   std::vector<std::string> names;
   std::string format, type;
   bool size = false;
@@ -38,7 +38,7 @@ Result<Lookup> lookup(api::ApiClient& c, const std::string& kind, const std::str
   return out;
 }
 
-void run(Cli& cli, const Options& o) {
+void run_inspect(Cli& cli, const InspectOptions& o) {
   if (!o.type.empty() && o.type != "container" && o.type != "image") {
     static const std::set<std::string> docker_types = {"config", "network", "node",   "plugin",
                                                        "secret", "service", "task", "volume"};
@@ -87,13 +87,13 @@ void run(Cli& cli, const Options& o) {
 }
 
 void register_on(CLI::App* sub, Cli& cli, const std::string& fixed_type) {
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<InspectOptions>();
   o->type = fixed_type;
   sub->add_option("names", o->names, "NAME|ID...")->required();
   sub->add_option("-f,--format", o->format, "Format output using a Go template");
   if (fixed_type != "image") sub->add_flag("-s,--size", o->size, "Display total file sizes if the type is container");
   if (fixed_type.empty()) sub->add_option("--type", o->type, "Only inspect objects of the given type");
-  sub->callback([&cli, o] { run(cli, *o); });
+  sub->callback([&cli, o] { run_inspect(cli, *o); });
 }
 
 }  // namespace

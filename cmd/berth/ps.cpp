@@ -12,14 +12,14 @@ namespace berth::cli {
 
 namespace {
 
-struct Options {
+struct PsOptions {
   bool all = false, quiet = false, latest = false, size = false, no_trunc = false;
   int last = -1;
   std::vector<std::string> filters;
   std::string format, ns;
 };
 
-int run(Cli& cli, const Options& o) {
+int run_ps(Cli& cli, const PsOptions& o) {
   // --namespace: another client's containers (the CRI's are in k8s.io), by their label.
   auto wanted = o.filters;
   if (!o.ns.empty()) wanted.push_back(std::string("label=") + engine::kNamespaceLabel + "=" + o.ns);
@@ -54,8 +54,8 @@ int run(Cli& cli, const Options& o) {
   return 0;
 }
 
-void add_to(CLI::App* sub, Cli& cli) {
-  auto o = std::make_shared<Options>();
+void add_ps_to(CLI::App* sub, Cli& cli) {
+  auto o = std::make_shared<PsOptions>();
   sub->add_flag("-a,--all", o->all, "Show all containers (default shows just running)");
   sub->add_option("-f,--filter", o->filters, "Filter output based on conditions provided");
   sub->add_option("--format", o->format, "Format output using a Go template");
@@ -65,15 +65,15 @@ void add_to(CLI::App* sub, Cli& cli) {
   sub->add_flag("--no-trunc", o->no_trunc, "Don't truncate output");
   sub->add_flag("-q,--quiet", o->quiet, "Only display container IDs");
   sub->add_flag("-s,--size", o->size, "Display total file sizes");
-  sub->callback([&cli, o] { cli.exit_code = run(cli, *o); });
+  sub->callback([&cli, o] { cli.exit_code = run_ps(cli, *o); });
 }
 
 }  // namespace
 
-void add_ps(CLI::App& app, Cli& cli) { add_to(app.add_subcommand("ps", "List containers"), cli); }
+void add_ps(CLI::App& app, Cli& cli) { add_ps_to(app.add_subcommand("ps", "List containers"), cli); }
 
 void add_container_ls(CLI::App& container, Cli& cli) {
-  add_to(container.add_subcommand("ls", "List containers")->alias("list")->alias("ps"), cli);
+  add_ps_to(container.add_subcommand("ls", "List containers")->alias("list")->alias("ps"), cli);
 }
 
 }  // namespace berth::cli

@@ -74,7 +74,7 @@ std::optional<nlohmann::json> healthcheck_body(const RunOpts& o, std::string& er
   return hc;
 }
 
-Result<nlohmann::json> create_body(const RunOpts& o) {
+Result<nlohmann::json> run_create_body(const RunOpts& o) {
   // StdinOnce: the first attached client's EOF closes the container's stdin (run and create
   // -i, as docker; not run -d -i, whose stdin stays open for later attaches).
   bool attach_stdin = o.interactive && (!o.detach || o.create_only);
@@ -146,7 +146,7 @@ std::string create(Cli& cli, const RunOpts& o) {
   auto* c = cli.api();
   if (!c) return "";
   std::string path = "/containers/create" + (o.name.empty() ? "" : "?name=" + q(o.name));
-  auto body = create_body(o);
+  auto body = run_create_body(o);
   if (!body) {
     cli.error(body.error().message);
     return "";

@@ -16,7 +16,7 @@ namespace berth::cli {
 
 namespace {
 
-struct Options {
+struct StatsOptions {
   bool all = false, no_stream = false, no_trunc = false;
   std::string format;
   std::vector<std::string> containers;
@@ -34,7 +34,7 @@ std::optional<nlohmann::json> fetch(Cli& cli, const std::string& name, const std
   return cli.get_json("/containers/" + q(name) + "/stats?" + query);
 }
 
-int print_rows(Cli& cli, const Options& o, const std::vector<nlohmann::json>& rows) {
+int print_rows(Cli& cli, const StatsOptions& o, const std::vector<nlohmann::json>& rows) {
   std::string fmt = o.format.empty() || o.format == "table" ? stats_default_format() : o.format;
   auto t = GoTemplate::parse(fmt, stats_headers());
   if (!t) return cli.error(t.error().message);
@@ -48,7 +48,7 @@ int print_rows(Cli& cli, const Options& o, const std::vector<nlohmann::json>& ro
   return 0;
 }
 
-int run(Cli& cli, const Options& o) {
+int run_stats(Cli& cli, const StatsOptions& o) {
   auto names = o.containers;
   if (names.empty()) {
     auto running = running_names(cli, o.all);
@@ -87,14 +87,14 @@ int run(Cli& cli, const Options& o) {
 }  // namespace
 
 void add_stats(CLI::App& app, Cli& cli) {
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<StatsOptions>();
   auto* sub = app.add_subcommand("stats", "Display a live stream of container(s) resource usage statistics");
   sub->add_option("containers", o->containers, "CONTAINER");
   sub->add_flag("-a,--all", o->all, "Show all containers (default shows just running)");
   sub->add_flag("--no-stream", o->no_stream, "Disable streaming stats and only pull the first result");
   sub->add_flag("--no-trunc", o->no_trunc, "Do not truncate output");
   sub->add_option("--format", o->format, "Format output using a Go template");
-  sub->callback([&cli, o] { cli.exit_code = run(cli, *o); });
+  sub->callback([&cli, o] { cli.exit_code = run_stats(cli, *o); });
 }
 
 }  // namespace berth::cli

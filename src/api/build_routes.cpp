@@ -135,7 +135,7 @@ Result<> build(Exchange& ex, engine::Daemon& d) {
 
 // Forgets the cache, empties the cache mounts and deletes the untagged step images it kept, children before parents (an
 // image a container uses, or one a kept image is built on, stays).
-Result<> prune(Exchange& ex, engine::Daemon& d) {
+Result<> prune_build_cache(Exchange& ex, engine::Daemon& d) {
   auto ids = BERTH_TRY(d.build_cache().clear(), "build prune");
   json deleted = json::array();
   int64_t reclaimed = 0;
@@ -161,7 +161,7 @@ Result<> prune(Exchange& ex, engine::Daemon& d) {
 
 void add_build_routes(Router& r, engine::Daemon& d) {
   r.add("POST", "/build", [&d](Exchange& ex) { return build(ex, d); });
-  r.add("POST", "/build/prune", [&d](Exchange& ex) { return prune(ex, d); });
+  r.add("POST", "/build/prune", [&d](Exchange& ex) { return prune_build_cache(ex, d); });
 }
 
 }  // namespace berth::api

@@ -37,7 +37,7 @@ Result<> not_modified_or(Exchange& ex, Result<> r) {
   return no_content(ex);
 }
 
-Result<> create(Exchange& ex, engine::Daemon& d) {
+Result<> create_container(Exchange& ex, engine::Daemon& d) {
   auto body = BERTH_TRY(read_json_body(ex, kJsonBodyLimit), "");
   auto name = ex.request().query_value("name").value_or("");
   auto r = BERTH_TRY(d.container_service().create(body, name), "");
@@ -93,7 +93,7 @@ Result<> wait(Exchange& ex, engine::Daemon& d) {
 }  // namespace
 
 void add_container_routes(Router& r, engine::Daemon& d) {
-  r.add("POST", "/containers/create", [&d](Exchange& ex) { return create(ex, d); });
+  r.add("POST", "/containers/create", [&d](Exchange& ex) { return create_container(ex, d); });
   r.add("GET", "/containers/json", [&d](Exchange& ex) -> Result<> {
     auto list = BERTH_TRY(container_list_json(d, ex.request()), "");
     return reply_json(ex, 200, list);

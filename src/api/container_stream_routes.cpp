@@ -179,7 +179,7 @@ Result<> attach(Exchange& ex, engine::Daemon& d) {
   return {};
 }
 
-Result<> resize(Exchange& ex, engine::Daemon& d) {
+Result<> resize_container(Exchange& ex, engine::Daemon& d) {
   auto& req = ex.request();
   auto [h, w] = BERTH_TRY(parse_terminal_size(req), "");
   BERTH_CHECK(d.container_service().resize(req.param("name"), h, w), "");
@@ -191,7 +191,7 @@ Result<> resize(Exchange& ex, engine::Daemon& d) {
 void add_container_stream_routes(Router& r, engine::Daemon& d) {
   r.add("GET", "/containers/{name}/logs", [&d](Exchange& ex) { return logs(ex, d); });
   r.add("POST", "/containers/{name}/attach", [&d](Exchange& ex) { return attach(ex, d); });
-  r.add("POST", "/containers/{name}/resize", [&d](Exchange& ex) { return resize(ex, d); });
+  r.add("POST", "/containers/{name}/resize", [&d](Exchange& ex) { return resize_container(ex, d); });
 }
 
 }  // namespace berth::api

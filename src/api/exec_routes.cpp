@@ -17,7 +17,7 @@ using nlohmann::json;
 
 namespace {
 
-Result<> create(Exchange& ex, engine::Daemon& d) {
+Result<> create_exec(Exchange& ex, engine::Daemon& d) {
   auto body = BERTH_TRY(read_json_body(ex, kJsonBodyLimit), "");
   auto cfg = BERTH_TRY(engine::parse_exec_config(body), "");
   if (!cfg.detach_keys.empty() && !engine::parse_detach_keys(cfg.detach_keys))
@@ -95,7 +95,7 @@ Result<> start(Exchange& ex, engine::Daemon& d) {
   return {};
 }
 
-Result<> resize(Exchange& ex, engine::Daemon& d) {
+Result<> resize_exec(Exchange& ex, engine::Daemon& d) {
   auto& req = ex.request();
   auto [h, w] = BERTH_TRY(parse_terminal_size(req), "");
   BERTH_CHECK(d.exec_service().resize(req.param("id"), h, w), "");
@@ -105,9 +105,9 @@ Result<> resize(Exchange& ex, engine::Daemon& d) {
 }  // namespace
 
 void add_exec_routes(Router& r, engine::Daemon& d) {
-  r.add("POST", "/containers/{name}/exec", [&d](Exchange& ex) { return create(ex, d); });
+  r.add("POST", "/containers/{name}/exec", [&d](Exchange& ex) { return create_exec(ex, d); });
   r.add("POST", "/exec/{id}/start", [&d](Exchange& ex) { return start(ex, d); });
-  r.add("POST", "/exec/{id}/resize", [&d](Exchange& ex) { return resize(ex, d); });
+  r.add("POST", "/exec/{id}/resize", [&d](Exchange& ex) { return resize_exec(ex, d); });
   r.add("GET", "/exec/{id}/json", [&d](Exchange& ex) -> Result<> {
     auto e = BERTH_TRY(d.exec_service().inspect(ex.request().param("id")), "");
     return reply_json(ex, 200, inspect_json(e));

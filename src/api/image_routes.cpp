@@ -150,7 +150,7 @@ Result<> remove_image(Exchange& ex, engine::Daemon& d) {
   return reply_json(ex, 200, remove_result_json(d, *r, id.str()));
 }
 
-Result<> prune(Exchange& ex, engine::Daemon& d) {
+Result<> prune_images(Exchange& ex, engine::Daemon& d) {
   static const std::set<std::string> keys = {"dangling", "label", "until"};
   auto f = BERTH_TRY(engine::Filters::parse(ex.request().query_value("filters").value_or(""), keys), "");
   if (f.has("label") || f.has("until"))
@@ -182,7 +182,7 @@ Result<> prune(Exchange& ex, engine::Daemon& d) {
 
 void add_image_routes(Router& r, engine::Daemon& d) {
   r.add("GET", "/images/json", [&d](Exchange& ex) { return list_images(ex, d); });
-  r.add("POST", "/images/prune", [&d](Exchange& ex) { return prune(ex, d); });
+  r.add("POST", "/images/prune", [&d](Exchange& ex) { return prune_images(ex, d); });
   r.add("GET", "/images/search", [](Exchange&) -> Result<> {
     return fail(ErrorKind::Unavailable,
                 "search is not available: berth has no image index to search; pull images by name from a registry");

@@ -50,7 +50,7 @@ json network_json(const engine::NetworkRecord& n, const std::vector<engine::Endp
 
 bool builtin(const engine::NetworkRecord& n) { return n.name == "bridge" || n.name == "host" || n.name == "none"; }
 
-Result<> list(Exchange& ex, engine::Daemon& d) {
+Result<> list_networks(Exchange& ex, engine::Daemon& d) {
   static const std::set<std::string> keys = {"dangling", "driver", "id", "label", "name", "scope", "type"};
   auto f = BERTH_TRY(engine::Filters::parse(ex.request().query_value("filters").value_or(""), keys), "");
   auto dangling = BERTH_TRY(f.get_bool("dangling"), "");
@@ -74,7 +74,7 @@ Result<> list(Exchange& ex, engine::Daemon& d) {
   return reply_json(ex, 200, out);
 }
 
-Result<engine::NetworkCreate> create_request(const json& body) {
+Result<engine::NetworkCreate> network_create_request(const json& body) {
   if (!body.is_object()) return fail(ErrorKind::Invalid, "network create: expected a JSON object");
   auto str = [&](const json& obj, const char* key) -> Result<std::string> {
     if (!obj.contains(key) || obj[key].is_null()) return std::string();
@@ -150,7 +150,7 @@ Result<engine::EndpointRequest> endpoint_request(const json& body) {
 }  // namespace
 
 void add_network_routes(Router& r, engine::Daemon& d) {
-  r.add("GET", "/networks", [&d](Exchange& ex) { return list(ex, d); });
+  r.add("GET", "/networks", [&d](Exchange& ex) { return list_networks(ex, d); });
   r.add("GET", "/networks/{name}", [&d](Exchange& ex) -> Result<> {
     auto n = BERTH_TRY(d.networks().find(ex.request().param("name")), "");
     auto eps = BERTH_TRY(d.networks().endpoints(n.id), "");
@@ -158,7 +158,7 @@ void add_network_routes(Router& r, engine::Daemon& d) {
   });
   r.add("POST", "/networks/create", [&d](Exchange& ex) -> Result<> {
     auto body = BERTH_TRY(read_json_body(ex, kJsonBodyLimit), "");
-    auto req = BERTH_TRY(create_request(body), "");
+    auto req = BERTH_TRY(network_create_request(body), "");
     auto n = BERTH_TRY(d.networks().create(req), "");
     d.network_event("create", n);
     return reply_json(ex, 201, json{{"Id", n.id}, {"Warning", ""}});

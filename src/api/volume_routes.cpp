@@ -16,7 +16,7 @@ namespace {
 
 bool anonymous(const engine::VolumeRecord& v) { return v.labels.count(engine::kAnonymousVolumeLabel) > 0; }
 
-Result<> list(Exchange& ex, engine::Daemon& d) {
+Result<> list_volumes(Exchange& ex, engine::Daemon& d) {
   static const std::set<std::string> keys = {"dangling", "driver", "label", "name"};
   auto f = BERTH_TRY(engine::Filters::parse(ex.request().query_value("filters").value_or(""), keys), "");
   auto dangling = BERTH_TRY(f.get_bool("dangling"), "");
@@ -34,7 +34,7 @@ Result<> list(Exchange& ex, engine::Daemon& d) {
   return reply_json(ex, 200, json{{"Volumes", vols}, {"Warnings", nullptr}});
 }
 
-Result<engine::VolumeCreate> create_request(const json& body) {
+Result<engine::VolumeCreate> volume_create_request(const json& body) {
   if (!body.is_object()) return fail(ErrorKind::Invalid, "volume create: expected a JSON object");
   engine::VolumeCreate c;
   auto str = [&](const char* key) -> Result<std::string> {
@@ -59,7 +59,7 @@ Result<engine::VolumeCreate> create_request(const json& body) {
   return c;
 }
 
-Result<> prune(Exchange& ex, engine::Daemon& d) {
+Result<> prune_volumes(Exchange& ex, engine::Daemon& d) {
   static const std::set<std::string> keys = {"label", "label!", "all"};
   auto f = BERTH_TRY(engine::Filters::parse(ex.request().query_value("filters").value_or(""), keys), "");
   auto all = BERTH_TRY(f.get_bool("all"), "");
@@ -86,14 +86,14 @@ Result<> prune(Exchange& ex, engine::Daemon& d) {
 }  // namespace
 
 void add_volume_routes(Router& r, engine::Daemon& d) {
-  r.add("GET", "/volumes", [&d](Exchange& ex) { return list(ex, d); });
+  r.add("GET", "/volumes", [&d](Exchange& ex) { return list_volumes(ex, d); });
   r.add("GET", "/volumes/{name}", [&d](Exchange& ex) -> Result<> {
     auto v = BERTH_TRY(d.volumes().get(ex.request().param("name")), "");
     return reply_json(ex, 200, volume_json(v, d.volumes()));
   });
   r.add("POST", "/volumes/create", [&d](Exchange& ex) -> Result<> {
     auto body = BERTH_TRY(read_json_body(ex, kJsonBodyLimit), "");
-    auto req = BERTH_TRY(create_request(body), "");
+    auto req = BERTH_TRY(volume_create_request(body), "");
     bool created = false;
     auto v = BERTH_TRY(d.volumes().create(req, &created), "");
     if (created) d.volume_event("create", v);
@@ -111,7 +111,7 @@ void add_volume_routes(Router& r, engine::Daemon& d) {
     d.volume_event("destroy", *v);
     return ex.reply(204, "", "");
   });
-  r.add("POST", "/volumes/prune", [&d](Exchange& ex) { return prune(ex, d); });
+  r.add("POST", "/volumes/prune", [&d](Exchange& ex) { return prune_volumes(ex, d); });
 }
 
 }  // namespace berth::api

@@ -105,6 +105,12 @@ bool is_dir(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+bool is_mountpoint(const std::string& path) {
+  struct stat a, b;
+  if (stat(path.c_str(), &a) != 0 || stat((path + "/..").c_str(), &b) != 0) return false;
+  return a.st_dev != b.st_dev;
+}
+
 std::string path_join(std::string_view a, std::string_view b) {
   std::string out(a);
   while (!b.empty() && b.front() == '/') b.remove_prefix(1);

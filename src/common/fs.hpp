@@ -19,6 +19,8 @@ Result<> mkdir_p(const std::string& path, mode_t mode = 0755);
 Result<> remove_all(const std::string& path);
 bool path_exists(const std::string& path);
 bool is_dir(const std::string& path);
+// Whether path is the root of a mount (its device differs from its parent's).
+bool is_mountpoint(const std::string& path);
 std::string path_join(std::string_view a, std::string_view b);
 std::string trim(std::string_view s);
 

@@ -33,4 +33,10 @@ std::string json_string(const nlohmann::json& obj, const char* key, const std::s
   return it != obj.end() && it->is_string() ? it->get<std::string>() : fallback;
 }
 
+const nlohmann::json* json_field(const nlohmann::json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it == obj.end() || it->is_null() ? nullptr : &*it;
+}
+
 }  // namespace berth

@@ -13,6 +13,8 @@ Error json_type_error(std::string_view path, std::string_view expected, const nl
 // obj[key] when it is a boolean; fallback when obj is no object, or key is absent, null or of
 // another type (clients send null for "unset").
 bool json_flag(const nlohmann::json& obj, const char* key, bool fallback = false);
+// obj[key] unless obj is no object or key is absent or null.
+const nlohmann::json* json_field(const nlohmann::json& obj, const char* key);
 // obj[key] when it is a string; fallback otherwise (the same reasons).
 std::string json_string(const nlohmann::json& obj, const char* key, const std::string& fallback = "");
 

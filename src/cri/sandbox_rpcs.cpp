@@ -27,7 +27,7 @@ Result<std::vector<std::string>> pod_containers(engine::Daemon& d, const std::st
   return out;
 }
 
-v1::PodSandboxState state_of(const engine::ContainerRecord& c) {
+v1::PodSandboxState sandbox_state_of(const engine::ContainerRecord& c) {
   return engine::is_live(c.state) ? v1::SANDBOX_READY : v1::SANDBOX_NOTREADY;
 }
 
@@ -125,7 +125,7 @@ grpc::Status RuntimeService::PodSandboxStatus(grpc::ServerContext*, const v1::Po
     auto* st = out->mutable_status();
     st->set_id(sb.c.id);
     *st->mutable_metadata() = sb.config.metadata();
-    st->set_state(state_of(sb.c));
+    st->set_state(sandbox_state_of(sb.c));
     st->set_created_at(unix_nanos(sb.c.created));
     *st->mutable_labels() = sb.config.labels();
     *st->mutable_annotations() = sb.config.annotations();
@@ -159,12 +159,12 @@ grpc::Status RuntimeService::ListPodSandbox(grpc::ServerContext*, const v1::List
       auto sb = as_sandbox(c);
       if (!sb) continue;
       if (!f.id().empty() && !c.id.starts_with(f.id())) continue;
-      if (f.has_state() && f.state().state() != state_of(c)) continue;
+      if (f.has_state() && f.state().state() != sandbox_state_of(c)) continue;
       if (!labels_match(sb->config.labels(), f.label_selector())) continue;
       auto* item = out->add_items();
       item->set_id(c.id);
       *item->mutable_metadata() = sb->config.metadata();
-      item->set_state(state_of(c));
+      item->set_state(sandbox_state_of(c));
       item->set_created_at(unix_nanos(c.created));
       *item->mutable_labels() = sb->config.labels();
       *item->mutable_annotations() = sb->config.annotations();

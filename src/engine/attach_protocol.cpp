@@ -9,21 +9,11 @@
 #include <array>
 #include <cstring>
 
+#include "common/big_endian.hpp"
+
 namespace berth::engine {
 
 namespace {
-
-void put_u32(std::string& out, uint32_t v) {
-  out.push_back(static_cast<char>((v >> 24) & 0xff));
-  out.push_back(static_cast<char>((v >> 16) & 0xff));
-  out.push_back(static_cast<char>((v >> 8) & 0xff));
-  out.push_back(static_cast<char>(v & 0xff));
-}
-
-uint32_t get_u32(std::string_view s) {
-  auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(s[i])); };
-  return (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
-}
 
 bool known_type(uint8_t t) {
   switch (static_cast<FrameType>(t)) {
@@ -51,7 +41,7 @@ std::string encode_frame(FrameType type, std::string_view payload) {
     auto part = payload.substr(0, kMaxFramePayload);
     payload.remove_prefix(part.size());
     out.push_back(static_cast<char>(type));
-    put_u32(out, static_cast<uint32_t>(part.size()));
+    put_be32(out, static_cast<uint32_t>(part.size()));
     out.append(part);
   } while (!payload.empty());
   return out;
@@ -59,15 +49,15 @@ std::string encode_frame(FrameType type, std::string_view payload) {
 
 std::string encode_resize(uint32_t rows, uint32_t cols) {
   std::string p;
-  put_u32(p, rows);
-  put_u32(p, cols);
+  put_be32(p, rows);
+  put_be32(p, cols);
   return encode_frame(FrameType::Resize, p);
 }
 
 Result<std::pair<uint32_t, uint32_t>> decode_resize(std::string_view payload) {
   if (payload.size() != 8)
     return fail(ErrorKind::Invalid, "resize: payload of " + std::to_string(payload.size()) + " bytes, want 8");
-  uint32_t rows = get_u32(payload), cols = get_u32(payload.substr(4));
+  uint32_t rows = get_be32(payload), cols = get_be32(payload.substr(4));
   if (rows > kMaxWinSize || cols > kMaxWinSize)
     return fail(ErrorKind::Invalid, "resize: " + std::to_string(rows) + "x" + std::to_string(cols) +
                                         " is out of range (at most " + std::to_string(kMaxWinSize) + ")");
@@ -79,7 +69,7 @@ Result<std::optional<Frame>> FrameDecoder::next() {
   if (buffered() < kFrameHeader) return std::optional<Frame>{};
   std::string_view head = std::string_view(buf_).substr(pos_, kFrameHeader);
   auto type = static_cast<uint8_t>(head[0]);
-  uint32_t len = get_u32(head.substr(1));
+  uint32_t len = get_be32(head.substr(1));
   if (!known_type(type)) {
     failed_ = true;
     return fail(ErrorKind::Invalid, "attach protocol: unknown frame type " + std::to_string(type));

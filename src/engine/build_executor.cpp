@@ -11,7 +11,9 @@
 #include <set>
 
 #include "common/fs.hpp"
+#include "common/json_util.hpp"
 #include "common/log.hpp"
+#include "common/text.hpp"
 #include "engine/build/build_plan.hpp"
 #include "engine/build/config_apply.hpp"
 #include "engine/build/dockerfile_parser.hpp"
@@ -25,8 +27,8 @@
 #include "engine/path_in_root.hpp"
 #include "engine/stop_signal.hpp"
 #include "engine/user_lookup.hpp"
-#include "image/safe_path.hpp"
 #include "image/reference.hpp"
+#include "image/safe_path.hpp"
 
 namespace berth::engine {
 
@@ -43,12 +45,6 @@ constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/
 
 std::string short_id(const image::Digest& d) { return d.hex().substr(0, 12); }
 
-std::string joined(const std::vector<std::string>& v, const char* sep = " ") {
-  std::string s;
-  for (auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
-}
-
 b::Vars env_vars(const json& config) {
   b::Vars v;
   if (config.contains("Env") && config["Env"].is_array())
@@ -59,10 +55,6 @@ b::Vars env_vars(const json& config) {
       if (eq != std::string::npos) v[s.substr(0, eq)] = s.substr(eq + 1);
     }
   return v;
-}
-
-std::string str_field(const json& j, const char* k) {
-  return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : "";
 }
 
 // The argv a RUN runs. Heredocs as BuildKit runs them: `RUN <<EOF` alone runs the body as a
@@ -177,8 +169,8 @@ Result<image::ImageRecord> Executor::run_container(Stage& st, const b::Instructi
                {"Cmd", argv},
                {"Entrypoint", json::array({""})},
                {"Env", run_env},
-               {"User", str_field(st.cfg.config, "User")},
-               {"WorkingDir", str_field(st.cfg.config, "WorkingDir")},
+               {"User", json_string(st.cfg.config, "User")},
+               {"WorkingDir", json_string(st.cfg.config, "WorkingDir")},
                {"Healthcheck", {{"Test", {"NONE"}}}},
                {"Labels", {{kBuildContainerLabel, "1"}}},  // found and removed after a crash
                {"HostConfig", {{"NetworkMode", network}}}};
@@ -227,10 +219,10 @@ Result<image::ImageRecord> Executor::run_container(Stage& st, const b::Instructi
   }
   auto w = BERTH_TRY(containers_.wait(id, WaitCondition::NotRunning), where);
   if (w.exit_code != 0) {
-    std::string msg = "The command '" + joined(argv) + "' returned a non-zero code: " + std::to_string(w.exit_code) +
+    std::string msg = "The command '" + join(argv) + "' returned a non-zero code: " + std::to_string(w.exit_code) +
                       " (" + where + ")";
     if (!partial.empty()) last.push_back(partial);
-    if (!last.empty()) msg += "; last output:\n" + joined({last.begin(), last.end()}, "\n");
+    if (!last.empty()) msg += "; last output:\n" + join({last.begin(), last.end()}, "\n");
     return fail(ErrorKind::Invalid, msg);
   }
   image::CommitOptions co;
@@ -308,7 +300,7 @@ Result<> Executor::copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, con
     if (!context) return fail_sys(where + ": open the context");
     src_root = context.get();
   }
-  std::string workdir = str_field(st.cfg.config, "WorkingDir");
+  std::string workdir = json_string(st.cfg.config, "WorkingDir");
   if (workdir.empty()) workdir = "/";
   b::CopySources sources;
   if (!cp.sources.empty())
@@ -327,7 +319,7 @@ Result<> Executor::copy(Stage& st, const b::Instruction& ins, b::CopyCmd cp, con
     });
   }
   std::string target_dir = clean_abs_path(cp.dest.starts_with("/") ? cp.dest : workdir + "/" + cp.dest);
-  std::vector<std::string> parts = {name, cp.from, cp.chown, cp.chmod, cp.dest, workdir, joined(cp.sources, "\n"),
+  std::vector<std::string> parts = {name, cp.from, cp.chown, cp.chmod, cp.dest, workdir, join(cp.sources, "\n"),
                                     sources.checksum.str()};
   std::string content_id = sources.checksum.hex();
   for (auto& h : cp.inline_files) {
@@ -374,7 +366,7 @@ Result<bool> Executor::is_dir_in_image(const image::Digest& img, const std::stri
 
 Result<image::ImageRecord> Executor::workdir(Stage& st, const std::string& created_by) {
   // As dockerd: a layer that creates the directory when the image lacks it (empty otherwise).
-  std::string rel = str_field(st.cfg.config, "WorkingDir").substr(1);
+  std::string rel = json_string(st.cfg.config, "WorkingDir").substr(1);
   std::string staging = BERTH_TRY(make_staging(), "WORKDIR");
   struct Cleanup {
     std::string dir;
@@ -435,7 +427,7 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
     st.image = *id;
     auto cfg = BERTH_TRY(image_config_of(images_, st.image), from_where);
     if (cfg.contains("config") && cfg["config"].is_object()) st.cfg.config = cfg["config"];
-    if (auto a = str_field(cfg, "author"); !a.empty()) st.cfg.author = a;
+    if (auto a = json_string(cfg, "author"); !a.empty()) st.cfg.author = a;
   }
   // dockerd's beginStage: a stage whose image sets no PATH gets the default one.
   if (!env_vars(st.cfg.config).contains("PATH")) {
@@ -484,7 +476,7 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
     if (auto* run = std::get_if<b::RunCmd>(&ins.payload)) {
       auto argv = run_argv(run->cmdline, st.cfg.config);
       auto hist_args = args.history_args(stage_env);
-      std::string created_by = joined(b::with_history_args(hist_args, argv));
+      std::string created_by = join(b::with_history_args(hist_args, argv));
       std::vector<std::string> run_env;
       for (auto& [k, v] : args.run_args(stage_env)) run_env.push_back(k + "=" + v);
       std::string net = !run->network.empty() ? run->network : opts_.network_mode;
@@ -493,7 +485,7 @@ Result<> Executor::run_stage(const b::PlannedStage& ps, bool is_target) {
                                         json(st.cfg.config).dump()};
       std::unique_ptr<RunMounts> mounts;
       if (!run->mounts.empty()) {
-        std::string wd = str_field(st.cfg.config, "WorkingDir");
+        std::string wd = json_string(st.cfg.config, "WorkingDir");
         RunMountContext mc{opts_.context_dir, build_cache_mounts_dir(images_.root()), wd.empty() ? "/" : wd,
                            [&](const std::string& from) { return image_of(from); }};
         mounts = BERTH_TRY(RunMounts::resolve(run->mounts, mc), "RUN on line " + std::to_string(ins.line));

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "common/text.hpp"
+
 namespace berth::engine {
 
 std::string hosts_file(const std::string& hostname, const std::string& domainname,
@@ -74,17 +76,11 @@ ResolvConf parse_resolv_conf(const std::string& host_text) {
   return r;
 }
 
-std::string joined(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& w : v) out += (out.empty() ? "" : " ") + w;
-  return out;
-}
-
 // "--dns-search ." clears the search list, as with Docker.
 std::string search_and_options(const std::vector<std::string>& search, const std::vector<std::string>& options) {
   std::string s;
-  if (!search.empty() && !(search.size() == 1 && search[0] == ".")) s += "search " + joined(search) + "\n";
-  if (!options.empty()) s += "options " + joined(options) + "\n";
+  if (!search.empty() && !(search.size() == 1 && search[0] == ".")) s += "search " + join(search) + "\n";
+  if (!options.empty()) s += "options " + join(options) + "\n";
   return s;
 }
 

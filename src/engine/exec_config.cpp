@@ -10,7 +10,7 @@ using nlohmann::json;
 
 namespace {
 
-Result<std::vector<std::string>> strings(const json& body, const char* key) {
+Result<std::vector<std::string>> string_list(const json& body, const char* key) {
   std::vector<std::string> out;
   auto it = body.find(key);
   if (it == body.end() || it->is_null()) return out;
@@ -29,7 +29,7 @@ Result<std::string> text(const json& body, const char* key) {
   return it->get<std::string>();
 }
 
-Result<bool> flag(const json& body, const char* key) {
+Result<bool> bool_field(const json& body, const char* key) {
   auto it = body.find(key);
   if (it == body.end() || it->is_null()) return false;
   if (!it->is_boolean()) return fail(ErrorKind::Invalid, std::string(key) + ": expected a boolean");
@@ -57,17 +57,17 @@ json merged_env(const json& base, const std::vector<std::string>& add) {
 Result<ExecConfig> parse_exec_config(const json& body) {
   if (!body.is_object()) return fail(ErrorKind::Invalid, "exec config: expected a JSON object");
   ExecConfig c;
-  c.cmd = BERTH_TRY(strings(body, "Cmd"), "");
+  c.cmd = BERTH_TRY(string_list(body, "Cmd"), "");
   if (c.cmd.empty()) return fail(ErrorKind::Invalid, "No exec command specified");
-  c.env = BERTH_TRY(strings(body, "Env"), "");
+  c.env = BERTH_TRY(string_list(body, "Env"), "");
   c.user = BERTH_TRY(text(body, "User"), "");
   c.working_dir = BERTH_TRY(text(body, "WorkingDir"), "");
   c.detach_keys = BERTH_TRY(text(body, "DetachKeys"), "");
-  c.tty = BERTH_TRY(flag(body, "Tty"), "");
-  c.privileged = BERTH_TRY(flag(body, "Privileged"), "");
-  c.attach_stdin = BERTH_TRY(flag(body, "AttachStdin"), "");
-  c.attach_stdout = BERTH_TRY(flag(body, "AttachStdout"), "");
-  c.attach_stderr = BERTH_TRY(flag(body, "AttachStderr"), "");
+  c.tty = BERTH_TRY(bool_field(body, "Tty"), "");
+  c.privileged = BERTH_TRY(bool_field(body, "Privileged"), "");
+  c.attach_stdin = BERTH_TRY(bool_field(body, "AttachStdin"), "");
+  c.attach_stdout = BERTH_TRY(bool_field(body, "AttachStdout"), "");
+  c.attach_stderr = BERTH_TRY(bool_field(body, "AttachStderr"), "");
   if (auto it = body.find("ConsoleSize"); it != body.end() && !it->is_null()) {
     auto dim_ok = [](const json& v) { return v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() <= 65535; };
     if (!it->is_array() || it->size() != 2 || !dim_ok((*it)[0]) || !dim_ok((*it)[1]))

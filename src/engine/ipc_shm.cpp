@@ -7,15 +7,6 @@
 
 namespace berth::engine {
 
-namespace {
-
-bool is_mountpoint(const std::string& dir) {
-  struct stat a, b;
-  return stat(dir.c_str(), &a) == 0 && stat((dir + "/..").c_str(), &b) == 0 && a.st_dev != b.st_dev;
-}
-
-}  // namespace
-
 std::string shareable_shm_dir(const std::string& container_dir) { return path_join(container_dir, "shm"); }
 
 Result<> ensure_shareable_shm(const std::string& container_dir, int64_t size) {

@@ -2,33 +2,19 @@
 
 #include <chrono>
 
+#include "common/big_endian.hpp"
+
 namespace berth::engine {
-
-namespace {
-
-void put_u32(std::string& s, uint32_t v) {
-  for (int i = 3; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-void put_u64(std::string& s, uint64_t v) {
-  for (int i = 7; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-uint64_t get_be(std::string_view s, size_t off, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(s[off + static_cast<size_t>(i)]);
-  return v;
-}
-
-}  // namespace
 
 std::string local_log_record(std::string_view stream, std::string_view data, int64_t time_ns) {
   std::string r;
   auto len = static_cast<uint32_t>(9 + data.size());
   r.reserve(len + 8);
-  put_u32(r, len);
+  put_be32(r, len);
   r.push_back(stream == "stderr" ? 2 : 1);
-  put_u64(r, static_cast<uint64_t>(time_ns));
+  put_be(r, static_cast<uint64_t>(time_ns), 8);
   r.append(data);
-  put_u32(r, len);
+  put_be32(r, len);
   return r;
 }
 

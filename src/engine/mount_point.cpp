@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "common/json_util.hpp"
+#include "common/text.hpp"
 #include "engine/path_in_root.hpp"
 
 namespace berth::engine {
@@ -11,17 +13,6 @@ using nlohmann::json;
 namespace {
 
 const std::set<std::string> kPropagations = {"private", "rprivate", "slave", "rslave", "shared", "rshared"};
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (true) {
-    auto p = s.find(sep, start);
-    out.push_back(s.substr(start, p - start));
-    if (p == std::string::npos) return out;
-    start = p + 1;
-  }
-}
 
 Error invalid_spec(const std::string& raw) { return make_error(ErrorKind::Invalid, "invalid volume specification: '" + raw + "'"); }
 
@@ -48,12 +39,6 @@ bool has_dotdot(const std::string& p) {
   for (auto& c : split(p, '/'))
     if (c == "..") return true;
   return false;
-}
-
-const json* field(const json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() || it->is_null() ? nullptr : &*it;
 }
 
 // "size=1048576" style value of a tmpfs option string, for the byte count dockerd prints.
@@ -120,7 +105,7 @@ Result<MountPoint> parse_bind_spec(const std::string& raw) {
 Result<MountPoint> parse_mount_object(const json& j) {
   if (!j.is_object()) return fail(ErrorKind::Invalid, "HostConfig.Mounts: expected an array of objects");
   auto str = [&](const char* key) -> Result<std::string> {
-    auto* f = field(j, key);
+    auto* f = json_field(j, key);
     if (!f) return std::string();
     if (!f->is_string()) return fail(ErrorKind::Invalid, std::string("Mounts.") + key + ": expected a string");
     return f->get<std::string>();
@@ -129,10 +114,10 @@ Result<MountPoint> parse_mount_object(const json& j) {
   m.type = BERTH_TRY(str("Type"), "");
   auto source = BERTH_TRY(str("Source"), "");
   auto target = BERTH_TRY(str("Target"), "");
-  if (auto* ro = field(j, "ReadOnly"); ro && ro->is_boolean()) m.rw = !ro->get<bool>();
-  const json* bind = field(j, "BindOptions");
-  const json* vol = field(j, "VolumeOptions");
-  const json* tmp = field(j, "TmpfsOptions");
+  if (auto* ro = json_field(j, "ReadOnly"); ro && ro->is_boolean()) m.rw = !ro->get<bool>();
+  const json* bind = json_field(j, "BindOptions");
+  const json* vol = json_field(j, "VolumeOptions");
+  const json* tmp = json_field(j, "TmpfsOptions");
   if (m.type != "bind" && m.type != "volume" && m.type != "tmpfs")
     return fail(mount_config(m.type, "mount type unknown"));
   m.destination = BERTH_TRY(check_destination(target, m.type), "");
@@ -144,8 +129,8 @@ Result<MountPoint> parse_mount_object(const json& j) {
     if (has_dotdot(source)) return fail(mount_config("bind", "bind source path must not contain '..': " + source));
     m.source = clean_abs_path(source);
     m.propagation = "rprivate";
-    if (bind && field(*bind, "Propagation")) {
-      auto p = field(*bind, "Propagation")->is_string() ? field(*bind, "Propagation")->get<std::string>() : "?";
+    if (bind && json_field(*bind, "Propagation")) {
+      auto p = json_field(*bind, "Propagation")->is_string() ? json_field(*bind, "Propagation")->get<std::string>() : "?";
       if (!p.empty() && !kPropagations.count(p)) return fail(mount_config("bind", "invalid propagation mode: " + p));
       if (!p.empty()) m.propagation = p;
     }
@@ -153,17 +138,17 @@ Result<MountPoint> parse_mount_object(const json& j) {
     m.name = source;
     if (source.empty() && !m.rw) return fail(mount_config("volume", "must not set ReadOnly mode when using anonymous volumes"));
     if (vol) {
-      if (auto* nc = field(*vol, "NoCopy"); nc && nc->is_boolean()) m.nocopy = nc->get<bool>();
-      if (auto* l = field(*vol, "Labels"); l && l->is_object())
+      if (auto* nc = json_field(*vol, "NoCopy"); nc && nc->is_boolean()) m.nocopy = nc->get<bool>();
+      if (auto* l = json_field(*vol, "Labels"); l && l->is_object())
         for (auto& [k, v] : l->items())
           if (v.is_string()) m.volume_labels[k] = v.get<std::string>();
-      if (auto* dc = field(*vol, "DriverConfig"); dc && dc->is_object()) {
-        if (auto* n = field(*dc, "Name"); n && n->is_string()) m.driver = n->get<std::string>();
-        if (auto* o = field(*dc, "Options"); o && o->is_object())
+      if (auto* dc = json_field(*vol, "DriverConfig"); dc && dc->is_object()) {
+        if (auto* n = json_field(*dc, "Name"); n && n->is_string()) m.driver = n->get<std::string>();
+        if (auto* o = json_field(*dc, "Options"); o && o->is_object())
           for (auto& [k, v] : o->items())
             if (v.is_string()) m.volume_opts[k] = v.get<std::string>();
       }
-      if (auto* sp = field(*vol, "Subpath"); sp && sp->is_string() && !sp->get<std::string>().empty())
+      if (auto* sp = json_field(*vol, "Subpath"); sp && sp->is_string() && !sp->get<std::string>().empty())
         return fail(mount_config("volume", "volume subpaths are not supported yet"));
     }
   } else {
@@ -171,12 +156,12 @@ Result<MountPoint> parse_mount_object(const json& j) {
     std::vector<std::string> opts;
     if (!m.rw) opts.push_back("ro");
     if (tmp) {
-      if (auto* mode = field(*tmp, "Mode"); mode && mode->is_number_integer() && mode->get<int64_t>() != 0) {
+      if (auto* mode = json_field(*tmp, "Mode"); mode && mode->is_number_integer() && mode->get<int64_t>() != 0) {
         char buf[32];
         snprintf(buf, sizeof buf, "mode=%llo", static_cast<unsigned long long>(mode->get<int64_t>()));
         opts.push_back(buf);
       }
-      if (auto* sz = field(*tmp, "SizeBytes"); sz && sz->is_number_integer() && sz->get<int64_t>() != 0) {
+      if (auto* sz = json_field(*tmp, "SizeBytes"); sz && sz->is_number_integer() && sz->get<int64_t>() != 0) {
         if (sz->get<int64_t>() < 0) return fail(mount_config("tmpfs", "invalid tmpfs size: negative"));
         opts.push_back("size=" + tmpfs_size(sz->get<int64_t>()));
       }
@@ -229,18 +214,18 @@ Result<std::vector<MountPoint>> parse_container_mounts(const json& hc, const jso
     out.push_back(std::move(m));
     return {};
   };
-  if (auto* binds = field(hc, "Binds")) {
+  if (auto* binds = json_field(hc, "Binds")) {
     if (!binds->is_array()) return fail(ErrorKind::Invalid, "HostConfig.Binds: expected an array of strings");
     for (auto& b : *binds) {
       if (!b.is_string()) return fail(ErrorKind::Invalid, "HostConfig.Binds: expected an array of strings");
       BERTH_CHECK(add(BERTH_TRY(parse_bind_spec(b.get<std::string>()), ""), true), "");
     }
   }
-  if (auto* mounts = field(hc, "Mounts")) {
+  if (auto* mounts = json_field(hc, "Mounts")) {
     if (!mounts->is_array()) return fail(ErrorKind::Invalid, "HostConfig.Mounts: expected an array of objects");
     for (auto& j : *mounts) BERTH_CHECK(add(BERTH_TRY(parse_mount_object(j), ""), true), "");
   }
-  if (auto* tmpfs = field(hc, "Tmpfs")) {
+  if (auto* tmpfs = json_field(hc, "Tmpfs")) {
     if (!tmpfs->is_object()) return fail(ErrorKind::Invalid, "HostConfig.Tmpfs: expected an object");
     for (auto& [dest, opts] : tmpfs->items()) {
       if (!opts.is_string()) return fail(ErrorKind::Invalid, "HostConfig.Tmpfs." + dest + ": expected a string");
@@ -249,7 +234,7 @@ Result<std::vector<MountPoint>> parse_container_mounts(const json& hc, const jso
   }
   for (auto& m : inherited) BERTH_CHECK(add(m, false), "");
   // VOLUME paths of the request and of the image: anonymous volumes where nothing else is.
-  for (const json* vols : {field(config, "Volumes"), field(image_config, "Volumes")}) {
+  for (const json* vols : {json_field(config, "Volumes"), json_field(image_config, "Volumes")}) {
     if (!vols) continue;
     if (!vols->is_object()) return fail(ErrorKind::Invalid, "Volumes: expected an object");
     for (auto& [dest, _] : vols->items()) {

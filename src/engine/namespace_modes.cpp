@@ -3,15 +3,13 @@
 #include <algorithm>
 #include <optional>
 
+#include "common/json_util.hpp"
+
 namespace berth::engine {
 
 using nlohmann::json;
 
 namespace {
-
-std::string mode(const json& hc, const char* key) {
-  return hc.contains(key) && hc[key].is_string() ? hc[key].get<std::string>() : "";
-}
 
 bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 
@@ -58,28 +56,28 @@ bool ipc_sysctl(const std::string& k) {
 }  // namespace
 
 Result<> validate_namespace_modes(const json& hc, const json& config) {
-  auto ipc = mode(hc, "IpcMode");
+  auto ipc = json_string(hc, "IpcMode");
   if (!(ipc.empty() || ipc == "private" || ipc == "shareable" || ipc == "none" || ipc == "host" ||
         (starts_with(ipc, "container:") && ipc.size() > 10)))
     return fail(ErrorKind::Invalid, "invalid IPC mode: " + ipc);
-  auto pid = mode(hc, "PidMode");
+  auto pid = json_string(hc, "PidMode");
   if (!(pid.empty() || pid == "host" || (starts_with(pid, "container:") && pid.size() > 10)))
     return fail(ErrorKind::Invalid, "invalid PID mode: " + pid);
-  auto uts = mode(hc, "UTSMode");
+  auto uts = json_string(hc, "UTSMode");
   if (!(uts.empty() || uts == "host")) return fail(ErrorKind::Invalid, "invalid UTS mode: " + uts);
   if (uts == "host" && config.is_object() && config.value("Hostname", json("")).is_string() &&
       !config.value("Hostname", std::string()).empty())
     return fail(ErrorKind::Invalid, "Conflicting options: hostname and the UTS mode");
-  auto userns = mode(hc, "UsernsMode");
+  auto userns = json_string(hc, "UsernsMode");
   if (!(userns.empty() || userns == "host")) return fail(ErrorKind::Invalid, "invalid user namespace mode: " + userns);
-  auto cgns = mode(hc, "CgroupnsMode");
+  auto cgns = json_string(hc, "CgroupnsMode");
   if (!(cgns.empty() || cgns == "private" || cgns == "host"))
     return fail(ErrorKind::Invalid, "invalid cgroup namespace mode: " + cgns);
   return {};
 }
 
 Result<> apply_namespace_modes(json& spec, const json& hc, const DonorLookup& lookup, const std::string& shm_dir) {
-  auto ipc = mode(hc, "IpcMode");
+  auto ipc = json_string(hc, "IpcMode");
   if (ipc == "none") set_shm(spec, std::nullopt);
   else if (ipc == "shareable") set_shm(spec, bind_mount("/dev/shm", shm_dir));
   else if (ipc == "host") {
@@ -95,19 +93,19 @@ Result<> apply_namespace_modes(json& spec, const json& hc, const DonorLookup& lo
     else join_namespace(spec, "ipc", proc + "/ns/ipc");
     set_shm(spec, bind_mount("/dev/shm", d->ipc_mode == "host" ? "/dev/shm" : d->shm_dir));
   }
-  auto pid = mode(hc, "PidMode");
+  auto pid = json_string(hc, "PidMode");
   if (pid == "host") drop_namespace(spec, "pid");
   else if (starts_with(pid, "container:")) {
     auto d = running_donor(lookup, pid.substr(10), "PID");
     if (!d) return fail(d.error());
     join_namespace(spec, "pid", "/proc/" + std::to_string(d->pid) + "/ns/pid");
   }
-  if (mode(hc, "UTSMode") == "host") {
+  if (json_string(hc, "UTSMode") == "host") {
     drop_namespace(spec, "uts");
     spec.erase("hostname");
     spec.erase("domainname");
   }
-  if (mode(hc, "CgroupnsMode") == "host") drop_namespace(spec, "cgroup");
+  if (json_string(hc, "CgroupnsMode") == "host") drop_namespace(spec, "cgroup");
   return {};
 }
 

@@ -27,13 +27,13 @@ CREATE TABLE IF NOT EXISTS ports(
 )SQL";
 
 // The network's fields as one JSON document: the record grows without schema migrations.
-json doc_of(const NetworkRecord& n) {
+json network_doc(const NetworkRecord& n) {
   return {{"driver", n.driver}, {"subnet", n.subnet},     {"gateway", n.gateway},       {"ip_range", n.ip_range},
           {"bridge", n.bridge}, {"mtu", n.mtu},           {"internal", n.internal},     {"attachable", n.attachable},
           {"labels", n.labels}, {"options", n.options},   {"created", n.created}};
 }
 
-NetworkRecord from_doc(const std::string& id, const std::string& name, const std::string& text) {
+NetworkRecord network_from_doc(const std::string& id, const std::string& name, const std::string& text) {
   NetworkRecord n;
   n.id = id;
   n.name = name;
@@ -109,7 +109,7 @@ Result<> NetworkStore::insert(const NetworkRecord& n) {
   Query q(db_->sql.get(),
           "INSERT INTO networks(id, name, doc, seq) VALUES(?1, ?2, ?3, (SELECT COALESCE(MAX(seq),0)+1 FROM networks))");
   if (!q.ok()) return fail(db_->sql.err("create network"));
-  q.text(1, n.id).text(2, n.name).text(3, doc_of(n).dump());
+  q.text(1, n.id).text(2, n.name).text(3, network_doc(n).dump());
   int rc = q.step();
   if (rc == SQLITE_CONSTRAINT) return fail(ErrorKind::Conflict, "network with name " + n.name + " already exists");
   if (rc != SQLITE_DONE) return fail(db_->sql.err("create network"));
@@ -122,7 +122,7 @@ Result<std::vector<NetworkRecord>> NetworkStore::list() const {
   if (!q.ok()) return fail(db_->sql.err("list networks"));
   std::vector<NetworkRecord> out;
   int rc;
-  while ((rc = q.step()) == SQLITE_ROW) out.push_back(from_doc(q.col(0), q.col(1), q.col(2)));
+  while ((rc = q.step()) == SQLITE_ROW) out.push_back(network_from_doc(q.col(0), q.col(1), q.col(2)));
   if (rc != SQLITE_DONE) return fail(db_->sql.err("list networks"));
   return out;
 }

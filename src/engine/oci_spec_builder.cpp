@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "common/json_util.hpp"
 #include "runtime/spec/spec.hpp"
 
 namespace berth::engine {
@@ -17,14 +18,6 @@ const json& docker_caps() {
                             "CAP_SETFCAP", "CAP_SETPCAP",         "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
                             "CAP_KILL",   "CAP_AUDIT_WRITE"};
   return caps;
-}
-
-// A JSON field that may be absent or null.
-const json* field(const json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return nullptr;
-  return &*it;
 }
 
 Result<std::vector<std::string>> strings(const json* j, const char* name) {
@@ -60,17 +53,17 @@ std::vector<std::string> merge_env(const std::vector<std::string>& base, const s
 }  // namespace
 
 std::string effective_user(const json& image_config, const json& config) {
-  auto u = str(field(config, "User"));
-  return u.empty() ? str(field(image_config, "User")) : u;
+  auto u = str(json_field(config, "User"));
+  return u.empty() ? str(json_field(image_config, "User")) : u;
 }
 
 Result<json> build_oci_spec(const json& image_config, const json& config, const SpecInputs& in) {
-  auto image_env = BERTH_TRY(strings(field(image_config, "Env"), "Env"), "image config");
-  auto env = BERTH_TRY(strings(field(config, "Env"), "Env"), "");
-  auto image_entry = BERTH_TRY(strings(field(image_config, "Entrypoint"), "Entrypoint"), "image config");
-  auto image_cmd = BERTH_TRY(strings(field(image_config, "Cmd"), "Cmd"), "image config");
-  const json* entry_j = field(config, "Entrypoint");
-  const json* cmd_j = field(config, "Cmd");
+  auto image_env = BERTH_TRY(strings(json_field(image_config, "Env"), "Env"), "image config");
+  auto env = BERTH_TRY(strings(json_field(config, "Env"), "Env"), "");
+  auto image_entry = BERTH_TRY(strings(json_field(image_config, "Entrypoint"), "Entrypoint"), "image config");
+  auto image_cmd = BERTH_TRY(strings(json_field(image_config, "Cmd"), "Cmd"), "image config");
+  const json* entry_j = json_field(config, "Entrypoint");
+  const json* cmd_j = json_field(config, "Cmd");
   auto entry = BERTH_TRY(strings(entry_j, "Entrypoint"), "");
   auto cmd = BERTH_TRY(strings(cmd_j, "Cmd"), "");
   // dockerd: an Entrypoint in the request drops the image's Cmd; an empty one ("") clears it.
@@ -85,16 +78,16 @@ Result<json> build_oci_spec(const json& image_config, const json& config, const 
   }
   if (args.empty()) return fail(ErrorKind::Invalid, "No command specified");
 
-  bool tty = field(config, "Tty") && field(config, "Tty")->is_boolean() && field(config, "Tty")->get<bool>();
+  bool tty = json_field(config, "Tty") && json_field(config, "Tty")->is_boolean() && json_field(config, "Tty")->get<bool>();
   std::vector<std::string> all_env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
-  std::string hostname = str(field(config, "Hostname"));
+  std::string hostname = str(json_field(config, "Hostname"));
   if (hostname.empty()) hostname = in.id.substr(0, 12);
   all_env.push_back("HOSTNAME=" + hostname);
   all_env = merge_env(all_env, image_env);
   if (tty) all_env = merge_env(all_env, {"TERM=xterm"});
   all_env = merge_env(all_env, env);
-  std::string cwd = str(field(config, "WorkingDir"));
-  if (cwd.empty()) cwd = str(field(image_config, "WorkingDir"));
+  std::string cwd = str(json_field(config, "WorkingDir"));
+  if (cwd.empty()) cwd = str(json_field(image_config, "WorkingDir"));
   if (cwd.empty()) cwd = "/";
   if (cwd[0] != '/') return fail(ErrorKind::Invalid, "the working directory '" + cwd + "' is invalid, it needs to be an absolute path");
 
@@ -112,7 +105,7 @@ Result<json> build_oci_spec(const json& image_config, const json& config, const 
   p["rlimits"] = json::array({{{"type", "RLIMIT_NOFILE"}, {"hard", 1048576}, {"soft", 1048576}}});
   spec["root"] = {{"path", in.rootfs}, {"readonly", false}};
   spec["hostname"] = hostname;
-  if (auto d = str(field(config, "Domainname")); !d.empty()) spec["domainname"] = d;
+  if (auto d = str(json_field(config, "Domainname")); !d.empty()) spec["domainname"] = d;
   spec["linux"]["cgroupsPath"] = "/berth/" + in.id;
 
   // Docker mounts /sys/fs/cgroup read-only and gives the container its own /dev/mqueue.

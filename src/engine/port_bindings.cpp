@@ -14,11 +14,11 @@ using nlohmann::json;
 namespace {
 
 // dockerd's wording for any malformed port.
-auto invalid(std::string_view s) {
+auto bad_port_spec(std::string_view s) {
   return fail(ErrorKind::Invalid, "invalid port specification: \"" + std::string(s) + "\"");
 }
 
-std::optional<uint16_t> number(std::string_view s) {
+std::optional<uint16_t> port_number(std::string_view s) {
   unsigned v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v > 65535) return std::nullopt;
@@ -47,9 +47,9 @@ Result<PortKey> parse_port_key(std::string_view key) {
   auto slash = key.find('/');
   std::string_view port = key.substr(0, slash);
   k.proto = slash == std::string_view::npos ? "tcp" : std::string(key.substr(slash + 1));
-  if (k.proto != "tcp" && k.proto != "udp" && k.proto != "sctp") return invalid(key);
-  auto n = number(port);
-  if (!n || *n == 0) return invalid(port);
+  if (k.proto != "tcp" && k.proto != "udp" && k.proto != "sctp") return bad_port_spec(key);
+  auto n = port_number(port);
+  if (!n || *n == 0) return bad_port_spec(port);
   k.port = *n;
   return k;
 }
@@ -57,9 +57,9 @@ Result<PortKey> parse_port_key(std::string_view key) {
 Result<std::pair<uint16_t, uint16_t>> parse_host_port(std::string_view s) {
   if (s.empty()) return std::pair<uint16_t, uint16_t>{0, 0};
   auto dash = s.find('-');
-  auto lo = number(s.substr(0, dash));
-  auto hi = dash == std::string_view::npos ? lo : number(s.substr(dash + 1));
-  if (!lo || !hi || *lo > *hi || (*lo == 0 && dash != std::string_view::npos)) return invalid(s);
+  auto lo = port_number(s.substr(0, dash));
+  auto hi = dash == std::string_view::npos ? lo : port_number(s.substr(dash + 1));
+  if (!lo || !hi || *lo > *hi || (*lo == 0 && dash != std::string_view::npos)) return bad_port_spec(s);
   return std::pair<uint16_t, uint16_t>{*lo, *hi};
 }
 

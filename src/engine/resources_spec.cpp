@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/fs.hpp"
+#include "common/json_util.hpp"
 #include "engine/capabilities.hpp"
 #include "engine/host_devices.hpp"
 
@@ -31,12 +32,7 @@ Result<int64_t> int_field(const json& hc, const char* key) {
   return hc[key].get<int64_t>();
 }
 
-std::string str_field(const json& hc, const char* key) {
-  return hc.contains(key) && hc[key].is_string() ? hc[key].get<std::string>() : "";
-}
-
 bool present(const json& hc, const char* key) { return hc.contains(key) && !hc[key].is_null(); }
-bool flag(const json& hc, const char* key) { return hc.contains(key) && hc[key].is_boolean() && hc[key].get<bool>(); }
 
 Result<> check_cpuset(const std::string& want, const std::string& online, const char* what, const char* unavailable) {
   if (want.empty()) return {};
@@ -158,7 +154,7 @@ Result<std::vector<std::string>> normalize_resources(json& hc, const HostFacts& 
     warnings.push_back("Specifying a kernel memory limit is deprecated and will be removed in a future release.");
     hc["KernelMemory"] = 0;  // never applied: kmem limits are deprecated in the kernel
   }
-  if (flag(hc, "OomKillDisable") && memory == 0)
+  if (json_flag(hc, "OomKillDisable") && memory == 0)
     warnings.push_back("OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.");
 
   auto nano = BERTH_TRY(int_field(hc, "NanoCpus"), "");
@@ -173,8 +169,8 @@ Result<std::vector<std::string>> normalize_resources(json& hc, const HostFacts& 
     return fail(ErrorKind::Invalid, "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)");
   if (quota > 0 && quota < 1000) return fail(ErrorKind::Invalid, "CPU cfs quota can not be less than 1ms (i.e. 1000)");
   if (BERTH_TRY(int_field(hc, "CpuShares"), "") < 0) return fail(ErrorKind::Invalid, "CPU shares can not be negative");
-  BERTH_CHECK(check_cpuset(str_field(hc, "CpusetCpus"), f.cpus_online, "cpuset cpus", "Requested CPUs are not available"), "");
-  BERTH_CHECK(check_cpuset(str_field(hc, "CpusetMems"), f.mems_online, "cpuset mems",
+  BERTH_CHECK(check_cpuset(json_string(hc, "CpusetCpus"), f.cpus_online, "cpuset cpus", "Requested CPUs are not available"), "");
+  BERTH_CHECK(check_cpuset(json_string(hc, "CpusetMems"), f.mems_online, "cpuset mems",
                            "Requested memory nodes are not available"), "");
   auto weight = BERTH_TRY(int_field(hc, "BlkioWeight"), "");
   if (weight != 0 && (weight < 10 || weight > 1000)) return fail(ErrorKind::Invalid, "Range of blkio weight is from 10 to 1000");
@@ -208,7 +204,7 @@ Result<json> cgroup_resources(const json& hc) {
   if (auto v = BERTH_TRY(int_field(hc, "MemorySwap"), ""); v > 0) mem["swap"] = v;
   if (present(hc, "MemorySwappiness"))
     if (auto v = BERTH_TRY(int_field(hc, "MemorySwappiness"), ""); v >= 0) mem["swappiness"] = v;
-  if (flag(hc, "OomKillDisable")) mem["disableOOMKiller"] = true;
+  if (json_flag(hc, "OomKillDisable")) mem["disableOOMKiller"] = true;
   if (auto nano = BERTH_TRY(int_field(hc, "NanoCpus"), ""); nano > 0) {
     cpu["period"] = 100000;  // dockerd's: 100 ms periods, the quota a share of each
     cpu["quota"] = nano * 100000 / 1000000000;
@@ -216,8 +212,8 @@ Result<json> cgroup_resources(const json& hc) {
   if (auto v = BERTH_TRY(int_field(hc, "CpuShares"), ""); v > 0) cpu["shares"] = v;
   if (auto v = BERTH_TRY(int_field(hc, "CpuPeriod"), ""); v > 0) cpu["period"] = v;
   if (auto v = BERTH_TRY(int_field(hc, "CpuQuota"), ""); v != 0) cpu["quota"] = v;
-  if (auto v = str_field(hc, "CpusetCpus"); !v.empty()) cpu["cpus"] = v;
-  if (auto v = str_field(hc, "CpusetMems"); !v.empty()) cpu["mems"] = v;
+  if (auto v = json_string(hc, "CpusetCpus"); !v.empty()) cpu["cpus"] = v;
+  if (auto v = json_string(hc, "CpusetMems"); !v.empty()) cpu["mems"] = v;
   if (auto v = BERTH_TRY(int_field(hc, "BlkioWeight"), ""); v > 0) blkio["weight"] = v;
   auto wd = BERTH_TRY(throttle_devices(hc, "BlkioWeightDevice", "Weight", "weight"), "");
   if (!wd.empty()) blkio["weightDevice"] = wd;
@@ -272,7 +268,7 @@ Result<> apply_resources(json& spec, const json& hc, const std::string& id, cons
     if (!hc["Devices"].is_array()) return fail(ErrorKind::Invalid, "HostConfig.Devices: expected an array");
     for (auto& d : hc["Devices"]) {
       if (!d.is_object()) return fail(ErrorKind::Invalid, "HostConfig.Devices: expected objects");
-      auto host = str_field(d, "PathOnHost"), in = str_field(d, "PathInContainer"), perms = str_field(d, "CgroupPermissions");
+      auto host = json_string(d, "PathOnHost"), in = json_string(d, "PathInContainer"), perms = json_string(d, "CgroupPermissions");
       if (in.empty()) in = host;
       if (perms.empty()) perms = "rwm";
       if (in.empty() || in.front() != '/')
@@ -300,7 +296,7 @@ Result<> apply_resources(json& spec, const json& hc, const std::string& id, cons
       m["options"] = opts;
     }
 
-  if (auto parent = str_field(hc, "CgroupParent"); !parent.empty()) {
+  if (auto parent = json_string(hc, "CgroupParent"); !parent.empty()) {
     if (("/" + parent + "/").find("/../") != std::string::npos)
       return fail(ErrorKind::Invalid, "invalid cgroup parent: " + parent);  // no way out of the cgroup tree
     if (parent.front() != '/') parent = "/" + parent;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/json_util.hpp"
 #include "engine/capabilities.hpp"
 #include "engine/host_devices.hpp"
 #include "engine/seccomp_profile.hpp"
@@ -23,7 +24,6 @@ Result<std::vector<std::string>> string_array(const json& hc, const char* key) {
   return out;
 }
 
-bool flag(const json& hc, const char* key) { return hc.contains(key) && hc[key].is_boolean() && hc[key].get<bool>(); }
 
 // Removes "ro" from the options of the mount at dest (privileged: /sys and its cgroup tree).
 void make_writable(json& spec, const std::string& dest) {
@@ -80,7 +80,7 @@ Result<SecurityOpts> parse_security_opts(const json& opts) {
 }
 
 Result<> apply_security(json& spec, const json& hc, const SecurityContext& ctx) {
-  bool privileged = flag(hc, "Privileged");
+  bool privileged = json_flag(hc, "Privileged");
   auto add = BERTH_TRY(string_array(hc, "CapAdd"), "");
   auto drop = BERTH_TRY(string_array(hc, "CapDrop"), "");
   auto caps = BERTH_TRY(container_caps(add, drop, privileged, ctx.host_caps), "");
@@ -90,7 +90,7 @@ Result<> apply_security(json& spec, const json& hc, const SecurityContext& ctx) 
   p["capabilities"] = {{"bounding", caps}, {"effective", caps}, {"permitted", caps}};
   if (sec.no_new_privileges.value_or(false)) p["noNewPrivileges"] = true;
   else p.erase("noNewPrivileges");
-  if (flag(hc, "ReadonlyRootfs")) spec["root"]["readonly"] = true;
+  if (json_flag(hc, "ReadonlyRootfs")) spec["root"]["readonly"] = true;
 
   auto& lx = spec["linux"];
   if (privileged) {

@@ -9,29 +9,11 @@
 #include <optional>
 
 #include "common/fd.hpp"
+#include "common/text.hpp"
 
 namespace berth::engine {
 
 namespace {
-
-std::optional<uint32_t> number(std::string_view s) {
-  uint32_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
-  return v;
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  while (true) {
-    auto pos = s.find(sep, start);
-    out.push_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
-    if (pos == std::string_view::npos) break;
-    start = pos + 1;
-  }
-  return out;
-}
 
 // Rows of a colon-separated database, comments and short rows skipped.
 template <class F>
@@ -54,12 +36,12 @@ Result<ResolvedUser> resolve_user(std::string_view user, std::string_view passwd
   if (colon != std::string_view::npos) g = user.substr(colon + 1);
   std::string uname;
   bool found = false;
-  each_row(passwd, 7, [&](const std::vector<std::string_view>& f) {
+  each_row(passwd, 7, [&](const std::vector<std::string>& f) {
     if (found) return;
-    auto uid = number(f[2]);
-    auto gid = number(f[3]);
+    auto uid = parse_decimal<uint32_t>(f[2]);
+    auto gid = parse_decimal<uint32_t>(f[3]);
     if (!uid || !gid) return;
-    if (f[0] == u || number(u) == uid) {
+    if (f[0] == u || parse_decimal<uint32_t>(u) == uid) {
       r.uid = *uid;
       r.gid = *gid;
       uname = f[0];
@@ -67,30 +49,30 @@ Result<ResolvedUser> resolve_user(std::string_view user, std::string_view passwd
     }
   });
   if (!found) {
-    auto n = number(u);
+    auto n = parse_decimal<uint32_t>(u);
     if (!n) return fail(ErrorKind::Invalid, "unable to find user " + std::string(u) + ": no matching entries in passwd file");
     r.uid = *n;
     r.gid = 0;
   }
   if (g) {
     bool gfound = false;
-    each_row(group, 3, [&](const std::vector<std::string_view>& f) {
+    each_row(group, 3, [&](const std::vector<std::string>& f) {
       if (gfound) return;
-      auto gid = number(f[2]);
-      if (gid && (f[0] == *g || number(*g) == gid)) {
+      auto gid = parse_decimal<uint32_t>(f[2]);
+      if (gid && (f[0] == *g || parse_decimal<uint32_t>(*g) == gid)) {
         r.gid = *gid;
         gfound = true;
       }
     });
     if (!gfound) {
-      auto n = number(*g);
+      auto n = parse_decimal<uint32_t>(*g);
       if (!n) return fail(ErrorKind::Invalid, "unable to find group " + std::string(*g) + ": no matching entries in group file");
       r.gid = *n;
     }
   }
   if (!uname.empty()) {
-    each_row(group, 4, [&](const std::vector<std::string_view>& f) {
-      auto gid = number(f[2]);
+    each_row(group, 4, [&](const std::vector<std::string>& f) {
+      auto gid = parse_decimal<uint32_t>(f[2]);
       if (!gid || *gid == r.gid) return;
       for (auto m : split(f[3], ','))
         if (m == uname) r.additional_gids.push_back(*gid);
@@ -101,11 +83,11 @@ Result<ResolvedUser> resolve_user(std::string_view user, std::string_view passwd
 
 Result<uint32_t> resolve_group(std::string_view name, std::string_view group) {
   std::optional<uint32_t> found;
-  each_row(group, 3, [&](const std::vector<std::string_view>& f) {
-    auto gid = number(f[2]);
-    if (!found && gid && (f[0] == name || number(name) == gid)) found = gid;
+  each_row(group, 3, [&](const std::vector<std::string>& f) {
+    auto gid = parse_decimal<uint32_t>(f[2]);
+    if (!found && gid && (f[0] == name || parse_decimal<uint32_t>(name) == gid)) found = gid;
   });
-  if (!found) found = number(name);
+  if (!found) found = parse_decimal<uint32_t>(name);
   if (!found) return fail(ErrorKind::Invalid, "Unable to find group " + std::string(name) + ": no matching entries in group file");
   return *found;
 }

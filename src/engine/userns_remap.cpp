@@ -12,8 +12,9 @@
 #include <charconv>
 #include <sstream>
 
-#include "common/fs.hpp"
 #include "common/fd.hpp"
+#include "common/fs.hpp"
+#include "common/text.hpp"
 
 namespace berth::engine {
 
@@ -27,13 +28,6 @@ struct Subid {
   uint32_t start = 0, size = 0;
 };
 
-std::optional<uint32_t> number(const std::string& s) {
-  uint32_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
-  return v;
-}
-
 // "owner:start:count" lines; malformed ones are skipped, as shadow's tools skip them.
 std::vector<Subid> parse_subids(const std::string& text) {
   std::vector<Subid> out;
@@ -41,7 +35,7 @@ std::vector<Subid> parse_subids(const std::string& text) {
   for (std::string line; std::getline(in, line);) {
     auto a = line.find(':'), b = a == std::string::npos ? a : line.find(':', a + 1);
     if (b == std::string::npos) continue;
-    auto start = number(line.substr(a + 1, b - a - 1)), size = number(trim(line.substr(b + 1)));
+    auto start = parse_decimal<uint32_t>(line.substr(a + 1, b - a - 1)), size = parse_decimal<uint32_t>(trim(line.substr(b + 1)));
     if (!start || !size || *size == 0) continue;
     out.push_back({line.substr(0, a), *start, *size});
   }
@@ -146,7 +140,7 @@ Result<std::optional<UsernsRemap>> resolve_userns_remap(const std::string& value
   // Names or numeric ids; a number need not name an account (dockerd looks the name up when there is one).
   UsernsRemap r;
   uint32_t uid = 0, gid = 0;
-  if (auto n = number(user)) {
+  if (auto n = parse_decimal<uint32_t>(user)) {
     uid = *n;
     const passwd* pw = getpwuid(uid);
     r.user = pw ? pw->pw_name : user;
@@ -160,7 +154,7 @@ Result<std::optional<UsernsRemap>> resolve_userns_remap(const std::string& value
   // Without a group: the group named as the user (dockerd's lookup), else the user's primary one.
   std::string gname = group.empty() ? r.user : group;
   if (!group.empty()) {
-    if (auto n = number(group)) {
+    if (auto n = parse_decimal<uint32_t>(group)) {
       gid = *n;
       const struct group* gr = getgrgid(gid);
       gname = gr ? gr->gr_name : group;

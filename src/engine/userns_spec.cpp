@@ -1,15 +1,12 @@
 #include "engine/userns_spec.hpp"
 
+#include "common/json_util.hpp"
+
 namespace berth::engine {
 
 using nlohmann::json;
 
 namespace {
-
-std::string mode(const json& hc, const char* key) {
-  auto it = hc.find(key);
-  return it != hc.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 json mappings(const std::vector<IdRange>& ranges) {
   json out = json::array();
@@ -20,7 +17,7 @@ json mappings(const std::vector<IdRange>& ranges) {
 }  // namespace
 
 std::optional<UsernsRemap> remap_for(const std::optional<UsernsRemap>& daemon, const json& hc) {
-  if (!daemon || mode(hc, "UsernsMode") == "host") return std::nullopt;
+  if (!daemon || json_string(hc, "UsernsMode") == "host") return std::nullopt;
   return daemon;
 }
 
@@ -29,9 +26,9 @@ Result<> check_remapped_host_config(const json& hc) {
     return fail(ErrorKind::Invalid,
                 "privileged mode is incompatible with user namespaces.  You must run the container in the host "
                 "namespace when running privileged mode");
-  if (mode(hc, "NetworkMode") == "host")
+  if (json_string(hc, "NetworkMode") == "host")
     return fail(ErrorKind::Invalid, "cannot share the host's network namespace when user namespaces are enabled");
-  if (mode(hc, "PidMode") == "host")
+  if (json_string(hc, "PidMode") == "host")
     return fail(ErrorKind::Invalid, "cannot share the host PID namespace when user namespaces are enabled");
   return {};
 }

@@ -101,15 +101,6 @@ Result<VolumeRecord> VolumeService::create(VolumeCreate req, bool* created) {
   return v;
 }
 
-namespace {
-// Whether path is the root of a mount (its device differs from its parent's).
-bool is_mountpoint(const std::string& path) {
-  struct stat a, b;
-  if (stat(path.c_str(), &a) != 0 || stat((path + "/..").c_str(), &b) != 0) return false;
-  return a.st_dev != b.st_dev;
-}
-}  // namespace
-
 bool VolumeService::is_tmpfs(const VolumeRecord& v) {
   auto it = v.options.find("type");
   return it != v.options.end() && it->second == "tmpfs";

@@ -23,11 +23,11 @@ CREATE TABLE IF NOT EXISTS volume_mounters(
 )SQL";
 
 // The volume's fields as one JSON document: the record grows without schema migrations.
-json doc_of(const VolumeRecord& v) {
+json volume_doc(const VolumeRecord& v) {
   return {{"driver", v.driver}, {"labels", v.labels}, {"options", v.options}, {"created", v.created}};
 }
 
-VolumeRecord from_doc(const std::string& name, const std::string& text) {
+VolumeRecord volume_from_doc(const std::string& name, const std::string& text) {
   VolumeRecord v;
   v.name = name;
   auto j = json::parse(text, nullptr, false);
@@ -77,7 +77,7 @@ Result<> VolumeStore::insert(const VolumeRecord& v) {
   Query q(db_->sql.get(),
           "INSERT INTO volumes(name, doc, seq) VALUES(?1, ?2, (SELECT COALESCE(MAX(seq),0)+1 FROM volumes))");
   if (!q.ok()) return fail(db_->sql.err("create volume"));
-  q.text(1, v.name).text(2, doc_of(v).dump());
+  q.text(1, v.name).text(2, volume_doc(v).dump());
   int rc = q.step();
   if (rc == SQLITE_CONSTRAINT) return fail(ErrorKind::Conflict, "volume " + v.name + " already exists");
   if (rc != SQLITE_DONE) return fail(db_->sql.err("create volume"));
@@ -90,7 +90,7 @@ Result<std::vector<VolumeRecord>> VolumeStore::list() const {
   if (!q.ok()) return fail(db_->sql.err("list volumes"));
   std::vector<VolumeRecord> out;
   int rc;
-  while ((rc = q.step()) == SQLITE_ROW) out.push_back(from_doc(q.col(0), q.col(1)));
+  while ((rc = q.step()) == SQLITE_ROW) out.push_back(volume_from_doc(q.col(0), q.col(1)));
   if (rc != SQLITE_DONE) return fail(db_->sql.err("list volumes"));
   return out;
 }
@@ -100,7 +100,7 @@ Result<VolumeRecord> VolumeStore::get(const std::string& name) const {
   Query q(db_->sql.get(), "SELECT name, doc FROM volumes WHERE name = ?1");
   if (!q.ok()) return fail(db_->sql.err("get volume"));
   int rc = q.text(1, name).step();
-  if (rc == SQLITE_ROW) return from_doc(q.col(0), q.col(1));
+  if (rc == SQLITE_ROW) return volume_from_doc(q.col(0), q.col(1));
   if (rc != SQLITE_DONE) return fail(db_->sql.err("get volume"));
   return fail(ErrorKind::NotFound, "get " + name + ": no such volume");
 }

@@ -11,6 +11,7 @@
 #include "common/fs.hpp"
 #include "common/json_util.hpp"
 #include "image/archive.hpp"
+#include "image/archive_reader.hpp"
 #include "image/reference.hpp"
 #include "image/safe_path.hpp"
 
@@ -19,10 +20,6 @@ namespace berth::image {
 using nlohmann::json;
 
 namespace {
-
-struct ArchiveFree {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
 
 // What an archive held: each regular file's digest, and symlinks (docker save links layers that
 // two images share).
@@ -190,7 +187,7 @@ bool is_document(const std::string& n) { return n == "manifest.json" || n == "in
 }  // namespace
 
 Result<LoadResult> load_archive(ImageService& svc, int fd) {
-  std::unique_ptr<archive, ArchiveFree> a(archive_read_new());
+  ArchivePtr a(archive_read_new());
   archive_read_support_filter_all(a.get());
   archive_read_support_format_tar(a.get());
   if (archive_read_open_fd(a.get(), fd, 256 * 1024) != ARCHIVE_OK)

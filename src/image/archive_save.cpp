@@ -15,14 +15,14 @@ using nlohmann::json;
 
 namespace {
 
-struct Out {
+struct SaveSink {
   const ByteSink* sink;
   Error err;
   bool failed = false;
 };
 
-la_ssize_t out_write(archive*, void* ud, const void* buf, size_t n) {
-  auto* o = static_cast<Out*>(ud);
+la_ssize_t save_sink_write(archive*, void* ud, const void* buf, size_t n) {
+  auto* o = static_cast<SaveSink*>(ud);
   auto r = (*o->sink)(std::string_view(static_cast<const char*>(buf), n));
   if (!r) {
     o->failed = true;
@@ -39,7 +39,7 @@ class TarOut {
     a_ = archive_write_new();
     archive_write_set_format_pax_restricted(a_);
     archive_write_set_bytes_in_last_block(a_, 1);
-    archive_write_open(a_, &out_, nullptr, out_write, nullptr);
+    archive_write_open(a_, &out_, nullptr, save_sink_write, nullptr);
   }
   ~TarOut() {
     if (a_) archive_write_free(a_);
@@ -95,7 +95,7 @@ class TarOut {
     return make_error(ErrorKind::Internal, "save: " + ctx + ": " + (m ? m : "archive error"));
   }
   archive* a_;
-  Out out_;
+  SaveSink out_;
   std::set<std::string> dirs_, written_;
 };
 

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "image/archive_reader.hpp"
 #include "image/content_store.hpp"
 #include "image/safe_path.hpp"
 #include "image/whiteout.hpp"
@@ -78,10 +79,6 @@ la_ssize_t tar_read(archive* a, void* ud, const void** out) {
   return n;
 }
 
-struct ArchiveFree {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
-using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
 
 Error archive_error(archive* a, const std::string& ctx) {
   const char* m = archive_error_string(a);

@@ -26,7 +26,7 @@ uint32_t to_container(const std::vector<IdRangeMap>& map, uint32_t host_id) {
   return 65534;
 }
 
-struct Out {
+struct DiffSink {
   const ByteSink* sink;
   Sha256 hash;
   uint64_t size = 0;
@@ -34,8 +34,8 @@ struct Out {
   bool failed = false;
 };
 
-la_ssize_t out_write(archive*, void* ud, const void* buf, size_t n) {
-  auto* o = static_cast<Out*>(ud);
+la_ssize_t diff_sink_write(archive*, void* ud, const void* buf, size_t n) {
+  auto* o = static_cast<DiffSink*>(ud);
   auto r = (*o->sink)(std::string_view(static_cast<const char*>(buf), n));
   if (!r) {
     o->failed = true;
@@ -53,7 +53,7 @@ struct EntryFree {
 
 class Walker {
  public:
-  Walker(archive* a, Out& out, const DiffOptions& o) : a_(a), out_(out), opts_(o) {}
+  Walker(archive* a, DiffSink& out, const DiffOptions& o) : a_(a), out_(out), opts_(o) {}
 
   Result<> dir(int dfd, const std::string& prefix) {
     DIR* d = fdopendir(dup(dfd));
@@ -171,7 +171,7 @@ class Walker {
   }
 
   archive* a_;
-  Out& out_;
+  DiffSink& out_;
   const DiffOptions& opts_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;
 };
@@ -183,13 +183,13 @@ namespace {
 // Runs walk with a PAX tar writer on sink.
 Result<DiffResult> write_tar(const ByteSink& sink, const DiffOptions& opts, const std::function<Result<>(Walker&)>& walk,
                              const std::string& ctx) {
-  Out out;
+  DiffSink out;
   out.sink = &sink;
   archive* a = archive_write_new();
   archive_write_set_format_pax_restricted(a);
   archive_write_set_bytes_per_block(a, 10240);
   archive_write_set_bytes_in_last_block(a, 1);
-  if (archive_write_open(a, &out, nullptr, out_write, nullptr) != ARCHIVE_OK) {
+  if (archive_write_open(a, &out, nullptr, diff_sink_write, nullptr) != ARCHIVE_OK) {
     archive_write_free(a);
     return fail(ErrorKind::Internal, "open tar writer");
   }

@@ -1,11 +1,15 @@
 // Writing to the non-blocking sockets of a streaming session: as much as the socket takes now,
 // the rest left queued for the next POLLOUT.
 #pragma once
+#include <cstddef>
 #include <string>
 
 #include "cri/streaming/spdy_connection.hpp"
 
 namespace berth::cri::streaming {
+
+// A session stops reading one side while this much waits to be written to the other.
+constexpr size_t kHighWater = 256 * 1024;
 
 void set_nonblocking(int fd);
 // False when the peer is gone; true when everything went or the socket is full (EAGAIN).

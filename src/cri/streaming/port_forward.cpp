@@ -20,7 +20,6 @@ namespace berth::cri::streaming {
 
 namespace {
 
-constexpr size_t kHighWater = 256 * 1024;
 
 Result<UniqueFd> connect_localhost(uint16_t port) {
   sockaddr_in v4{};

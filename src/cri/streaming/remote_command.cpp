@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.hpp"
+#include "common/text.hpp"
 #include "cri/streaming/nonblocking_send.hpp"
 #include "cri/streaming/spdy_connection.hpp"
 #include "engine/attach_protocol.hpp"
@@ -21,14 +22,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr size_t kMaxResizeObject = 1024;
-constexpr size_t kHighWater = 256 * 1024;  // stop reading a side while this much waits for the other
 constexpr auto kLingerAfterEnd = std::chrono::seconds(5);
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (auto& a : v) s += (s.empty() ? "" : " ") + a;
-  return s;
-}
 
 enum class Channel { Error, Stdin, Stdout, Stderr, Resize };
 

@@ -16,7 +16,6 @@ namespace {
 
 constexpr char kStdin = 0, kStdout = 1, kStderr = 2, kError = 3, kResize = 4;
 constexpr unsigned char kClose = 255;
-constexpr size_t kHighWater = 256 * 1024;
 constexpr auto kLinger = std::chrono::seconds(5);
 
 class WsSession {

@@ -1,22 +1,16 @@
 #include "cri/streaming/spdy_frame.hpp"
 
+#include "common/big_endian.hpp"
+
 namespace berth::cri::streaming::spdy {
 
 namespace {
 
 constexpr uint32_t kStreamIdMask = 0x7fffffff;
 
-uint32_t get32(std::string_view s, size_t at) {
-  auto u = [&](size_t i) { return uint32_t(static_cast<unsigned char>(s[at + i])); };
-  return u(0) << 24 | u(1) << 16 | u(2) << 8 | u(3);
-}
 uint32_t get24(std::string_view s, size_t at) {
   auto u = [&](size_t i) { return uint32_t(static_cast<unsigned char>(s[at + i])); };
   return u(0) << 16 | u(1) << 8 | u(2);
-}
-void put32(std::string& o, uint32_t v) {
-  char b[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
-  o.append(b, 4);
 }
 void put_control_header(std::string& o, FrameType t, uint8_t flags, size_t len) {
   o.push_back(char(0x80 | (kVersion >> 8)));
@@ -35,7 +29,7 @@ std::unexpected<Error> bad(FrameType t, const std::string& what) {
 
 // A stream id field: 31 bits, the top bit reserved; 0 is no stream.
 Result<uint32_t> stream_id(FrameType t, std::string_view body, size_t at) {
-  uint32_t id = get32(body, at) & kStreamIdMask;
+  uint32_t id = get_be32(body, at) & kStreamIdMask;
   if (id == 0) return bad(t, "stream id 0");
   return id;
 }
@@ -79,7 +73,7 @@ Result<std::optional<Frame>> FrameReader::next() {
     f = BERTH_TRY(decode_control(version, type, flags, body), "");
   } else {
     f.type = FrameType::Data;
-    f.stream_id = get32(in, 0) & kStreamIdMask;
+    f.stream_id = get_be32(in, 0) & kStreamIdMask;
     if (f.stream_id == 0) return fail(ErrorKind::Invalid, "spdy DATA: stream id 0");
     if (flags & ~kFlagFin) return fail(ErrorKind::Invalid, "spdy DATA: unknown flags " + std::to_string(flags));
     f.flags = flags;
@@ -110,7 +104,7 @@ Result<Frame> FrameReader::decode_control(uint16_t version, uint16_t type, uint8
       BERTH_CHECK(need(10, false), "");
       if (flags & ~(kFlagFin | kFlagUnidirectional)) return bad(f.type, "unknown flags " + std::to_string(flags));
       f.stream_id = BERTH_TRY(stream_id(f.type, body, 0), "");
-      f.associated_id = get32(body, 4) & kStreamIdMask;
+      f.associated_id = get_be32(body, 4) & kStreamIdMask;
       f.priority = static_cast<uint8_t>(static_cast<unsigned char>(body[8]) >> 5);
       f.headers = BERTH_TRY(headers_.decompress(body.substr(10)), "spdy SYN_STREAM " + std::to_string(f.stream_id));
       return f;
@@ -126,33 +120,33 @@ Result<Frame> FrameReader::decode_control(uint16_t version, uint16_t type, uint8
     case FrameType::RstStream:
       BERTH_CHECK(need(8, true), "");
       f.stream_id = BERTH_TRY(stream_id(f.type, body, 0), "");
-      f.status = get32(body, 4);
+      f.status = get_be32(body, 4);
       if (f.status == 0) return bad(f.type, "status 0");
       return f;
     case FrameType::Settings: {
       BERTH_CHECK(need(4, false), "");
-      uint32_t n = get32(body, 0);
+      uint32_t n = get_be32(body, 0);
       if (body.size() != 4 + uint64_t(n) * 8)
         return bad(f.type, std::to_string(n) + " entries do not fit its length " + std::to_string(body.size()));
       for (uint32_t i = 0; i < n; ++i) {
         size_t at = 4 + size_t(i) * 8;
-        f.settings.push_back({static_cast<uint8_t>(body[at]), get24(body, at + 1), get32(body, at + 4)});
+        f.settings.push_back({static_cast<uint8_t>(body[at]), get24(body, at + 1), get_be32(body, at + 4)});
       }
       return f;
     }
     case FrameType::Ping:
       BERTH_CHECK(need(4, true), "");
-      f.ping_id = get32(body, 0);
+      f.ping_id = get_be32(body, 0);
       return f;
     case FrameType::GoAway:
       BERTH_CHECK(need(8, true), "");
-      f.stream_id = get32(body, 0) & kStreamIdMask;
-      f.status = get32(body, 4);
+      f.stream_id = get_be32(body, 0) & kStreamIdMask;
+      f.status = get_be32(body, 4);
       return f;
     case FrameType::WindowUpdate:
       BERTH_CHECK(need(8, true), "");
-      f.stream_id = get32(body, 0) & kStreamIdMask;  // 0: the connection (SPDY/3.1)
-      f.delta = get32(body, 4) & kStreamIdMask;
+      f.stream_id = get_be32(body, 0) & kStreamIdMask;  // 0: the connection (SPDY/3.1)
+      f.delta = get_be32(body, 4) & kStreamIdMask;
       if (f.delta == 0) return bad(f.type, "delta 0");
       return f;
     default:
@@ -162,7 +156,7 @@ Result<Frame> FrameReader::decode_control(uint16_t version, uint16_t type, uint8
 
 std::string FrameWriter::data(uint32_t stream_id, std::string_view bytes, uint8_t flags) {
   std::string o;
-  put32(o, stream_id & kStreamIdMask);
+  put_be32(o, stream_id & kStreamIdMask);
   o.push_back(char(flags));
   size_t len = bytes.size();
   o.push_back(char(len >> 16));
@@ -179,38 +173,38 @@ Result<std::string> FrameWriter::encode(const Frame& f) {
       if (f.data.size() > kMaxFrameLength) return fail(ErrorKind::Invalid, "spdy DATA: payload too long");
       return data(f.stream_id, f.data, f.flags);
     case FrameType::SynStream:
-      put32(body, f.stream_id);
-      put32(body, f.associated_id);
+      put_be32(body, f.stream_id);
+      put_be32(body, f.associated_id);
       body.push_back(char((f.priority & 7) << 5));
       body.push_back(0);  // slot
       body += BERTH_TRY(headers_.compress(f.headers), "");
       break;
     case FrameType::SynReply:
     case FrameType::Headers:
-      put32(body, f.stream_id);
+      put_be32(body, f.stream_id);
       body += BERTH_TRY(headers_.compress(f.headers), "");
       break;
     case FrameType::RstStream:
-      put32(body, f.stream_id);
-      put32(body, f.status);
+      put_be32(body, f.stream_id);
+      put_be32(body, f.status);
       break;
     case FrameType::Settings:
-      put32(body, static_cast<uint32_t>(f.settings.size()));
+      put_be32(body, static_cast<uint32_t>(f.settings.size()));
       for (auto& s : f.settings) {
-        put32(body, uint32_t(s.flags) << 24 | (s.id & 0xffffff));
-        put32(body, s.value);
+        put_be32(body, uint32_t(s.flags) << 24 | (s.id & 0xffffff));
+        put_be32(body, s.value);
       }
       break;
     case FrameType::Ping:
-      put32(body, f.ping_id);
+      put_be32(body, f.ping_id);
       break;
     case FrameType::GoAway:
-      put32(body, f.stream_id);
-      put32(body, f.status);
+      put_be32(body, f.stream_id);
+      put_be32(body, f.status);
       break;
     case FrameType::WindowUpdate:
-      put32(body, f.stream_id);
-      put32(body, f.delta);
+      put_be32(body, f.stream_id);
+      put_be32(body, f.delta);
       break;
   }
   if (body.size() > kMaxFrameLength) return fail(ErrorKind::Invalid, "spdy " + frame_type_name(f.type) + ": too long");

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/big_endian.hpp"
+#include "common/text.hpp"
+
 namespace berth::cri::streaming::spdy {
 
 namespace {
@@ -29,25 +32,9 @@ constexpr const char* kDictTail =
     "chunked,text/html,image/png,image/jpg,image/gif,application/xml,application/xhtml+xml,text/plain,"
     "text/javascript,publicprivatemax-age=gzip,deflate,sdchcharset=utf-8charset=iso-8859-1,utf-,*,enq=0.";
 
-void put32(std::string& out, uint32_t v) {
-  char b[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
-  out.append(b, 4);
-}
-
-uint32_t get32(std::string_view s, size_t at) {
-  auto u = [&](size_t i) { return uint32_t(static_cast<unsigned char>(s[at + i])); };
-  return u(0) << 24 | u(1) << 16 | u(2) << 8 | u(3);
-}
-
-std::string lower(std::string_view s) {
-  std::string r(s);
-  std::transform(r.begin(), r.end(), r.begin(), [](unsigned char c) { return std::tolower(c); });
-  return r;
-}
-
 Result<std::string> take_string(std::string_view block, size_t& pos, const char* what) {
   if (block.size() - pos < 4) return fail(ErrorKind::Invalid, std::string("header block: truncated ") + what + " length");
-  uint32_t n = get32(block, pos);
+  uint32_t n = get_be32(block, pos);
   pos += 4;
   if (n > block.size() - pos)
     return fail(ErrorKind::Invalid, std::string("header block: ") + what + " length " + std::to_string(n) +
@@ -60,7 +47,7 @@ Result<std::string> take_string(std::string_view block, size_t& pos, const char*
 }  // namespace
 
 std::string header_value(const Headers& h, std::string_view name) {
-  std::string want = lower(name);
+  std::string want = ascii_lower(name);
   for (auto& [k, v] : h)
     if (k == want) return v;
   return "";
@@ -70,7 +57,7 @@ std::string_view header_dictionary() {
   static const std::string dict = [] {
     std::string d;
     for (const char* w : kDictWords) {
-      put32(d, static_cast<uint32_t>(std::strlen(w)));
+      put_be32(d, static_cast<uint32_t>(std::strlen(w)));
       d += w;
     }
     return d + kDictTail;
@@ -80,12 +67,12 @@ std::string_view header_dictionary() {
 
 std::string serialize_headers(const Headers& h) {
   std::string out;
-  put32(out, static_cast<uint32_t>(h.size()));
+  put_be32(out, static_cast<uint32_t>(h.size()));
   for (auto& [k, v] : h) {
-    std::string name = lower(k);
-    put32(out, static_cast<uint32_t>(name.size()));
+    std::string name = ascii_lower(k);
+    put_be32(out, static_cast<uint32_t>(name.size()));
     out += name;
-    put32(out, static_cast<uint32_t>(v.size()));
+    put_be32(out, static_cast<uint32_t>(v.size()));
     out += v;
   }
   return out;
@@ -93,7 +80,7 @@ std::string serialize_headers(const Headers& h) {
 
 Result<Headers> parse_headers(std::string_view block) {
   if (block.size() < 4) return fail(ErrorKind::Invalid, "header block: truncated pair count");
-  uint32_t count = get32(block, 0);
+  uint32_t count = get_be32(block, 0);
   if (count > kMaxHeaderPairs)
     return fail(ErrorKind::Invalid, "header block: pair count " + std::to_string(count) + " exceeds " +
                                         std::to_string(kMaxHeaderPairs));
@@ -103,7 +90,7 @@ Result<Headers> parse_headers(std::string_view block) {
     auto name = BERTH_TRY(take_string(block, pos, "name"), "");
     auto value = BERTH_TRY(take_string(block, pos, "value"), "");
     if (name.empty()) return fail(ErrorKind::Invalid, "header block: empty header name");
-    h.emplace_back(lower(name), std::move(value));
+    h.emplace_back(ascii_lower(name), std::move(value));
   }
   if (pos != block.size())
     return fail(ErrorKind::Invalid, "header block: " + std::to_string(block.size() - pos) + " bytes after the last pair");

@@ -14,10 +14,11 @@
 #include <thread>
 
 #include "common/log.hpp"
+#include "common/text.hpp"
 #include "cri/streaming/port_forward.hpp"
 #include "cri/streaming/remote_command_ws.hpp"
-#include "cri/streaming/ws_frame.hpp"
 #include "cri/streaming/token_cache.hpp"
+#include "cri/streaming/ws_frame.hpp"
 
 namespace berth::cri::streaming {
 
@@ -32,11 +33,6 @@ std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return std::string(s);
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // Every value of a header that may repeat or hold a comma-separated list.
@@ -83,12 +79,6 @@ std::string reason_of(int status) {
     case 503: return "Service Unavailable";
     default: return "Internal Server Error";
   }
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (auto& a : v) s += (s.empty() ? "" : " ") + a;
-  return s;
 }
 
 // The first of the client's protocols that the server speaks (the client's order wins, as in
@@ -214,8 +204,8 @@ struct StreamingServer::Impl {
     // The upgrade: SPDY/3.1 (X-Stream-Protocol-Version), or WebSocket for exec and attach
     // (Sec-WebSocket-Protocol); the subprotocol is the first of the client's that we speak.
     bool upgrade = false;
-    for (auto& v : list_values(req, "Connection")) upgrade = upgrade || lower(v) == "upgrade";
-    std::string proto_up = lower(std::string(req[http::field::upgrade]));
+    for (auto& v : list_values(req, "Connection")) upgrade = upgrade || ascii_lower(v) == "upgrade";
+    std::string proto_up = ascii_lower(std::string(req[http::field::upgrade]));
     if (!upgrade || proto_up.empty()) {
       send_text(fd, 400, "Bad Request", "unable to upgrade: missing upgrade headers in request\n");
       return;

@@ -4,21 +4,14 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/text.hpp"
 #include "engine/build/copy_sources.hpp"
 #include "engine/build/instruction_expand.hpp"
+#include "engine/build/parse_error.hpp"
 
 namespace berth::engine::build {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
-Error at_line(int line, std::string msg) {
-  return make_error(ErrorKind::Invalid, "Dockerfile parse error on line " + std::to_string(line) + ": " + msg);
-}
 
 std::string stage_label(const PlannedStage& s) { return s.name.empty() ? std::to_string(s.index) : s.name; }
 
@@ -72,7 +65,7 @@ Result<std::vector<std::pair<std::string, int>>> from_values(const Stage& stage,
 }  // namespace
 
 Result<FromRef> resolve_from(const std::vector<PlannedStage>& stages, std::string_view value) {
-  std::string name = lower(value);
+  std::string name = ascii_lower(value);
   for (const auto& s : stages) {
     if (!s.name.empty() && s.name == name) return FromRef{s.index, ""};
   }
@@ -104,7 +97,7 @@ Result<BuildPlan> plan_build(const Dockerfile& df, const BuildArgs& args, std::s
       if (!p.name.empty() && earlier.name == p.name) {
         return fail(at_line(st.from.line, "duplicate stage name \"" + p.name + "\""));
       }
-      if (!earlier.name.empty() && earlier.name == lower(p.base)) p.base_stage = earlier.index;
+      if (!earlier.name.empty() && earlier.name == ascii_lower(p.base)) p.base_stage = earlier.index;
     }
     if (p.base_stage) p.deps.push_back(*p.base_stage);
     plan.stages.push_back(std::move(p));
@@ -133,7 +126,7 @@ Result<BuildPlan> plan_build(const Dockerfile& df, const BuildArgs& args, std::s
   if (target.empty()) {
     plan.target = int(plan.stages.size()) - 1;
   } else {
-    auto it = std::ranges::find_if(plan.stages, [&](const PlannedStage& s) { return !s.name.empty() && s.name == lower(target); });
+    auto it = std::ranges::find_if(plan.stages, [&](const PlannedStage& s) { return !s.name.empty() && s.name == ascii_lower(target); });
     if (it == plan.stages.end()) {
       return fail(ErrorKind::Invalid, "failed to reach build target " + std::string(target) + " in Dockerfile");
     }

@@ -4,13 +4,9 @@
 #include <cctype>
 #include <string_view>
 
+#include "engine/build/parse_error.hpp"
+
 namespace berth::engine::build {
-namespace {
-
-Error bad(std::string msg) { return make_error(ErrorKind::Invalid, std::move(msg)); }
-
-}  // namespace
-
 Flags::Flags(std::vector<std::string> raw, std::initializer_list<std::pair<const char*, Kind>> known)
     : raw_(std::move(raw)) {
   for (auto& [n, k] : known) kinds_[n] = k;

@@ -5,6 +5,7 @@
 
 #include "engine/build/heredoc.hpp"
 #include "engine/build/instruction_parse.hpp"
+#include "engine/build/parse_error.hpp"
 
 namespace berth::engine::build {
 namespace {
@@ -18,10 +19,6 @@ std::string_view trim_left(std::string_view s) {
 
 bool is_comment(std::string_view line) { return trim_left(line).starts_with('#'); }
 
-Error at_line(int line, const Error& e) {
-  return make_error(ErrorKind::Invalid, "Dockerfile parse error on line " + std::to_string(line) + ": " + e.message);
-}
-Error at_line(int line, std::string msg) { return at_line(line, make_error(ErrorKind::Invalid, std::move(msg))); }
 
 // The text as lines without their "\n" (or "\r\n"), a leading byte-order mark dropped.
 std::vector<std::string_view> split_lines(std::string_view text) {

@@ -8,11 +8,11 @@
 #include "engine/build/go_duration.hpp"
 #include "engine/build/heredoc.hpp"
 #include "engine/build/line_words.hpp"
+#include "engine/build/parse_error.hpp"
 
 namespace berth::engine::build {
 namespace {
 
-Error bad(std::string msg) { return make_error(ErrorKind::Invalid, std::move(msg)); }
 
 std::string upper(std::string_view s) {
   std::string out(s);

@@ -2,13 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/build/parse_error.hpp"
+
 namespace berth::engine::build {
-namespace {
-
-Error bad(std::string msg) { return make_error(ErrorKind::Invalid, std::move(msg)); }
-
-}  // namespace
-
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
 
 std::string_view trim_blanks(std::string_view s) {

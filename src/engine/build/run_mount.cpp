@@ -5,16 +5,12 @@
 #include <charconv>
 #include <vector>
 
+#include "common/text.hpp"
+#include "engine/build/parse_error.hpp"
+
 namespace berth::engine::build {
 namespace {
 
-Error bad(std::string msg) { return make_error(ErrorKind::Invalid, std::move(msg)); }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 // One CSV record, as Go's encoding/csv reads it: "a,b" quoted fields with "" for a quote.
 Result<std::vector<std::string>> csv_fields(std::string_view s) {
@@ -67,7 +63,7 @@ std::optional<uint64_t> parse_size(std::string_view v) {
   uint64_t n = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (v.empty() || ec != std::errc()) return std::nullopt;
-  std::string unit = lower(std::string_view(p, v.data() + v.size()));
+  std::string unit = ascii_lower(std::string_view(p, v.data() + v.size()));
   if (!unit.empty() && unit.back() == 'b') unit.pop_back();
   if (!unit.empty() && unit.back() == 'i') unit.pop_back();
   static const std::pair<const char*, uint64_t> units[] = {
@@ -97,7 +93,7 @@ Result<RunMount> parse_run_mount(std::string_view value) {
   for (const auto& field : *fields) {
     if (field.empty()) continue;
     auto eq = field.find('=');
-    std::string key = lower(field.substr(0, eq));
+    std::string key = ascii_lower(field.substr(0, eq));
     if (eq == std::string::npos) {
       if (key == "readonly" || key == "ro") {
         m.readonly = ro_given = true;
@@ -112,7 +108,7 @@ Result<RunMount> parse_run_mount(std::string_view value) {
     }
     std::string v = field.substr(eq + 1);
     if (key == "type") {
-      std::string t = lower(v);
+      std::string t = ascii_lower(v);
       if (t == "bind") m.type = MountType::Bind;
       else if (t == "cache") m.type = MountType::Cache;
       else if (t == "tmpfs") m.type = MountType::Tmpfs;
@@ -130,7 +126,7 @@ Result<RunMount> parse_run_mount(std::string_view value) {
     } else if (key == "id") {
       m.id = v;
     } else if (key == "sharing") {
-      std::string s = lower(v);
+      std::string s = ascii_lower(v);
       if (s == "shared") m.sharing = CacheSharing::Shared;
       else if (s == "private") m.sharing = CacheSharing::Private;
       else if (s == "locked") m.sharing = CacheSharing::Locked;

@@ -73,6 +73,10 @@ inline const nlohmann::json& section(const nlohmann::json& o, const char* k) {
 }
 // Wraps an error with the field it came from: "linux.resources.memory.limit: write ...".
 inline Error field_error(const std::string& field, Error e) { return std::move(e).wrap("linux.resources." + field); }
+// A device entry's "major:minor" (blkio and io throttles and weights).
+inline std::string majmin(const nlohmann::json& e) {
+  return std::to_string(*opt_i(e, "major")) + ":" + std::to_string(*opt_i(e, "minor"));
+}
 // Normalises a value for the kernel: -1 -> "max" (v2) or "-1" (v1).
 std::string limit_v2(int64_t v);
 

@@ -218,10 +218,6 @@ Result<> CgroupV1::apply_cpu(const json& c) {
   return {};
 }
 
-static std::string majmin(const json& e) {
-  return std::to_string(*cg::opt_i(e, "major")) + ":" + std::to_string(*cg::opt_i(e, "minor"));
-}
-
 Result<> CgroupV1::apply_blkio(const json& b) {
   const std::string& d = *dir("blkio");
   // CFQ's files went away with the legacy block layer; BFQ offers the same weights.
@@ -234,16 +230,16 @@ Result<> CgroupV1::apply_blkio(const json& b) {
   if (auto v = cg::opt_i(b, "weight"); v && *v != 0) BERTH_CHECK(w("weight", weight_file, std::to_string(*v)), "");
   if (auto v = cg::opt_i(b, "leafWeight"); v && *v != 0) BERTH_CHECK(w("leafWeight", "blkio.leaf_weight", std::to_string(*v)), "");
   for (auto& e : cg::section(b, "weightDevice")) {
-    if (auto v = cg::opt_i(e, "weight"); v && *v != 0) BERTH_CHECK(w("weightDevice", weight_dev_file, majmin(e) + " " + std::to_string(*v)), "");
+    if (auto v = cg::opt_i(e, "weight"); v && *v != 0) BERTH_CHECK(w("weightDevice", weight_dev_file, cg::majmin(e) + " " + std::to_string(*v)), "");
     if (auto v = cg::opt_i(e, "leafWeight"); v && *v != 0)
-      BERTH_CHECK(w("weightDevice", "blkio.leaf_weight_device", majmin(e) + " " + std::to_string(*v)), "");
+      BERTH_CHECK(w("weightDevice", "blkio.leaf_weight_device", cg::majmin(e) + " " + std::to_string(*v)), "");
   }
   const std::pair<const char*, const char*> throttles[] = {{"throttleReadBpsDevice", "blkio.throttle.read_bps_device"},
                                                            {"throttleWriteBpsDevice", "blkio.throttle.write_bps_device"},
                                                            {"throttleReadIOPSDevice", "blkio.throttle.read_iops_device"},
                                                            {"throttleWriteIOPSDevice", "blkio.throttle.write_iops_device"}};
   for (auto& [key, file] : throttles)
-    for (auto& e : cg::section(b, key)) BERTH_CHECK(w(key, file, majmin(e) + " " + std::to_string(*cg::opt_i(e, "rate"))), "");
+    for (auto& e : cg::section(b, key)) BERTH_CHECK(w(key, file, cg::majmin(e) + " " + std::to_string(*cg::opt_i(e, "rate"))), "");
   return {};
 }
 

@@ -218,10 +218,6 @@ Result<> CgroupV2::apply_cpu(const json& c) {
   return {};
 }
 
-static std::string majmin(const json& e) {
-  return std::to_string(*cg::opt_i(e, "major")) + ":" + std::to_string(*cg::opt_i(e, "minor"));
-}
-
 Result<> CgroupV2::apply_io(const json& b) {
   auto w = [&](const std::string& field, const std::string& file, const std::string& v) -> Result<> {
     if (auto r = cg::write(dir_, file, v); !r) return fail(cg::field_error("blockIO." + field, r.error()));
@@ -237,8 +233,8 @@ Result<> CgroupV2::apply_io(const json& b) {
   for (auto& e : cg::section(b, "weightDevice")) {
     auto v = cg::opt_i(e, "weight");
     if (!v || *v == 0) continue;
-    if (bfq) BERTH_CHECK(w("weightDevice", "io.bfq.weight", majmin(e) + " " + std::to_string(*v)), "");
-    else BERTH_CHECK(w("weightDevice", "io.weight", majmin(e) + " " + std::to_string(blkio_weight_to_io_weight(static_cast<uint64_t>(*v)))), "");
+    if (bfq) BERTH_CHECK(w("weightDevice", "io.bfq.weight", cg::majmin(e) + " " + std::to_string(*v)), "");
+    else BERTH_CHECK(w("weightDevice", "io.weight", cg::majmin(e) + " " + std::to_string(blkio_weight_to_io_weight(static_cast<uint64_t>(*v)))), "");
   }
   const std::pair<const char*, const char*> throttles[] = {{"throttleReadBpsDevice", "rbps"},
                                                            {"throttleWriteBpsDevice", "wbps"},
@@ -247,7 +243,7 @@ Result<> CgroupV2::apply_io(const json& b) {
   for (auto& [key, name] : throttles)
     for (auto& e : cg::section(b, key)) {
       int64_t rate = *cg::opt_i(e, "rate");
-      BERTH_CHECK(w(key, "io.max", majmin(e) + " " + name + "=" + (rate == 0 ? std::string("max") : std::to_string(rate))), "");
+      BERTH_CHECK(w(key, "io.max", cg::majmin(e) + " " + name + "=" + (rate == 0 ? std::string("max") : std::to_string(rate))), "");
     }
   return {};
 }

@@ -6,15 +6,12 @@
 #include <unistd.h>
 
 #include "common/fs.hpp"
+#include "runtime/spec/spec_fields.hpp"
 
 namespace berth::runtime {
 namespace {
 
 constexpr int kIoprioClassShift = 13;
-
-std::unexpected<Error> invalid(const std::string& field, const std::string& msg) {
-  return fail(ErrorKind::Invalid, field + ": " + msg);
-}
 
 struct SchedAttr {
   uint32_t size;

@@ -20,6 +20,7 @@
 #include "common/json_util.hpp"
 #include "common/log.hpp"
 #include "runtime/seccomp/seccomp_cache.hpp"
+#include "runtime/spec/spec_fields.hpp"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
@@ -74,10 +75,6 @@ Result<int> SeccompFilter::load() {
 
 namespace {
 
-std::unexpected<Error> invalid(std::string_view path, std::string msg) {
-  return fail(ErrorKind::Invalid, std::string(path) + ": " + msg);
-}
-
 std::string at(std::string_view path, size_t i) { return std::string(path) + "[" + std::to_string(i) + "]"; }
 
 // Absent/null -> nullopt; otherwise an unsigned integer no larger than max.
@@ -91,25 +88,6 @@ Result<std::optional<uint64_t>> get_uint(const json& o, const char* key, std::st
   uint64_t v = it->is_number_unsigned() ? it->get<uint64_t>() : static_cast<uint64_t>(it->get<int64_t>());
   if (v > max) return invalid(p, "value " + std::to_string(v) + " out of range (max " + std::to_string(max) + ")");
   return std::optional<uint64_t>(v);
-}
-
-Result<std::string> get_str(const json& o, const char* key, std::string_view path, bool required) {
-  auto it = o.find(key);
-  std::string p = std::string(path) + "." + key;
-  if (it == o.end() || it->is_null()) {
-    if (required) return invalid(p, "required field is missing");
-    return std::string();
-  }
-  if (!it->is_string()) return fail(json_type_error(p, "string", *it));
-  return it->get<std::string>();
-}
-
-// Absent/null -> empty array view (nullptr).
-Result<const json*> get_arr(const json& o, const char* key, std::string_view path) {
-  auto it = o.find(key);
-  if (it == o.end() || it->is_null()) return static_cast<const json*>(nullptr);
-  if (!it->is_array()) return fail(json_type_error(std::string(path) + "." + key, "array", *it));
-  return &*it;
 }
 
 constexpr uint64_t kMaxErrno = 0xffff;  // the action's data field is 16 bits wide

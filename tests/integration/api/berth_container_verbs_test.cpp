@@ -16,12 +16,7 @@ using berth::test::run;
 
 namespace {
 
-std::vector<std::string> lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
+using berth::test::lines;
 
 class BerthContainerVerbs : public ::testing::Test {
  protected:

@@ -16,7 +16,7 @@ using nlohmann::json;
 namespace {
 
 // No heredocs: the classic builder does not read them.
-const char* kDockerfile = R"(ARG BASE=busybox
+const char* kClassicDockerfile = R"(ARG BASE=busybox
 FROM ${BASE} AS builder
 ARG GREETING=hello
 WORKDIR /src
@@ -67,7 +67,7 @@ class BuildCompare : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(dockerd_->ready()) << dockerd_->log();
     ASSERT_TRUE(loaded_) << "busybox did not load into both daemons";
     std::filesystem::create_directories(ctx / "conf");
-    berth::test::write_text(ctx / "Dockerfile", kDockerfile);
+    berth::test::write_text(ctx / "Dockerfile", kClassicDockerfile);
     berth::test::write_text(ctx / "app.sh", "#!/bin/sh\necho app\n");
     berth::test::write_text(ctx / "conf/x.conf", "setting=1\n");
   }

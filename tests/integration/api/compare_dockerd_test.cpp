@@ -19,12 +19,7 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<std::string> lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
+using berth::test::lines;
 
 struct Both {
   CmdResult berth, docker;

@@ -29,11 +29,7 @@ std::string resolv_conf_dir() {
   return dir.path();
 }
 
-int thread_count(pid_t pid) {
-  int n = 0;
-  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) ++n;
-  return n;
-}
+using berth::test::thread_count;
 
 class ContainerDns : public ::testing::TestWithParam<std::string> {
  protected:

@@ -23,13 +23,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<std::string> lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);)
-    if (!l.empty()) out.push_back(l);
-  return out;
-}
+using berth::test::nonempty_lines;
 
 std::string sh_out(const std::string& script) { return berth::test::sh(script).out; }
 
@@ -174,7 +168,7 @@ TEST_P(Cp, ErrorsAsDockerd) {
     // The client's own tar goroutine may log a closed pipe first (on either daemon): not compared.
     auto messages = [](const std::string& err) {
       std::string out;
-      for (auto& l : lines(err))
+      for (auto& l : nonempty_lines(err))
         if (!l.starts_with("time=")) out += l + "\n";
       return out;
     };
@@ -261,7 +255,7 @@ TEST_P(Cp, SymlinkExchangeRaceNeverReachesTheHost) {
     ASSERT_FALSE(fs::exists(host + "/payload")) << "wrote into the host directory through the race";
   }
   auto running = docker({"inspect", "-f", "{{.State.Running}}", c});
-  EXPECT_EQ(lines(running.out).at(0), "true") << "the swapping loop stopped: the race did not run";
+  EXPECT_EQ(nonempty_lines(running.out).at(0), "true") << "the swapping loop stopped: the race did not run";
   EXPECT_GT(reads + writes, 0);
   EXPECT_EQ(berth::test::read_text(host + "/secret"), "HOST SECRET");
   EXPECT_EQ(std::distance(fs::directory_iterator(host), {}), 1);
@@ -272,7 +266,7 @@ TEST_P(Cp, DiffListsWritesAndDeletes) {
   run_in(c, "mkdir -p /a/b; echo x > /a/b/c; rm /etc/group; echo more >> /etc/passwd; rm -rf /root");
   auto d = docker({"diff", c});
   ASSERT_EQ(d.status, 0) << d.err;
-  auto l = lines(d.out);
+  auto l = nonempty_lines(d.out);
   for (auto& want : {"A /a", "A /a/b", "A /a/b/c", "C /etc", "D /etc/group", "C /etc/passwd", "D /root"})
     EXPECT_NE(std::find(l.begin(), l.end(), want), l.end()) << want << " missing in\n" << d.out;
   // Parents before children, as dockerd walks the layer.
@@ -288,7 +282,7 @@ TEST_P(Cp, CommitThenRunTheNewImage) {
   auto r = docker({"commit", "-a", "Tester <t@example.com>", "-m", "a message", "-c", "CMD [\"cat\", \"/hello\"]",
                    "-c", "ENV FOO=bar", "-c", "EXPOSE 8080", "-c", "LABEL x=y", "-c", "WORKDIR /tmp", c, img});
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(lines(r.out).at(0).rfind("sha256:", 0), 0u) << r.out;
+  EXPECT_EQ(nonempty_lines(r.out).at(0).rfind("sha256:", 0), 0u) << r.out;
   auto run = docker({"run", "--rm", img});
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_EQ(run.out, "committed\n");
@@ -297,9 +291,9 @@ TEST_P(Cp, CommitThenRunTheNewImage) {
   auto env = docker({"run", "--rm", img, "sh", "-c", "echo $FOO; pwd"});
   EXPECT_EQ(env.out, "bar\n/tmp\n");
   auto insp = docker({"image", "inspect", "-f", "{{.Author}}|{{json .Config.ExposedPorts}}|{{.Config.Labels.x}}", img});
-  EXPECT_EQ(lines(insp.out).at(0), "Tester <t@example.com>|{\"8080/tcp\":{}}|y") << insp.err;
+  EXPECT_EQ(nonempty_lines(insp.out).at(0), "Tester <t@example.com>|{\"8080/tcp\":{}}|y") << insp.err;
   auto hist = docker({"history", "--no-trunc", "--format", "{{.CreatedBy}}|{{.Comment}}", img});
-  EXPECT_EQ(lines(hist.out).at(0), "sh -c echo committed > /hello; rm /etc/group|a message") << hist.out;
+  EXPECT_EQ(nonempty_lines(hist.out).at(0), "sh -c echo committed > /hello; rm /etc/group|a message") << hist.out;
   // A bad change: dockerd's message, and no image.
   auto bad = docker({"commit", "-c", "FOO bar", c, "berth-commit-bad:1"});
   EXPECT_NE(bad.status, 0);
@@ -315,7 +309,7 @@ TEST_P(Cp, ExportHasTheContainersFiles) {
   std::string out = tmp_ / "export.tar";
   auto r = docker({"export", "-o", out, c});
   ASSERT_EQ(r.status, 0) << r.err;
-  auto list = lines(sh_out("tar -tf " + out));
+  auto list = nonempty_lines(sh_out("tar -tf " + out));
   std::set<std::string> names(list.begin(), list.end());
   EXPECT_TRUE(names.contains("exported")) << list.size();
   EXPECT_TRUE(names.contains("bin/busybox"));

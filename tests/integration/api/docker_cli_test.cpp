@@ -12,17 +12,7 @@ using berth::test::wait_until;
 
 namespace {
 
-std::vector<std::string> lines(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < s.size()) {
-    auto nl = s.find('\n', pos);
-    if (nl == std::string::npos) nl = s.size();
-    if (nl > pos) out.push_back(s.substr(pos, nl - pos));
-    pos = nl + 1;
-  }
-  return out;
-}
+using berth::test::nonempty_lines;
 
 class DockerCli : public ::testing::TestWithParam<std::string> {
  protected:
@@ -39,7 +29,7 @@ class DockerCli : public ::testing::TestWithParam<std::string> {
   }
   std::string image_id(const std::string& name) {
     auto r = docker({"image", "inspect", "-f", "{{.Id}}", name});
-    return r.status == 0 ? lines(r.out).at(0) : "";
+    return r.status == 0 ? nonempty_lines(r.out).at(0) : "";
   }
   Berthd d;
 };
@@ -52,10 +42,10 @@ TEST_P(DockerCli, VersionAndInfo) {
   EXPECT_NE(v.out.find("Server: berth"), std::string::npos) << v.out;
   EXPECT_NE(v.out.find("(minimum version 1.41)"), std::string::npos) << v.out;
   auto f = docker({"version", "--format", "{{.Server.APIVersion}}"});
-  EXPECT_EQ(lines(f.out).at(0), "1.50");
+  EXPECT_EQ(nonempty_lines(f.out).at(0), "1.50");
   // The 20.10 client negotiates down to its own maximum.
   auto c = docker({"version", "--format", "{{.Client.APIVersion}}"});
-  EXPECT_EQ(lines(c.out).at(0), GetParam() == kDocker20 ? "1.41" : "1.50");
+  EXPECT_EQ(nonempty_lines(c.out).at(0), GetParam() == kDocker20 ? "1.41" : "1.50");
   auto i = docker({"info"});
   ASSERT_EQ(i.status, 0) << i.err;
   for (const char* want : {"Containers: 0", "Images: 0", "Storage Driver: overlay2", "Cgroup Driver: cgroupfs",
@@ -71,7 +61,7 @@ TEST_P(DockerCli, LoadListTagInspectHistoryRemove) {
 
   auto ls = docker({"images"});
   ASSERT_EQ(ls.status, 0) << ls.err;
-  auto rows = lines(ls.out);
+  auto rows = nonempty_lines(ls.out);
   ASSERT_EQ(rows.size(), 2u) << ls.out;
   EXPECT_TRUE(rows[0].starts_with("REPOSITORY")) << rows[0];
   EXPECT_NE(rows[1].find("busybox"), std::string::npos);
@@ -79,17 +69,17 @@ TEST_P(DockerCli, LoadListTagInspectHistoryRemove) {
 
   ASSERT_EQ(docker({"tag", "busybox", "example/bb:v1"}).status, 0);
   auto q = docker({"images", "-q"});
-  EXPECT_EQ(lines(q.out), (std::vector<std::string>{id.substr(7, 12), id.substr(7, 12)}));
+  EXPECT_EQ(nonempty_lines(q.out), (std::vector<std::string>{id.substr(7, 12), id.substr(7, 12)}));
   auto fmt = docker({"images", "--format", "{{.Repository}}:{{.Tag}}"});
-  auto names = lines(fmt.out);
+  auto names = nonempty_lines(fmt.out);
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"busybox:latest", "example/bb:v1"}));
   auto js = docker({"images", "--format", "{{json .}}", "example/bb"});
-  ASSERT_EQ(lines(js.out).size(), 1u) << js.out;
-  auto row = nlohmann::json::parse(lines(js.out)[0]);
+  ASSERT_EQ(nonempty_lines(js.out).size(), 1u) << js.out;
+  auto row = nlohmann::json::parse(nonempty_lines(js.out)[0]);
   EXPECT_EQ(row["Tag"], "v1");
   auto dig = docker({"images", "--digests"});
-  EXPECT_NE(lines(dig.out).at(0).find("DIGEST"), std::string::npos);
+  EXPECT_NE(nonempty_lines(dig.out).at(0).find("DIGEST"), std::string::npos);
   auto dangling = docker({"images", "-q", "--filter", "dangling=true"});
   EXPECT_EQ(dangling.out, "");
   auto byref = docker({"images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", "reference=example/*"});
@@ -109,12 +99,12 @@ TEST_P(DockerCli, LoadListTagInspectHistoryRemove) {
 
   auto hist = docker({"history", "--no-trunc", "--format", "{{.ID}} {{.Comment}}", "busybox"});
   ASSERT_EQ(hist.status, 0) << hist.err;
-  EXPECT_EQ(lines(hist.out).at(0), id + " busybox for the API tests");
+  EXPECT_EQ(nonempty_lines(hist.out).at(0), id + " busybox for the API tests");
 
   // Untag while another tag remains; then the last tag deletes the image.
   auto rmi = docker({"rmi", "example/bb:v1"});
   ASSERT_EQ(rmi.status, 0) << rmi.err;
-  EXPECT_EQ(lines(rmi.out), std::vector<std::string>{"Untagged: example/bb:v1"});
+  EXPECT_EQ(nonempty_lines(rmi.out), std::vector<std::string>{"Untagged: example/bb:v1"});
   rmi = docker({"rmi", "busybox"});
   ASSERT_EQ(rmi.status, 0) << rmi.err;
   EXPECT_NE(rmi.out.find("Untagged: busybox:latest"), std::string::npos);
@@ -132,7 +122,7 @@ TEST_P(DockerCli, RemoveByIdWithTwoTagsNeedsForce) {
                        " (must be forced) - image is referenced in multiple repositories"),
             std::string::npos)
       << r.err;
-  EXPECT_EQ(lines(docker({"images", "-q"}).out).size(), 2u);  // nothing changed
+  EXPECT_EQ(nonempty_lines(docker({"images", "-q"}).out).size(), 2u);  // nothing changed
   r = docker({"rmi", "-f", id.substr(7, 12)});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(docker({"images", "-q"}).out, "");
@@ -163,7 +153,7 @@ TEST_P(DockerCli, ImportFromStdin) {
                            " import - imported:1 < " + tar);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(r.out.starts_with("sha256:")) << r.out;
-  EXPECT_EQ(image_id("imported:1"), lines(r.out).at(0));
+  EXPECT_EQ(image_id("imported:1"), nonempty_lines(r.out).at(0));
 }
 
 TEST_P(DockerCli, EventsSeeTagAndDelete) {
@@ -193,7 +183,7 @@ TEST_P(DockerCli, EventsSeeTagAndDelete) {
   auto past = docker({"events", "--since", since, "--until", std::to_string(time(nullptr) + 1), "--filter",
                       "event=tag", "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}"});
   ASSERT_EQ(past.status, 0) << past.err;
-  EXPECT_EQ(lines(past.out), std::vector<std::string>{"image tag evt:1"});
+  EXPECT_EQ(nonempty_lines(past.out), std::vector<std::string>{"image tag evt:1"});
 }
 
 INSTANTIATE_TEST_SUITE_P(Clients, DockerCli, ::testing::Values(kDocker28, kDocker20),
@@ -204,7 +194,7 @@ TEST_P(DockerCli, SystemDf) {
   ASSERT_EQ(docker({"tag", "busybox", "again:1"}).status, 0);
   auto df = docker({"system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Active}}"});
   ASSERT_EQ(df.status, 0) << df.err;
-  EXPECT_EQ(lines(df.out).at(0), "Images 1 0") << df.out;
+  EXPECT_EQ(nonempty_lines(df.out).at(0), "Images 1 0") << df.out;
   auto v = docker({"system", "df", "-v", "--format", "{{range .Images}}{{.Repository}} {{end}}"});
   ASSERT_EQ(v.status, 0) << v.err;
 }

@@ -14,7 +14,7 @@ using namespace berth::api::test;
 
 namespace {
 
-const char* kHttpd = "mkdir -p /www && echo hello-$(hostname) > /www/index.html && exec httpd -f -p 80 -h /www";
+const char* kHttpdWithHostname = "mkdir -p /www && echo hello-$(hostname) > /www/index.html && exec httpd -f -p 80 -h /www";
 
 }  // namespace
 
@@ -29,7 +29,7 @@ TEST(DockerdCoexistence, BerthBridgesForwardBesideDockerdsDropPolicy) {
   ASSERT_EQ(dockerd.docker({"load", "-i", busybox_archive()}).status, 0);
   // A dockerd container with a published port, so its DOCKER chains hold real rules. (dockerd
   // sets the DROP policy when it turns forwarding on itself: the namespace starts with it off.)
-  auto theirs = dockerd.docker({"run", "-d", "--hostname", "theirs", "-p", "18091:80", "busybox", "sh", "-c", kHttpd});
+  auto theirs = dockerd.docker({"run", "-d", "--hostname", "theirs", "-p", "18091:80", "busybox", "sh", "-c", kHttpdWithHostname});
   ASSERT_EQ(theirs.status, 0) << theirs.err;
   auto before = ns.run({"iptables", "-S"});
   ASSERT_NE(before.out.find("-P FORWARD DROP"), std::string::npos) << "dockerd did not set its policy:\n" << before.out;
@@ -40,7 +40,7 @@ TEST(DockerdCoexistence, BerthBridgesForwardBesideDockerdsDropPolicy) {
     ASSERT_EQ(d.docker({"load", "-i", busybox_archive()}).status, 0);
     ASSERT_EQ(d.docker({"network", "create", "--subnet", "10.128.4.0/24", "usernet"}).status, 0);
     ASSERT_EQ(d.docker({"run", "-d", "--name", "web", "--hostname", "web", "--network", "usernet", "-p", "18090:80",
-                        "busybox", "sh", "-c", kHttpd}).status, 0);
+                        "busybox", "sh", "-c", kHttpdWithHostname}).status, 0);
     // Container to container by name across the bridge (forwarded, so dockerd's policy applies).
     auto ping = d.docker({"run", "--rm", "--network", "usernet", "busybox", "ping", "-c", "1", "-W", "5", "web"});
     EXPECT_EQ(ping.status, 0) << ping.out << ping.err;

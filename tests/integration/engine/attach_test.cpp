@@ -27,13 +27,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+using berth::test::first_line;
 
-int thread_count(pid_t pid) {
-  int n = 0;
-  for ([[maybe_unused]] auto& e : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task")) ++n;
-  return n;
-}
+using berth::test::thread_count;
 
 berth::UniqueFd unix_connect(const std::string& path) {
   berth::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));

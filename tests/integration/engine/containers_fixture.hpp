@@ -17,7 +17,7 @@ using api::test::Berthd;
 using api::test::kDocker28;
 using api::test::busybox_archive;
 
-inline std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+using berth::test::first_line;
 
 class Containers : public ::testing::Test {
  protected:

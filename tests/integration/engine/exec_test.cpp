@@ -23,7 +23,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+using berth::test::first_line;
 
 class Exec : public ::testing::TestWithParam<std::string> {
  protected:

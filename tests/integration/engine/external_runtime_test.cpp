@@ -22,7 +22,7 @@ namespace {
 
 const std::string kRunc = "/usr/sbin/runc";
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+using berth::test::first_line;
 
 class ExternalRuntime : public ::testing::Test {
  protected:

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+using berth::test::first_line;
 
 std::vector<std::string> lines_of(const std::string& s) {
   std::vector<std::string> v;

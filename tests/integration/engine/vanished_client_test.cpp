@@ -12,11 +12,7 @@ using std::chrono::seconds;
 
 namespace {
 
-int thread_count(pid_t pid) {
-  int n = 0;
-  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) ++n;
-  return n;
-}
+using berth::test::thread_count;
 
 // Sends a wait request and reads until the response head arrived; returns the open socket.
 berth::UniqueFd open_wait(const std::string& sock, const std::string& id) {

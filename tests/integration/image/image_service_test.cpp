@@ -16,10 +16,7 @@ using berth::test::TempDir;
 
 namespace {
 
-std::string slurp(const std::string& p) {
-  std::ifstream f(p);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
+using berth::test::read_text;
 
 struct Store {
   TempDir tmp{"berth-images"};
@@ -70,7 +67,7 @@ TEST(ImageService, ImportDirectoryMountCommitExport) {
 
   ASSERT_TRUE(s.svc->create_rootfs("ctr2", "derived"));
   ASSERT_TRUE(s.svc->mount_rootfs("ctr2", s.mnt));
-  EXPECT_EQ(slurp(s.mnt + "/etc/motd"), "committed");
+  EXPECT_EQ(read_text(s.mnt + "/etc/motd"), "committed");
   EXPECT_FALSE(fs::exists(s.mnt + "/etc/group"));
   EXPECT_TRUE(fs::exists(s.mnt + "/etc/passwd"));
   std::ofstream(s.mnt + "/live") << "written while running";

@@ -55,10 +55,7 @@ void write(const std::string& p, const std::string& s) {
   fs::create_directories(fs::path(p).parent_path());
   std::ofstream(p) << s;
 }
-std::string slurp(const std::string& p) {
-  std::ifstream f(p);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
+using berth::test::read_text;
 
 }  // namespace
 
@@ -117,7 +114,7 @@ TYPED_TEST(SnapshotterContract, MountShowsStackWithWhiteoutsAndCapturesWrites) {
   EXPECT_EQ(dup.error().kind, berth::ErrorKind::Exists);
   auto m = this->snap->mount("c1", this->mnt);
   ASSERT_TRUE(m) << m.error().what();
-  EXPECT_EQ(slurp(this->mnt + "/etc/a"), "top-a");
+  EXPECT_EQ(read_text(this->mnt + "/etc/a"), "top-a");
   EXPECT_FALSE(fs::exists(this->mnt + "/etc/b"));
   EXPECT_FALSE(fs::exists(this->mnt + "/opq/old"));
   EXPECT_TRUE(fs::exists(this->mnt + "/opq/new"));
@@ -125,12 +122,12 @@ TYPED_TEST(SnapshotterContract, MountShowsStackWithWhiteoutsAndCapturesWrites) {
   fs::remove(this->mnt + "/etc/a");
   ASSERT_TRUE(this->snap->unmount(this->mnt));
   auto upper = *this->snap->upper_dir("c1");
-  EXPECT_EQ(slurp(upper + "/etc/written"), "w");
+  EXPECT_EQ(read_text(upper + "/etc/written"), "w");
   struct stat st;
   ASSERT_EQ(lstat((upper + "/etc/a").c_str(), &st), 0);
   EXPECT_TRUE(is_overlay_whiteout(st));
   // Layers are untouched by the container's writes.
-  EXPECT_EQ(slurp(*this->snap->layer_dir(top) + "/etc/a"), "top-a");
+  EXPECT_EQ(read_text(*this->snap->layer_dir(top) + "/etc/a"), "top-a");
   EXPECT_EQ(**this->snap->parent_of("c1"), top);
   ASSERT_TRUE(this->snap->remove("c1"));
   EXPECT_FALSE(this->snap->upper_dir("c1"));
@@ -163,8 +160,8 @@ TYPED_TEST(SnapshotterContract, ManyLayersStillMount) {
   ASSERT_TRUE(this->snap->prepare("deep", parent));
   auto m = this->snap->mount("deep", this->mnt);
   ASSERT_TRUE(m) << m.error().what();
-  EXPECT_EQ(slurp(this->mnt + "/l/0"), "0");
-  EXPECT_EQ(slurp(this->mnt + "/l/" + std::to_string(n - 1)), std::to_string(n - 1));
+  EXPECT_EQ(read_text(this->mnt + "/l/0"), "0");
+  EXPECT_EQ(read_text(this->mnt + "/l/" + std::to_string(n - 1)), std::to_string(n - 1));
   size_t count = std::distance(fs::directory_iterator(this->mnt + "/l"), {});
   EXPECT_EQ(count, static_cast<size_t>(n));
   ASSERT_TRUE(this->snap->unmount(this->mnt));

@@ -40,7 +40,7 @@ namespace {
 constexpr int kLoadFailed = 250;
 
 // Waits at most `timeout` for pid; kills it and fails the test on timeout. Returns the wait status.
-int wait_child(pid_t pid, std::chrono::seconds timeout = std::chrono::seconds(20)) {
+int wait_child_for(pid_t pid, std::chrono::seconds timeout = std::chrono::seconds(20)) {
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   EXPECT_GE(pidfd, 0) << strerror(errno);
   pollfd p{pidfd, POLLIN, 0};
@@ -64,7 +64,7 @@ int run_filtered(SeccompFilter& f, const std::function<int()>& body) {
     if (!f.load()) _exit(kLoadFailed);
     _exit(body());
   }
-  return wait_child(pid);
+  return wait_child_for(pid);
 }
 
 int run_profile(const json& profile, const std::function<int()>& body) {
@@ -297,7 +297,7 @@ TEST(SeccompFilter, ArchitecturesCoverOtherAbis) {
     asm volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");  // i386 getpid
     _exit(r == getpid() ? 0 : 1);
   }
-  if (exit_code(wait_child(probe)) != 0) GTEST_SKIP() << "this kernel does not run i386 syscalls";
+  if (exit_code(wait_child_for(probe)) != 0) GTEST_SKIP() << "this kernel does not run i386 syscalls";
   void* low = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
   ASSERT_NE(low, MAP_FAILED);
   std::memcpy(low, dir.c_str(), dir.size() + 1);
@@ -350,7 +350,7 @@ TEST(SeccompFilter, TsyncAppliesFilterToExistingThreads) {
       pthread_join(t, nullptr);
       _exit(args.result);
     }
-    int st = wait_child(pid);
+    int st = wait_child_for(pid);
     EXPECT_EQ(exit_code(st), tsync ? 45 : 0) << (tsync ? "with" : "without") << " TSYNC";
     rmdir(dir.c_str());
   }
@@ -492,7 +492,7 @@ TEST(SeccompFilter, NotifyHandsFdToListenerWhichAnswersTheSyscall) {
   EXPECT_TRUE(sent) << sent.error().what();
   nfd->reset();
 
-  int st = wait_child(pid);
+  int st = wait_child_for(pid);
   agent_thread.join();
   close(listen_fd);
   close(sp[0]);

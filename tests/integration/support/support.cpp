@@ -185,4 +185,26 @@ void write_text(const std::string& path, const std::string& text) {
   f << text;
 }
 
+std::vector<std::string> lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+std::vector<std::string> nonempty_lines(const std::string& s) {
+  std::vector<std::string> out;
+  for (auto& l : lines(s))
+    if (!l.empty()) out.push_back(l);
+  return out;
+}
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+int thread_count(pid_t pid) {
+  int n = 0;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) ++n;
+  return n;
+}
+
 }  // namespace berth::test

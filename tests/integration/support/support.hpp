@@ -1,6 +1,8 @@
 // Helpers shared by the integration suites: run a command, temp dirs, a busybox bundle,
 // bounded waits. Integration tests run as root against the real kernel.
 #pragma once
+#include <sys/types.h>
+
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -55,5 +57,12 @@ bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds tim
 std::string unique_id(const std::string& prefix);
 std::string read_text(const std::string& path);
 void write_text(const std::string& path, const std::string& text);
+
+// Command output as lines: every line, or only the non-empty ones; and its first line.
+std::vector<std::string> lines(const std::string& s);
+std::vector<std::string> nonempty_lines(const std::string& s);
+std::string first_line(const std::string& s);
+// The threads of a process (/proc/<pid>/task).
+int thread_count(pid_t pid);
 
 }  // namespace berth::test

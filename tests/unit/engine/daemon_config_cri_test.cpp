@@ -11,7 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string error_of(std::string_view file, const json& flags = json::object()) {
+std::string cri_error_of(std::string_view file, const json& flags = json::object()) {
   auto c = load_daemon_config(file, flags);
   return c ? "" : c.error().what();
 }
@@ -47,31 +47,31 @@ TEST(DaemonConfigCri, FlagSocketCombinesWithTheFileMirrors) {
 }
 
 TEST(DaemonConfigCri, SocketGivenBothWaysIsRefused) {
-  auto e = error_of(R"({"cri": {"socket": "/a.sock"}})", json{{"cri", {{"socket", "/b.sock"}}}});
+  auto e = cri_error_of(R"({"cri": {"socket": "/a.sock"}})", json{{"cri", {{"socket", "/b.sock"}}}});
   EXPECT_NE(e.find("specified both as a flag and in the configuration file: cri.socket"), std::string::npos) << e;
 }
 
 TEST(DaemonConfigCri, BadEntriesNameTheKey) {
-  EXPECT_EQ(error_of(R"({"cri": "/run/cri.sock"})"),
+  EXPECT_EQ(cri_error_of(R"({"cri": "/run/cri.sock"})"),
             "invalid daemon configuration: cri: expected an object, got string");
-  EXPECT_EQ(error_of(R"({"cri": {"sockett": "/run/cri.sock"}})"),
+  EXPECT_EQ(cri_error_of(R"({"cri": {"sockett": "/run/cri.sock"}})"),
             "invalid daemon configuration: cri.sockett: unknown field");
-  EXPECT_EQ(error_of(R"({"cri": {"socket": "cri.sock"}})"),
+  EXPECT_EQ(cri_error_of(R"({"cri": {"socket": "cri.sock"}})"),
             "invalid daemon configuration: cri.socket: must be an absolute path");
-  EXPECT_EQ(error_of(R"({"cri": {"socket": 5}})"),
+  EXPECT_EQ(cri_error_of(R"({"cri": {"socket": 5}})"),
             "invalid daemon configuration: cri.socket: expected a string, got number");
-  EXPECT_NE(error_of(R"({"cri": {"socket": "/)" + std::string(120, 'x') + R"("}})").find("cri.socket: longer than"),
+  EXPECT_NE(cri_error_of(R"({"cri": {"socket": "/)" + std::string(120, 'x') + R"("}})").find("cri.socket: longer than"),
             std::string::npos);
-  EXPECT_EQ(error_of(R"({"cri": {"registry-mirrors": ["http://m"]}})"),
+  EXPECT_EQ(cri_error_of(R"({"cri": {"registry-mirrors": ["http://m"]}})"),
             "invalid daemon configuration: cri.registry-mirrors: expected an object of registry -> [mirror URLs], got array");
-  EXPECT_EQ(error_of(R"({"cri": {"registry-mirrors": {"docker.io": "http://m"}}})"),
+  EXPECT_EQ(cri_error_of(R"({"cri": {"registry-mirrors": {"docker.io": "http://m"}}})"),
             "invalid daemon configuration: cri.registry-mirrors.docker.io: expected an array of mirror URLs, got string");
-  EXPECT_EQ(error_of(R"({"cri": {"registry-mirrors": {"docker.io": ["127.0.0.1:5000"]}}})"),
+  EXPECT_EQ(cri_error_of(R"({"cri": {"registry-mirrors": {"docker.io": ["127.0.0.1:5000"]}}})"),
             "invalid daemon configuration: cri.registry-mirrors.docker.io[]: \"127.0.0.1:5000\" is not a mirror URL: "
             "it must start with http:// or https://");
-  EXPECT_NE(error_of(R"({"cri": {"registry-mirrors": {"docker.io": ["http://u:p@m"]}}})").find("expected scheme://host"),
+  EXPECT_NE(cri_error_of(R"({"cri": {"registry-mirrors": {"docker.io": ["http://u:p@m"]}}})").find("expected scheme://host"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"cri": {"registry-mirrors": {"https://docker.io": ["http://m"]}}})")
+  EXPECT_NE(cri_error_of(R"({"cri": {"registry-mirrors": {"https://docker.io": ["http://m"]}}})")
                 .find("cri.registry-mirrors.https://docker.io: a registry is a host name"),
             std::string::npos);
 }
@@ -88,7 +88,7 @@ TEST(DaemonConfigCri, CniDirsDefaultAndAreRead) {
 }
 
 TEST(DaemonConfigCri, CniDirsMustBeAbsolutePaths) {
-  EXPECT_NE(error_of(R"({"cri": {"cni-conf-dir": "net.d"}})").find("cri.cni-conf-dir"), std::string::npos);
-  EXPECT_NE(error_of(R"({"cri": {"cni-bin-dir": ""}})").find("cri.cni-bin-dir"), std::string::npos);
-  EXPECT_NE(error_of(R"({"cri": {"cni-bin-dir": 3}})").find("cri.cni-bin-dir"), std::string::npos);
+  EXPECT_NE(cri_error_of(R"({"cri": {"cni-conf-dir": "net.d"}})").find("cri.cni-conf-dir"), std::string::npos);
+  EXPECT_NE(cri_error_of(R"({"cri": {"cni-bin-dir": ""}})").find("cri.cni-bin-dir"), std::string::npos);
+  EXPECT_NE(cri_error_of(R"({"cri": {"cni-bin-dir": 3}})").find("cri.cni-bin-dir"), std::string::npos);
 }

@@ -9,8 +9,8 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kId = std::string(64, 'a');
-SpecInputs inputs() { return SpecInputs{kId, "/x/rootfs", {}}; }
+const std::string kSpecId = std::string(64, 'a');
+SpecInputs inputs() { return SpecInputs{kSpecId, "/x/rootfs", {}}; }
 
 json image() {
   return {{"Env", {"PATH=/usr/bin:/bin", "A=image"}}, {"Cmd", {"sh"}}, {"WorkingDir", "/srv"}, {"Entrypoint", nullptr}};
@@ -27,10 +27,10 @@ TEST(OciSpecBuilder, ImageDefaultsWhenTheRequestGivesNone) {
   EXPECT_EQ(p["terminal"], false);
   EXPECT_EQ((*s)["root"]["path"], "/x/rootfs");
   EXPECT_EQ((*s)["root"]["readonly"], false);
-  EXPECT_EQ((*s)["hostname"], kId.substr(0, 12));
+  EXPECT_EQ((*s)["hostname"], kSpecId.substr(0, 12));
   auto env = p["env"].get<std::vector<std::string>>();
   EXPECT_NE(std::find(env.begin(), env.end(), "PATH=/usr/bin:/bin"), env.end());
-  EXPECT_NE(std::find(env.begin(), env.end(), "HOSTNAME=" + kId.substr(0, 12)), env.end());
+  EXPECT_NE(std::find(env.begin(), env.end(), "HOSTNAME=" + kSpecId.substr(0, 12)), env.end());
   EXPECT_EQ(p["capabilities"]["bounding"].size(), 14u);  // dockerd's default set
 }
 

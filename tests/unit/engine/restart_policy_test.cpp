@@ -13,7 +13,7 @@ namespace {
 RestartPolicy policy(const std::string& name, int max = 0) { return RestartPolicy{name, max}; }
 ExitFacts exited(int code, milliseconds ran = milliseconds(50), bool manual = false) { return {code, manual, ran}; }
 
-std::string error_of(const json& j) {
+std::string policy_error_of(const json& j) {
   auto r = parse_restart_policy(j);
   return r ? "" : r.error().message;
 }
@@ -21,14 +21,14 @@ std::string error_of(const json& j) {
 }  // namespace
 
 TEST(RestartPolicyParse, DockerdMessages) {
-  EXPECT_EQ(error_of({{"Name", "on-failure"}, {"MaximumRetryCount", -2}}), "maximum retry count cannot be negative");
-  EXPECT_EQ(error_of({{"Name", "always"}, {"MaximumRetryCount", 3}}),
+  EXPECT_EQ(policy_error_of({{"Name", "on-failure"}, {"MaximumRetryCount", -2}}), "maximum retry count cannot be negative");
+  EXPECT_EQ(policy_error_of({{"Name", "always"}, {"MaximumRetryCount", 3}}),
             "maximum retry count cannot be used with restart policy 'always'");
-  EXPECT_EQ(error_of({{"Name", "no"}, {"MaximumRetryCount", -1}}),
+  EXPECT_EQ(policy_error_of({{"Name", "no"}, {"MaximumRetryCount", -1}}),
             "maximum retry count cannot be used with restart policy 'no'");
-  EXPECT_EQ(error_of({{"Name", "sometimes"}}), "invalid restart policy 'sometimes'");
-  EXPECT_EQ(error_of({{"Name", 3}}).substr(0, 22), "json: cannot unmarshal");
-  EXPECT_EQ(error_of({{"Name", "on-failure"}, {"MaximumRetryCount", "3"}}).substr(0, 22), "json: cannot unmarshal");
+  EXPECT_EQ(policy_error_of({{"Name", "sometimes"}}), "invalid restart policy 'sometimes'");
+  EXPECT_EQ(policy_error_of({{"Name", 3}}).substr(0, 22), "json: cannot unmarshal");
+  EXPECT_EQ(policy_error_of({{"Name", "on-failure"}, {"MaximumRetryCount", "3"}}).substr(0, 22), "json: cannot unmarshal");
 }
 
 TEST(RestartPolicyParse, DefaultsAndValidPolicies) {

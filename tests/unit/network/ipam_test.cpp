@@ -8,7 +8,7 @@ using namespace berth::network;
 
 namespace {
 Ipv4Prefix P(const char* s) { return *Ipv4Prefix::parse(s); }
-Ipv4 A(const char* s) { return *Ipv4::parse(s); }
+Ipv4 addr(const char* s) { return *Ipv4::parse(s); }
 }  // namespace
 
 TEST(AddressPool, DefaultsAreDockers) {
@@ -25,11 +25,11 @@ TEST(AddressPool, SkipsEveryPrefixInUse) {
   auto first = choose_subnet(pools, {});
   ASSERT_TRUE(first);
   EXPECT_EQ(first->str(), "172.17.0.0/16");
-  // A host route inside 172.17/16 and a network on 172.18/16: the next free one is 172.19/16.
+  // addr host route inside 172.17/16 and a network on 172.18/16: the next free one is 172.19/16.
   auto next = choose_subnet(pools, {P("172.17.5.0/24"), P("172.18.0.0/16")});
   ASSERT_TRUE(next);
   EXPECT_EQ(next->str(), "172.19.0.0/16");
-  // A route covering all of 172.16/12 sends it to 192.168's /20s, past a taken one.
+  // addr route covering all of 172.16/12 sends it to 192.168's /20s, past a taken one.
   auto later = choose_subnet(pools, {P("172.16.0.0/12"), P("192.168.1.0/24")});
   ASSERT_TRUE(later);
   EXPECT_EQ(later->str(), "192.168.16.0/20");
@@ -62,28 +62,28 @@ TEST(SubnetAllocator, GatewayIsTheFirstHostAndNeverHandedOut) {
   auto full = a->allocate();
   ASSERT_FALSE(full);
   EXPECT_NE(full.error().message.find("no available IPv4 addresses"), std::string::npos);
-  a->release(A("10.0.0.4"));
+  a->release(addr("10.0.0.4"));
   EXPECT_EQ(a->allocate()->str(), "10.0.0.4");
 }
 
 TEST(SubnetAllocator, RangeAndFixedAddresses) {
-  auto a = SubnetAllocator::make(P("10.1.0.0/16"), P("10.1.5.0/24"), A("10.1.0.254"));
+  auto a = SubnetAllocator::make(P("10.1.0.0/16"), P("10.1.5.0/24"), addr("10.1.0.254"));
   ASSERT_TRUE(a);
   EXPECT_EQ(a->allocate()->str(), "10.1.5.0");  // inside a larger subnet .0 is a host address
-  ASSERT_TRUE(a->reserve(A("10.1.9.9")));       // --ip may lie outside the range, not the subnet
-  auto twice = a->reserve(A("10.1.9.9"));
+  ASSERT_TRUE(a->reserve(addr("10.1.9.9")));       // --ip may lie outside the range, not the subnet
+  auto twice = a->reserve(addr("10.1.9.9"));
   ASSERT_FALSE(twice);
   EXPECT_EQ(twice.error().kind, berth::ErrorKind::Conflict);
   EXPECT_EQ(twice.error().message, "Address already in use");
-  EXPECT_FALSE(a->reserve(A("10.1.0.254")));  // the gateway
-  auto outside = a->reserve(A("10.2.0.1"));
+  EXPECT_FALSE(a->reserve(addr("10.1.0.254")));  // the gateway
+  auto outside = a->reserve(addr("10.2.0.1"));
   ASSERT_FALSE(outside);
   EXPECT_EQ(outside.error().kind, berth::ErrorKind::Invalid);
 }
 
 TEST(SubnetAllocator, RefusesInconsistentSettings) {
   EXPECT_FALSE(SubnetAllocator::make(P("10.1.0.0/16"), P("10.2.0.0/24")));         // range outside
-  EXPECT_FALSE(SubnetAllocator::make(P("10.1.0.0/16"), {}, A("10.2.0.1")));        // gateway outside
-  EXPECT_FALSE(SubnetAllocator::make(P("10.1.0.0/16"), {}, A("10.1.255.255")));    // broadcast
+  EXPECT_FALSE(SubnetAllocator::make(P("10.1.0.0/16"), {}, addr("10.2.0.1")));        // gateway outside
+  EXPECT_FALSE(SubnetAllocator::make(P("10.1.0.0/16"), {}, addr("10.1.255.255")));    // broadcast
   EXPECT_FALSE(SubnetAllocator::make(P("10.1.0.0/31")));                            // too small
 }

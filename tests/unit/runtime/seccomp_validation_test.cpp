@@ -12,7 +12,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string error_of(const json& profile) {
+std::string seccomp_error_of(const json& profile) {
   auto r = compile_seccomp(profile);
   if (r) return "(compiled)";
   EXPECT_EQ(r.error().kind, berth::ErrorKind::Invalid) << r.error().what();
@@ -38,54 +38,54 @@ TEST(SeccompValidation, MinimalProfileCompiles) {
 }
 
 TEST(SeccompValidation, NotAnObject) {
-  EXPECT_EQ(error_of(json::array()), "linux.seccomp: expected object, got array");
+  EXPECT_EQ(seccomp_error_of(json::array()), "linux.seccomp: expected object, got array");
 }
 
 TEST(SeccompValidation, DefaultActionMissingOrUnknown) {
-  EXPECT_EQ(error_of(json::object()), "linux.seccomp.defaultAction: required field is missing");
-  EXPECT_EQ(error_of(json{{"defaultAction", "SCMP_ACT_FOO"}}),
+  EXPECT_EQ(seccomp_error_of(json::object()), "linux.seccomp.defaultAction: required field is missing");
+  EXPECT_EQ(seccomp_error_of(json{{"defaultAction", "SCMP_ACT_FOO"}}),
             "linux.seccomp.defaultAction: unknown action \"SCMP_ACT_FOO\"");
-  EXPECT_EQ(error_of(json{{"defaultAction", 3}}), "linux.seccomp.defaultAction: expected string, got number");
+  EXPECT_EQ(seccomp_error_of(json{{"defaultAction", 3}}), "linux.seccomp.defaultAction: expected string, got number");
 }
 
 TEST(SeccompValidation, DefaultErrnoRetOnlyWithErrnoOrTrace) {
-  EXPECT_EQ(error_of(json{{"defaultAction", "SCMP_ACT_ALLOW"}, {"defaultErrnoRet", 1}}),
+  EXPECT_EQ(seccomp_error_of(json{{"defaultAction", "SCMP_ACT_ALLOW"}, {"defaultErrnoRet", 1}}),
             "linux.seccomp.defaultErrnoRet: only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not SCMP_ACT_ALLOW");
   EXPECT_TRUE(compile_seccomp(json{{"defaultAction", "SCMP_ACT_ERRNO"}, {"defaultErrnoRet", 38}}));
-  EXPECT_EQ(error_of(json{{"defaultAction", "SCMP_ACT_ERRNO"}, {"defaultErrnoRet", -1}}),
+  EXPECT_EQ(seccomp_error_of(json{{"defaultAction", "SCMP_ACT_ERRNO"}, {"defaultErrnoRet", -1}}),
             "linux.seccomp.defaultErrnoRet: must not be negative");
-  EXPECT_EQ(error_of(json{{"defaultAction", "SCMP_ACT_ERRNO"}, {"defaultErrnoRet", 70000}}),
+  EXPECT_EQ(seccomp_error_of(json{{"defaultAction", "SCMP_ACT_ERRNO"}, {"defaultErrnoRet", 70000}}),
             "linux.seccomp.defaultErrnoRet: value 70000 out of range (max 65535)");
 }
 
 TEST(SeccompValidation, NotifyAsDefaultRefused) {
-  EXPECT_EQ(error_of(json{{"defaultAction", "SCMP_ACT_NOTIFY"}, {"listenerPath", "/run/x.sock"}}),
+  EXPECT_EQ(seccomp_error_of(json{{"defaultAction", "SCMP_ACT_NOTIFY"}, {"listenerPath", "/run/x.sock"}}),
             "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
 }
 
 TEST(SeccompValidation, UnknownActionNamesSyscallIndex) {
-  EXPECT_EQ(error_of(with_rule({{"names", {"mkdir"}}, {"action", "SCMP_ACT_FOO"}})),
+  EXPECT_EQ(seccomp_error_of(with_rule({{"names", {"mkdir"}}, {"action", "SCMP_ACT_FOO"}})),
             "linux.seccomp.syscalls[1].action: unknown action \"SCMP_ACT_FOO\"");
-  EXPECT_EQ(error_of(with_rule({{"names", {"mkdir"}}})), "linux.seccomp.syscalls[1].action: required field is missing");
+  EXPECT_EQ(seccomp_error_of(with_rule({{"names", {"mkdir"}}})), "linux.seccomp.syscalls[1].action: required field is missing");
 }
 
 TEST(SeccompValidation, ErrnoRetWithWrongAction) {
-  EXPECT_EQ(error_of(with_rule({{"names", {"mkdir"}}, {"action", "SCMP_ACT_KILL"}, {"errnoRet", 5}})),
+  EXPECT_EQ(seccomp_error_of(with_rule({{"names", {"mkdir"}}, {"action", "SCMP_ACT_KILL"}, {"errnoRet", 5}})),
             "linux.seccomp.syscalls[1].errnoRet: only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not SCMP_ACT_KILL");
-  EXPECT_EQ(error_of(with_rule({{"names", {"mkdir"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", "EPERM"}})),
+  EXPECT_EQ(seccomp_error_of(with_rule({{"names", {"mkdir"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", "EPERM"}})),
             "linux.seccomp.syscalls[1].errnoRet: expected unsigned integer, got string");
 }
 
 TEST(SeccompValidation, NamesRequiredNonEmptyStrings) {
-  EXPECT_EQ(error_of(with_rule({{"action", "SCMP_ACT_ERRNO"}})),
+  EXPECT_EQ(seccomp_error_of(with_rule({{"action", "SCMP_ACT_ERRNO"}})),
             "linux.seccomp.syscalls[1].names: must contain at least one syscall name");
-  EXPECT_EQ(error_of(with_rule({{"names", json::array()}, {"action", "SCMP_ACT_ERRNO"}})),
+  EXPECT_EQ(seccomp_error_of(with_rule({{"names", json::array()}, {"action", "SCMP_ACT_ERRNO"}})),
             "linux.seccomp.syscalls[1].names: must contain at least one syscall name");
-  EXPECT_EQ(error_of(with_rule({{"names", {"mkdir", 7}}, {"action", "SCMP_ACT_ERRNO"}})),
+  EXPECT_EQ(seccomp_error_of(with_rule({{"names", {"mkdir", 7}}, {"action", "SCMP_ACT_ERRNO"}})),
             "linux.seccomp.syscalls[1].names[1]: expected string, got number");
-  EXPECT_EQ(error_of(with_rule({{"names", {""}}, {"action", "SCMP_ACT_ERRNO"}})),
+  EXPECT_EQ(seccomp_error_of(with_rule({{"names", {""}}, {"action", "SCMP_ACT_ERRNO"}})),
             "linux.seccomp.syscalls[1].names[0]: empty syscall name");
-  EXPECT_EQ(error_of(with_rule({{"names", "mkdir"}, {"action", "SCMP_ACT_ERRNO"}})),
+  EXPECT_EQ(seccomp_error_of(with_rule({{"names", "mkdir"}, {"action", "SCMP_ACT_ERRNO"}})),
             "linux.seccomp.syscalls[1].names: expected array, got string");
 }
 
@@ -100,19 +100,19 @@ TEST(SeccompValidation, ArgsChecked) {
   auto rule = [](json arg) {
     return with_rule({{"names", {"personality"}}, {"action", "SCMP_ACT_ERRNO"}, {"args", json::array({arg})}});
   };
-  EXPECT_EQ(error_of(rule({{"index", 6}, {"value", 1}, {"op", "SCMP_CMP_EQ"}})),
+  EXPECT_EQ(seccomp_error_of(rule({{"index", 6}, {"value", 1}, {"op", "SCMP_CMP_EQ"}})),
             "linux.seccomp.syscalls[1].args[0].index: value 6 out of range (max 5)");
-  EXPECT_EQ(error_of(rule({{"value", 1}, {"op", "SCMP_CMP_EQ"}})),
+  EXPECT_EQ(seccomp_error_of(rule({{"value", 1}, {"op", "SCMP_CMP_EQ"}})),
             "linux.seccomp.syscalls[1].args[0].index: required field is missing");
-  EXPECT_EQ(error_of(rule({{"index", 0}, {"op", "SCMP_CMP_EQ"}})),
+  EXPECT_EQ(seccomp_error_of(rule({{"index", 0}, {"op", "SCMP_CMP_EQ"}})),
             "linux.seccomp.syscalls[1].args[0].value: required field is missing");
-  EXPECT_EQ(error_of(rule({{"index", 0}, {"value", -5}, {"op", "SCMP_CMP_EQ"}})),
+  EXPECT_EQ(seccomp_error_of(rule({{"index", 0}, {"value", -5}, {"op", "SCMP_CMP_EQ"}})),
             "linux.seccomp.syscalls[1].args[0].value: must not be negative");
-  EXPECT_EQ(error_of(rule({{"index", 0}, {"value", 1}, {"op", "SCMP_CMP_ALMOST"}})),
+  EXPECT_EQ(seccomp_error_of(rule({{"index", 0}, {"value", 1}, {"op", "SCMP_CMP_ALMOST"}})),
             "linux.seccomp.syscalls[1].args[0].op: unknown operator \"SCMP_CMP_ALMOST\"");
-  EXPECT_EQ(error_of(rule({{"index", 0}, {"value", 1}})),
+  EXPECT_EQ(seccomp_error_of(rule({{"index", 0}, {"value", 1}})),
             "linux.seccomp.syscalls[1].args[0].op: required field is missing");
-  EXPECT_EQ(error_of(with_rule({{"names", {"personality"}}, {"action", "SCMP_ACT_ERRNO"}, {"args", "x"}})),
+  EXPECT_EQ(seccomp_error_of(with_rule({{"names", {"personality"}}, {"action", "SCMP_ACT_ERRNO"}, {"args", "x"}})),
             "linux.seccomp.syscalls[1].args: expected array, got string");
   // The full uint64 range is valid.
   EXPECT_TRUE(compile_seccomp(rule({{"index", 0}, {"value", UINT64_MAX}, {"valueTwo", 0}, {"op", "SCMP_CMP_MASKED_EQ"}})));
@@ -131,11 +131,11 @@ TEST(SeccompValidation, ArchitecturesChecked) {
   auto r = compile_seccomp(p);
   EXPECT_TRUE(r) << r.error().what();
   p["architectures"] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_Z80"};
-  EXPECT_EQ(error_of(p), "linux.seccomp.architectures[1]: unknown architecture \"SCMP_ARCH_Z80\"");
+  EXPECT_EQ(seccomp_error_of(p), "linux.seccomp.architectures[1]: unknown architecture \"SCMP_ARCH_Z80\"");
   p["architectures"] = {"SCMP_ARCH_S390X"};
-  EXPECT_EQ(error_of(p), "linux.seccomp.architectures[0]: SCMP_ARCH_S390X has another byte order than this host");
+  EXPECT_EQ(seccomp_error_of(p), "linux.seccomp.architectures[0]: SCMP_ARCH_S390X has another byte order than this host");
   p["architectures"] = {"x86_64"};
-  EXPECT_EQ(error_of(p), "linux.seccomp.architectures[0]: unknown architecture \"x86_64\"");
+  EXPECT_EQ(seccomp_error_of(p), "linux.seccomp.architectures[0]: unknown architecture \"x86_64\"");
 }
 
 TEST(SeccompValidation, FlagsChecked) {
@@ -144,14 +144,14 @@ TEST(SeccompValidation, FlagsChecked) {
   auto r = compile_seccomp(p);
   EXPECT_TRUE(r) << r.error().what();
   p["flags"] = {"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_FAST"};
-  EXPECT_EQ(error_of(p), "linux.seccomp.flags[1]: unknown flag \"SECCOMP_FILTER_FLAG_FAST\"");
+  EXPECT_EQ(seccomp_error_of(p), "linux.seccomp.flags[1]: unknown flag \"SECCOMP_FILTER_FLAG_FAST\"");
 }
 
 TEST(SeccompValidation, NotifyNeedsListenerPath) {
   json p = with_rule({{"names", {"mkdir"}}, {"action", "SCMP_ACT_NOTIFY"}});
-  EXPECT_EQ(error_of(p), "linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY");
+  EXPECT_EQ(seccomp_error_of(p), "linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY");
   p["listenerPath"] = "relative.sock";
-  EXPECT_EQ(error_of(p), "linux.seccomp.listenerPath: must be an absolute path");
+  EXPECT_EQ(seccomp_error_of(p), "linux.seccomp.listenerPath: must be an absolute path");
   p["listenerPath"] = "/run/agent.sock";
   p["listenerMetadata"] = "meta";
   auto r = compile_seccomp(p);
@@ -164,13 +164,13 @@ TEST(SeccompValidation, NotifyNeedsListenerPath) {
 TEST(SeccompValidation, MetadataWithoutListenerPathRefused) {
   json p = base();
   p["listenerMetadata"] = "meta";
-  EXPECT_EQ(error_of(p), "linux.seccomp.listenerMetadata: set without listenerPath");
+  EXPECT_EQ(seccomp_error_of(p), "linux.seccomp.listenerMetadata: set without listenerPath");
 }
 
 TEST(SeccompValidation, NotifyOnRuntimeSyscallsRefused) {
   json p = with_rule({{"names", {"mkdir", "write"}}, {"action", "SCMP_ACT_NOTIFY"}});
   p["listenerPath"] = "/run/agent.sock";
-  EXPECT_EQ(error_of(p),
+  EXPECT_EQ(seccomp_error_of(p),
             "linux.seccomp.syscalls[1].names[1]: SCMP_ACT_NOTIFY cannot be used for \"write\" (the runtime needs it to "
             "hand over the listener fd)");
 }

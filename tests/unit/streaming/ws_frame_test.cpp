@@ -26,7 +26,7 @@ std::string client_frame(uint8_t first, const std::string& payload, bool masked 
   return o;
 }
 
-std::string error_of(const std::string& bytes) {
+std::string ws_error_of(const std::string& bytes) {
   ws::Reader r;
   r.feed(bytes);
   auto m = r.next();
@@ -66,15 +66,15 @@ TEST(WsFrame, ServerFramesAreUnmaskedWithTheRightLength) {
 }
 
 TEST(WsFrame, HostileFramesAreErrors) {
-  EXPECT_EQ(error_of(client_frame(0x82, "x", false)), "websocket: client frame not masked");
-  EXPECT_EQ(error_of(client_frame(0xc2, "x")), "websocket: reserved bits set (no extension was agreed)");
-  EXPECT_EQ(error_of(client_frame(0x83, "x")), "websocket: unknown opcode 3");
-  EXPECT_EQ(error_of(client_frame(0x80, "x")), "websocket: continuation frame without a message");
-  EXPECT_EQ(error_of(client_frame(0x02, "a") + client_frame(0x82, "b")), "websocket: new message inside a fragmented one");
-  EXPECT_EQ(error_of(client_frame(0x09, "p")), "websocket: control frame fragmented or longer than 125 bytes");
+  EXPECT_EQ(ws_error_of(client_frame(0x82, "x", false)), "websocket: client frame not masked");
+  EXPECT_EQ(ws_error_of(client_frame(0xc2, "x")), "websocket: reserved bits set (no extension was agreed)");
+  EXPECT_EQ(ws_error_of(client_frame(0x83, "x")), "websocket: unknown opcode 3");
+  EXPECT_EQ(ws_error_of(client_frame(0x80, "x")), "websocket: continuation frame without a message");
+  EXPECT_EQ(ws_error_of(client_frame(0x02, "a") + client_frame(0x82, "b")), "websocket: new message inside a fragmented one");
+  EXPECT_EQ(ws_error_of(client_frame(0x09, "p")), "websocket: control frame fragmented or longer than 125 bytes");
   // A 64-bit length far past the limit is refused from the header alone.
   std::string huge = std::string("\x82\xff", 2) + std::string("\x00\x00\x00\x01\x00\x00\x00\x00", 8);
-  EXPECT_EQ(error_of(huge), "websocket: message longer than 1048576 bytes");
+  EXPECT_EQ(ws_error_of(huge), "websocket: message longer than 1048576 bytes");
   ws::Reader r;
   r.feed(client_frame(0x82, "x", false) + client_frame(0x82, "y"));
   EXPECT_FALSE(r.next());
