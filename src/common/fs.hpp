@@ -20,6 +20,8 @@ Result<> remove_all(const std::string& path);
 bool path_exists(const std::string& path);
 bool is_dir(const std::string& path);
 std::string path_join(std::string_view a, std::string_view b);
+// Whether a '/'-separated path has a ".." component ("a/../b", ".."; not "a..b").
+bool has_dotdot(std::string_view path);
 std::string trim(std::string_view s);
 
 }  // namespace berth

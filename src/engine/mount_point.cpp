@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "common/fs.hpp"
 #include "engine/path_in_root.hpp"
 
 namespace berth::engine {
@@ -42,12 +43,6 @@ bool valid_mode(const std::string& mode) {
     else return false;
   }
   return rw <= 1 && label <= 1 && prop <= 1 && copy <= 1;
-}
-
-bool has_dotdot(const std::string& p) {
-  for (auto& c : split(p, '/'))
-    if (c == "..") return true;
-  return false;
 }
 
 const json* field(const json& obj, const char* key) {
