@@ -23,6 +23,7 @@
 #include "engine/ipc_shm.hpp"
 #include "engine/json_log.hpp"
 #include "engine/log_config.hpp"
+#include "engine/shim_request.hpp"
 #include "engine/container_network.hpp"
 #include "engine/port_bindings.hpp"
 #include "engine/oci_spec_builder.hpp"
@@ -378,7 +379,7 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     return fail(ErrorKind::Invalid, "a TTY is not supported with the external runtime \"" + runtime_name +
                                         "\" yet: run without -t, or with the berth runtime");
   auto logcfg = BERTH_TRY(resolve_log_config(hc.contains("LogConfig") ? hc["LogConfig"] : json(), config_.log_driver,
-                                             config_.log_opts), "");
+                                             config_.log_opts, opts.cri_log), "");
   hc["Runtime"] = runtime_name;
   hc["LogConfig"] = log_config_json(logcfg);
   if (auto ss = config.value("StopSignal", json()); ss.is_string() && !ss.get<std::string>().empty())
@@ -642,22 +643,7 @@ Result<> ContainerService::resize(std::string_view ref, uint32_t rows, uint32_t 
     if (c.state != "running") return fail(ErrorKind::Conflict, "Container " + c.id + " is not running");
     fd = BERTH_TRY(connect_attach_socket(state_dir(c.id)), "resize container " + c.id);
   }
-  if (!send_all(fd.get(), encode_resize(rows, cols))) return fail_sys("resize container " + id);
-  shutdown(fd.get(), SHUT_WR);
-  // The shim answers only a refusal, then closes; EOF means done. Bounded: 5 s.
-  FrameDecoder dec;
-  char buf[4096];
-  while (true) {
-    pollfd p{fd.get(), POLLIN, 0};
-    if (poll(&p, 1, 5000) <= 0) return fail(ErrorKind::Internal, "resize container " + id + ": no answer from its shim");
-    ssize_t n = read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return {};
-    dec.feed(std::string_view(buf, static_cast<size_t>(n)));
-    auto f = dec.next();
-    if (!f) return fail(ErrorKind::Internal, "resize container " + id + ": " + f.error().what());
-    if (*f && (*f)->type == FrameType::Error) return fail(ErrorKind::Invalid, (*f)->payload);
-  }
+  return shim_request(std::move(fd), encode_resize(rows, cols), "resize container " + id, ErrorKind::Invalid);
 }
 
 Result<> ContainerService::start(std::string_view ref) {

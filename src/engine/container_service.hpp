@@ -59,6 +59,9 @@ struct CreateOptions {
   // Its network namespace is made, configured and removed by its owner at
   // NetworkService::netns_path(id); the container joins it, its starts and exits leave it be.
   bool pinned_netns = false;
+  // HostConfig.LogConfig may ask for the kubelet's log format (kCriLogDriver): the CRI's
+  // containers. The Docker API never sets it, so its callers cannot name the driver.
+  bool cri_log = false;
 };
 
 struct PruneResult {
@@ -133,6 +136,9 @@ class ContainerService {
   void cancel_attach(const std::string& id, const std::shared_ptr<AttachWaiter>& w);
   // The container's terminal size (TIOCSWINSZ through the shim); 409 when it is not running.
   Result<> resize(std::string_view ref, uint32_t rows, uint32_t cols);
+  // The shim closes the container's log file and opens its path again (container_log_reopen.cpp):
+  // the CRI's ReopenContainerLog after the kubelet renamed the file. 409 when it is not running.
+  Result<> reopen_log(std::string_view ref);
 
   // POST /containers/{id}/update: the restart policy (container_restart.cpp) and the cgroup
   // resources (container_update.cpp). Returns the warnings.
