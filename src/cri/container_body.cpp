@@ -5,8 +5,10 @@
 #include <algorithm>
 
 #include "common/fs.hpp"
+#include "cri/container_log_path.hpp"
 #include "cri/cri_record.hpp"
 #include "cri/sandbox_body.hpp"
+#include "engine/log_config.hpp"
 
 namespace berth::cri {
 
@@ -177,6 +179,9 @@ Result<ContainerBody> container_body(const v1::ContainerConfig& config, const Po
   if (sc.masked_paths_size() > 0) hc["MaskedPaths"] = caps(sc.masked_paths());
   if (sc.readonly_paths_size() > 0) hc["ReadonlyPaths"] = caps(sc.readonly_paths());
   if (!pod.config.linux().cgroup_parent().empty()) hc["CgroupParent"] = pod.config.linux().cgroup_parent();
+  // The kubelet's log file in its format, written by the shim (create with CreateOptions::cri_log).
+  if (auto log = BERTH_TRY(container_log_path(pod.config, config), ""); !log.empty())
+    hc["LogConfig"] = {{"Type", engine::kCriLogDriver}, {"Config", {{"path", log}}}};
   body["HostConfig"] = hc;
   out.body = std::move(body);
   return out;

@@ -2,7 +2,8 @@
 // checks and spec building apply): command and args as Entrypoint and Cmd, env, working dir,
 // mounts with propagation, devices, resources, the security context, and its namespaces
 // joined to the sandbox's (network, ipc and, in POD mode, pid; uts through the pod's
-// hostname). Errors name the field.
+// hostname), and the kubelet's log file (container_log_path.hpp) as the cri log driver.
+// Errors name the field.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>

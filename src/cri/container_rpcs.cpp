@@ -5,6 +5,7 @@
 
 #include "common/fs.hpp"
 #include "cri/container_body.hpp"
+#include "cri/container_log_path.hpp"
 #include "cri/cri_record.hpp"
 #include "cri/grpc_status.hpp"
 #include "cri/oom_score.hpp"
@@ -27,10 +28,8 @@ v1::ContainerState state_of(const engine::ContainerRecord& c) {
 
 std::string log_path_of(engine::Daemon& d, const CriContainerRecord& r) {
   auto sb = d.containers().get(r.sandbox_id);
-  if (!sb || r.config.log_path().empty()) return "";
-  auto s = as_sandbox(*sb);
-  if (!s || s->config.log_directory().empty()) return "";
-  return path_join(s->config.log_directory(), r.config.log_path());
+  auto s = sb ? as_sandbox(*sb) : std::nullopt;
+  return s ? container_log_path(s->config, r.config).value_or("") : "";
 }
 
 int64_t now_nanos() {
@@ -86,7 +85,8 @@ grpc::Status RuntimeService::CreateContainer(grpc::ServerContext*, const v1::Cre
       return fail(ErrorKind::Conflict, "pod sandbox " + sb->c.id + " is not ready: its containers cannot be created");
     PodContext pod{sb->c.id, sb->config, req->config().image().image(), own_oom_score_adj()};
     auto cb = BERTH_TRY(container_body(req->config(), pod), "");
-    auto created = BERTH_TRY(d_.container_service().create(cb.body, cb.name), "create container in pod " + sb->c.id);
+    auto created = BERTH_TRY(d_.container_service().create(cb.body, cb.name, {.cri_log = true}),
+                             "create container in pod " + sb->c.id);
     out->set_container_id(created.id);
     return {};
   }());
@@ -195,6 +195,14 @@ grpc::Status RuntimeService::UpdateContainerResources(grpc::ServerContext*, cons
     auto w = BERTH_TRY(d_.container_service().update(r.c.id, body), "update container " + r.c.id);
     (void)w;
     return {};
+  }());
+}
+
+grpc::Status RuntimeService::ReopenContainerLog(grpc::ServerContext*, const v1::ReopenContainerLogRequest* req,
+                                                v1::ReopenContainerLogResponse*) {
+  return finish_call("ReopenContainerLog", [&]() -> Result<> {
+    auto r = BERTH_TRY(find_container(d_, req->container_id()), "");
+    return d_.container_service().reopen_log(r.c.id);
   }());
 }
 

@@ -236,3 +236,46 @@ TEST(CriContainerBody, RefusalsNameTheField) {
   m->set_container_path("relative");
   EXPECT_NE(error_of(container_body(c, ctx)).find("config.mounts[0].container_path"), std::string::npos);
 }
+
+TEST(CriContainerBody, LogPathAsTheCriLogDriver) {
+  v1::ContainerConfig c;
+  c.mutable_metadata()->set_name("app");
+  auto p = pod();
+  PodContext ctx{"sid", p, "busybox", 0};
+  // No log path, or no directory: the daemon's own driver.
+  EXPECT_FALSE(container_body(c, ctx)->body["HostConfig"].contains("LogConfig"));
+  c.set_log_path("app/0.log");
+  EXPECT_FALSE(container_body(c, ctx)->body["HostConfig"].contains("LogConfig"));
+  ctx.config.set_log_directory("/var/log/pods/default_web_uid-1");
+  auto b = container_body(c, ctx);
+  ASSERT_TRUE(b) << b.error().what();
+  EXPECT_EQ(b->body["HostConfig"]["LogConfig"],
+            json({{"Type", "cri"}, {"Config", {{"path", "/var/log/pods/default_web_uid-1/app/0.log"}}}}));
+}
+
+TEST(CriContainerBody, LogPathsThatLeaveTheDirectoryAreRefused) {
+  v1::ContainerConfig c;
+  c.mutable_metadata()->set_name("app");
+  PodContext ctx{"sid", pod(), "busybox", 0};
+  ctx.config.set_log_directory("/var/log/pods/x");
+  c.set_log_path("../../../etc/cron.d/evil");
+  EXPECT_EQ(error_of(container_body(c, ctx)),
+            "config.log_path \"../../../etc/cron.d/evil\": must not contain \"..\"");
+  c.set_log_path("app/../../x.log");
+  EXPECT_NE(error_of(container_body(c, ctx)).find("must not contain \"..\""), std::string::npos);
+  c.set_log_path("/etc/passwd");
+  EXPECT_EQ(error_of(container_body(c, ctx)),
+            "config.log_path \"/etc/passwd\": must be relative to the pod's log_directory");
+  c.set_log_path(std::string("a\0b", 3));
+  EXPECT_NE(error_of(container_body(c, ctx)).find("contains a NUL byte"), std::string::npos);
+  c.set_log_path("app/0.log");
+  ctx.config.set_log_directory("var/log/pods/x");
+  EXPECT_EQ(error_of(container_body(c, ctx)),
+            "pod sandbox log_directory \"var/log/pods/x\": must be an absolute path");
+  ctx.config.set_log_directory("/var/log/../../etc");
+  EXPECT_NE(error_of(container_body(c, ctx)).find("pod sandbox log_directory"), std::string::npos);
+  // A name with dots that is not "..": fine.
+  ctx.config.set_log_directory("/var/log/pods/x");
+  c.set_log_path("app/..0.log");
+  EXPECT_TRUE(container_body(c, ctx));
+}
