@@ -58,21 +58,6 @@ class CrictlPods : public ::testing::Test {
     daemon.reset();
   }
 
-  static std::vector<std::string> lines(const std::string& s) {
-    std::vector<std::string> out;
-    size_t at = 0;
-    while (at < s.size()) {
-      auto nl = s.find('\n', at);
-      if (nl == std::string::npos) nl = s.size();
-      if (nl > at) out.push_back(s.substr(at, nl - at));
-      at = nl + 1;
-    }
-    return out;
-  }
-  static std::string trim(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
-  }
   std::string write_json(const std::string& name, const json& j) {
     berth::test::write_text(conf / name, j.dump(2));
     return conf / name;
@@ -91,13 +76,13 @@ class CrictlPods : public ::testing::Test {
   std::string runp(const json& pod) {
     auto r = daemon->crictl({"runp", write_json("pod-" + pod["metadata"]["name"].get<std::string>() + ".json", pod)});
     EXPECT_EQ(r.status, 0) << r.out << r.err << daemon->berthd().log();
-    return trim(r.out);
+    return trim_end(r.out);
   }
   std::string create(const std::string& pod_id, const json& pod, const json& ctr) {
     auto name = ctr["metadata"]["name"].get<std::string>();
     auto r = daemon->crictl({"create", pod_id, write_json("ctr-" + name + ".json", ctr), conf / ("pod-" + pod["metadata"]["name"].get<std::string>() + ".json")});
     EXPECT_EQ(r.status, 0) << r.out << r.err << daemon->berthd().log();
-    return trim(r.out);
+    return trim_end(r.out);
   }
   json inspect(const std::vector<std::string>& args) {
     auto r = daemon->crictl(args);
