@@ -2,6 +2,7 @@
 // RFC3339Nano), read back for `docker logs`; the cri driver that only the CRI server may ask
 // for; the writer making the kubelet's directory and reopening the path after a rename.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,13 +23,14 @@ namespace {
 
 constexpr const char* kT = "2026-11-30T13:45:01.5Z";
 
+// A fresh directory of the test's own, removed with everything in it.
 struct Dir {
-  std::string path = fs::temp_directory_path() / ("berth-crilog-" + std::to_string(getpid()));
-  Dir() {
-    (void)berth::remove_all(path);
-    EXPECT_TRUE(berth::mkdir_p(path));
-  }
+  std::string path = mkdtemp_path();
   ~Dir() { (void)berth::remove_all(path); }
+  static std::string mkdtemp_path() {
+    std::string t = fs::temp_directory_path() / "berth-crilog-XXXXXX";
+    return mkdtemp(t.data()) ? t : "";
+  }
 };
 
 std::string error_of(const berth::Result<LogConfig>& r) { return r ? "" : r.error().what(); }
@@ -105,6 +107,7 @@ TEST(CriLog, DriverOnlyForTheCriAndOnlyAtAnAbsolutePath) {
 
 TEST(CriLog, WriterMakesTheDirectoryAndReopensAfterARename) {
   Dir d;
+  ASSERT_FALSE(d.path.empty());
   std::string path = d.path + "/pods/default_web/app/0.log";  // the directories do not exist yet
   LogConfig cfg{"cri", {{"path", path}}};
   auto w = open_log_writer(cfg, d.path + "/container", "id");
