@@ -1,0 +1,89 @@
+// A pod sandbox beyond its lifecycle, through crictl: its stats (statsp).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cri/crictl_pods_fixture.hpp"
+
+using namespace berth::cri::test;
+using nlohmann::json;
+
+namespace {
+
+// crictl prints protobuf's JSON: 64-bit numbers are strings.
+uint64_t u64(const json& j) {
+  if (j.is_string()) return std::stoull(j.get<std::string>());
+  return j.is_number() ? j.get<uint64_t>() : 0;
+}
+
+}  // namespace
+
+TEST_F(CrictlPods, PodStatsSumThePodAndShowItsNetwork) {
+  json pod;
+  auto pod_id = runp_named("stats", pod);
+  ASSERT_EQ(pod_id.size(), 64u);
+  // A shell holding 8 MiB in a variable, with a sleep as its child: three processes with pause.
+  json ctr = {{"metadata", {{"name", "hog"}}},
+              {"image", {{"image", "busybox"}}},
+              {"command", {"sh", "-c", "x=$(head -c 8388608 /dev/zero | tr '\\0' a); while :; do sleep 3600; done"}}};
+  auto cid = start(pod_id, pod, ctr);
+  ASSERT_EQ(cid.size(), 64u);
+  json other_pod;
+  auto other_id = runp_named("other", other_pod);
+  ASSERT_EQ(other_id.size(), 64u);
+  // Traffic into the pod (a connection to a closed port: ARP, SYN and the pod's RST) is counted.
+  auto ip = inspect({"inspectp", "-o", "json", pod_id})["status"]["network"]["ip"].get<std::string>();
+  auto refused = ns.run({"wget", "-q", "-T", "2", "-O", "-", "http://" + ip + ":1/"});
+  EXPECT_NE(refused.status, 0);
+  json s;
+  ASSERT_TRUE(berth::test::wait_until(
+      [&] {
+        s = inspect({"statsp", "-o", "json", "--id", pod_id});
+        if (s["stats"].size() != 1) return false;
+        const auto& lx = s["stats"][0]["linux"];
+        return u64(lx["memory"]["workingSetBytes"]["value"]) >= (8u << 20) &&
+               u64(lx["process"]["processCount"]["value"]) == 3;
+      },
+      std::chrono::seconds(20)))
+      << "the pod never showed the 8 MiB its shell holds and its 3 processes (pause, sh, sleep):\n"
+      << s.dump(2);
+  const auto& st = s["stats"][0];
+  EXPECT_EQ(st["attributes"]["id"], pod_id);
+  EXPECT_EQ(st["attributes"]["metadata"]["name"], "stats");
+  EXPECT_EQ(st["attributes"]["labels"]["app"], "stats");
+  const auto& lx = st["linux"];
+  EXPECT_GT(u64(lx["cpu"]["usageCoreNanoSeconds"]["value"]), 0u) << lx.dump(2);
+  EXPECT_GT(u64(lx["cpu"]["timestamp"]), 0u);
+  EXPECT_EQ(lx["network"]["defaultInterface"]["name"], "eth0") << lx.dump(2);
+  EXPECT_GT(u64(lx["network"]["defaultInterface"]["rxBytes"]["value"]), 0u) << lx.dump(2);
+  EXPECT_GT(u64(lx["network"]["defaultInterface"]["txBytes"]["value"]), 0u) << "the pod answered the connection";
+  // Its one container, with its own share of it.
+  ASSERT_EQ(lx["containers"].size(), 1u) << lx.dump(2);
+  EXPECT_EQ(lx["containers"][0]["attributes"]["id"], cid);
+  uint64_t ctr_ws = u64(lx["containers"][0]["memory"]["workingSetBytes"]["value"]);
+  EXPECT_GE(ctr_ws, 8u << 20);
+  EXPECT_GE(u64(lx["memory"]["workingSetBytes"]["value"]), ctr_ws) << "the pod's is its pause's and containers' sum";
+
+  // Filters: the id, a label; the list holds both ready pods.
+  EXPECT_EQ(inspect({"statsp", "-o", "json"})["stats"].size(), 2u);
+  auto by_label = inspect({"statsp", "-o", "json", "--label", "app=other"});
+  ASSERT_EQ(by_label["stats"].size(), 1u);
+  EXPECT_EQ(by_label["stats"][0]["attributes"]["id"], other_id);
+  EXPECT_EQ(by_label["stats"][0]["linux"]["containers"].size(), 0u);
+  EXPECT_EQ(inspect({"statsp", "-o", "json", "--label", "app=none"})["stats"].size(), 0u);
+  // crictl's table computes CPU % from two samples a second apart.
+  auto table = daemon->crictl({"statsp", "--id", pod_id});
+  EXPECT_EQ(table.status, 0) << table.err;
+  EXPECT_NE(table.out.find("stats"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find(pod_id.substr(0, 13)), std::string::npos) << table.out;
+
+  // A stopped pod is left out of the list.
+  ASSERT_EQ(daemon->crictl({"stopp", other_id}).status, 0);
+  auto after = inspect({"statsp", "-o", "json"});
+  ASSERT_EQ(after["stats"].size(), 1u);
+  EXPECT_EQ(after["stats"][0]["attributes"]["id"], pod_id);
+  EXPECT_EQ(daemon->crictl({"rmp", "-f", pod_id}).status, 0);
+  EXPECT_EQ(daemon->crictl({"rmp", other_id}).status, 0);
+}
