@@ -46,7 +46,8 @@ grpc::Status RuntimeService::CreateContainer(grpc::ServerContext*, const v1::Cre
       return fail(ErrorKind::Conflict, "pod sandbox " + sb->c.id + " is not ready: its containers cannot be created");
     PodContext pod{sb->c.id, sb->config, req->config().image().image(), own_oom_score_adj()};
     auto cb = BERTH_TRY(container_body(req->config(), pod), "");
-    auto created = BERTH_TRY(d_.container_service().create(cb.body, cb.name), "create container in pod " + sb->c.id);
+    auto created = BERTH_TRY(d_.container_service().create(cb.body, cb.name, {.uts_container = cb.uts_container}),
+                             "create container in pod " + sb->c.id);
     out->set_container_id(created.id);
     return {};
   }());

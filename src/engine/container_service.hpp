@@ -59,6 +59,9 @@ struct CreateOptions {
   // Its network namespace is made, configured and removed by its owner at
   // NetworkService::netns_path(id); the container joins it, its starts and exits leave it be.
   bool pinned_netns = false;
+  // Joins this running container's uts namespace, its hostname with it (a pod's containers
+  // share their sandbox's). The Engine API has no such mode: dockerd refuses UTSMode container:.
+  std::string uts_container;
 };
 
 struct PruneResult {

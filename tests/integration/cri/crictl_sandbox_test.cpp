@@ -1,4 +1,5 @@
-// A pod sandbox beyond its lifecycle, through crictl: its stats (statsp).
+// A pod sandbox beyond its lifecycle, through crictl: its stats (statsp), the namespaces its
+// containers share with it (uts with the pod's hostname, ipc).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -16,6 +17,16 @@ namespace {
 uint64_t u64(const json& j) {
   if (j.is_string()) return std::stoull(j.get<std::string>());
   return j.is_number() ? j.get<uint64_t>() : 0;
+}
+
+json sleeper(const std::string& name) {
+  return {{"metadata", {{"name", name}}}, {"image", {{"image", "busybox"}}}, {"command", {"sleep", "3600"}}};
+}
+
+std::string readlink_of(const std::string& path) {
+  std::error_code ec;
+  auto target = std::filesystem::read_symlink(path, ec);
+  return ec ? "" : target.string();
 }
 
 }  // namespace
@@ -86,4 +97,36 @@ TEST_F(CrictlPods, PodStatsSumThePodAndShowItsNetwork) {
   EXPECT_EQ(after["stats"][0]["attributes"]["id"], pod_id);
   EXPECT_EQ(daemon->crictl({"rmp", "-f", pod_id}).status, 0);
   EXPECT_EQ(daemon->crictl({"rmp", other_id}).status, 0);
+}
+
+TEST_F(CrictlPods, ContainersShareThePodsUtsAndIpc) {
+  json pod;
+  auto pod_id = runp_named("shared", pod);
+  ASSERT_EQ(pod_id.size(), 64u);
+  auto a = start(pod_id, pod, sleeper("a")), b = start(pod_id, pod, sleeper("b"));
+  ASSERT_EQ(a.size(), 64u);
+  ASSERT_EQ(b.size(), 64u);
+  auto info = inspect({"inspectp", "-o", "json", pod_id});
+  ASSERT_TRUE(info["info"]["pid"].is_number()) << info.dump(2);
+  std::string pause = "/proc/" + std::to_string(info["info"]["pid"].get<int>());
+  std::string pause_uts = readlink_of(pause + "/ns/uts"), pause_ipc = readlink_of(pause + "/ns/ipc");
+  ASSERT_NE(pause_uts, "");
+  ASSERT_NE(readlink_of("/proc/self/ns/uts"), pause_uts) << "the pod has a uts namespace of its own";
+  for (auto& cid : {a, b}) {
+    EXPECT_EQ(exec(cid, {"readlink", "/proc/self/ns/uts"}), pause_uts + "\n") << "its own uts namespace, not the pod's";
+    EXPECT_EQ(exec(cid, {"readlink", "/proc/self/ns/ipc"}), pause_ipc + "\n");
+    // The pod's hostname, through the streaming server as through ExecSync.
+    auto streamed = daemon->crictl({"exec", cid, "hostname"});
+    EXPECT_EQ(streamed.status, 0) << streamed.err;
+    EXPECT_EQ(streamed.out, "shared-host\n");
+  }
+  auto cs = daemon->berthd().docker({"inspect", "-f", "{{.Config.Hostname}} {{.HostConfig.UTSMode}}", a});
+  EXPECT_EQ(cs.out, "shared-host container:" + pod_id + "\n") << cs.err;
+  // A container made when the pod is not ready cannot join it (and is not made).
+  ASSERT_EQ(daemon->crictl({"stopp", pod_id}).status, 0);
+  auto late =
+      daemon->crictl({"create", pod_id, write_json("ctr-late.json", sleeper("late")), conf / "pod-shared.json"});
+  EXPECT_NE(late.status, 0);
+  EXPECT_NE(late.err.find("not ready"), std::string::npos) << late.err;
+  EXPECT_EQ(daemon->crictl({"rmp", pod_id}).status, 0);
 }
