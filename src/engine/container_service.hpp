@@ -105,6 +105,9 @@ class ContainerService {
   Result<> rename(std::string_view ref, const std::string& new_name);
   // Removes every container that is not running or paused and matches f (until, label, label!).
   Result<PruneResult> prune(const Filters& f);
+  // Whether the container was made with CreateOptions::pinned_netns (a pod sandbox): its
+  // namespace, and what its owner set up in it, are released by the owner, never by a remove.
+  bool netns_pinned(const std::string& id) const;
   // Bytes in the container's writable layer (SizeRw); 0 when it cannot be measured.
   int64_t rw_size(const std::string& id) const;
   // Blocks until the condition holds. next-exit counts exits after exits_before (from

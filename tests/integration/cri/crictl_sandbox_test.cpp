@@ -1,5 +1,6 @@
 // A pod sandbox beyond its lifecycle, through crictl: its stats (statsp), the namespaces its
-// containers share with it (uts with the pod's hostname, ipc).
+// containers share with it (uts with the pod's hostname, ipc), and the Docker API refusing to
+// remove it.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -129,4 +130,42 @@ TEST_F(CrictlPods, ContainersShareThePodsUtsAndIpc) {
   EXPECT_NE(late.status, 0);
   EXPECT_NE(late.err.find("not ready"), std::string::npos) << late.err;
   EXPECT_EQ(daemon->crictl({"rmp", pod_id}).status, 0);
+}
+
+TEST_F(CrictlPods, TheDockerApiRefusesToRemoveAPodSandbox) {
+  json pod;
+  auto pod_id = runp_named("guarded", pod);
+  ASSERT_EQ(pod_id.size(), 64u);
+  auto cid = start(pod_id, pod, sleeper("app"));
+  ASSERT_EQ(cid.size(), 64u);
+  auto netns = daemon->berthd().path("exec/netns/" + pod_id);
+  ASSERT_TRUE(std::filesystem::exists(netns));
+
+  for (const auto& client : {berth::api::test::kDocker28, berth::api::test::kDocker20}) {
+    auto rm = daemon->berthd().docker({"rm", "-f", pod_id}, client);
+    EXPECT_NE(rm.status, 0) << client << ": " << rm.out;
+    EXPECT_NE(rm.err.find("sandbox of a Kubernetes pod"), std::string::npos) << client << ": " << rm.err;
+    EXPECT_NE(rm.err.find("crictl rmp " + pod_id), std::string::npos) << rm.err;
+  }
+  auto berth_rm = berth::test::run(
+      {"env", "BERTH_HOST=" + daemon->berthd().host(), berth::test::bin("berth"), "rm", "-f", pod_id.substr(0, 12)});
+  EXPECT_NE(berth_rm.status, 0);
+  EXPECT_NE(berth_rm.err.find("owned by berthd's CRI"), std::string::npos) << berth_rm.err;
+  // Nothing changed: the pod runs, in its namespace.
+  auto st = inspect({"inspectp", "-o", "json", pod_id});
+  EXPECT_EQ(st["status"]["state"], "SANDBOX_READY");
+  EXPECT_TRUE(std::filesystem::exists(netns));
+  EXPECT_EQ(exec(cid, {"hostname"}), "guarded-host\n");
+  // The pod's own containers are the Docker API's to remove, as dockerd's are.
+  auto rm_ctr = daemon->berthd().docker({"rm", "-f", cid});
+  EXPECT_EQ(rm_ctr.status, 0) << rm_ctr.err;
+  // A stopped sandbox is refused too, and a prune asked for the CRI's namespace leaves it.
+  ASSERT_EQ(daemon->crictl({"stopp", pod_id}).status, 0);
+  EXPECT_NE(daemon->berthd().docker({"rm", pod_id}).status, 0);
+  auto prune = daemon->berthd().docker({"container", "prune", "-f", "--filter", "label=io.berth.namespace=k8s.io"});
+  EXPECT_EQ(prune.status, 0) << prune.err;
+  EXPECT_EQ(prune.out.find(pod_id), std::string::npos) << prune.out;
+  EXPECT_EQ(inspect({"pods", "-o", "json"})["items"].size(), 1u);
+  EXPECT_EQ(daemon->crictl({"rmp", pod_id}).status, 0);
+  EXPECT_FALSE(std::filesystem::exists(netns));
 }
