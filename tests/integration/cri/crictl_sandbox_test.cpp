@@ -1,6 +1,6 @@
 // A pod sandbox beyond its lifecycle, through crictl: its stats (statsp), the namespaces its
-// containers share with it (uts with the pod's hostname, ipc), and the Docker API refusing to
-// remove it.
+// containers share with it (uts with the pod's hostname, ipc), the Docker API refusing to
+// remove it, and StopPodSandbox after the CNI config was removed.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -168,4 +168,33 @@ TEST_F(CrictlPods, TheDockerApiRefusesToRemoveAPodSandbox) {
   EXPECT_EQ(inspect({"pods", "-o", "json"})["items"].size(), 1u);
   EXPECT_EQ(daemon->crictl({"rmp", pod_id}).status, 0);
   EXPECT_FALSE(std::filesystem::exists(netns));
+}
+
+TEST_F(CrictlPods, StopPodSandboxAfterTheCniConfigWasRemoved) {
+  auto pod = pod_config("orphan", "uid-orphan-1");
+  auto pod_id = runp(pod);
+  ASSERT_EQ(pod_id.size(), 64u);
+  auto ip = inspect({"inspectp", "-o", "json", pod_id})["status"]["network"]["ip"].get<std::string>();
+  ASSERT_TRUE(ip.starts_with("10.243.77.")) << ip;
+  ASSERT_NE(links("veth"), "");
+  std::filesystem::remove(conf / "net.d/10-test.conflist");
+  auto info = inspect({"info"});
+  EXPECT_EQ(info["status"]["conditions"][1]["status"], false) << "no config: the network is not ready";
+  // The pod keeps its address (from ADD's cached result), and stops releasing it all.
+  EXPECT_EQ(inspect({"inspectp", "-o", "json", pod_id})["status"]["network"]["ip"], ip);
+  auto stopp = daemon->crictl({"stopp", pod_id});
+  ASSERT_EQ(stopp.status, 0) << stopp.out << stopp.err << daemon->berthd().log();
+  EXPECT_EQ(inspect({"inspectp", "-o", "json", pod_id})["status"]["state"], "SANDBOX_NOTREADY");
+  EXPECT_EQ(links("veth"), "") << "the bridge plugin's DEL did not run";
+  size_t ipam_files = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(conf / "ipam"))
+    if (e.is_regular_file() && e.path().filename().string().starts_with("10.")) ++ipam_files;
+  EXPECT_EQ(ipam_files, 0u) << "host-local's DEL did not release " << ip;
+  auto hostport = ns.run({"sh", "-c", "iptables-save 2>/dev/null | grep -c 18080 || true"});
+  EXPECT_EQ(hostport.out, "0\n") << "portmap's DEL left its rules";
+  EXPECT_FALSE(std::filesystem::exists(daemon->berthd().path("exec/netns/" + pod_id)));
+  auto cache_dir = daemon->berthd().path("data/cri/cni-results");
+  EXPECT_TRUE(!std::filesystem::exists(cache_dir) || std::filesystem::is_empty(cache_dir));
+  EXPECT_EQ(daemon->crictl({"stopp", pod_id}).status, 0);  // again: nothing left to do
+  EXPECT_EQ(daemon->crictl({"rmp", pod_id}).status, 0);
 }
