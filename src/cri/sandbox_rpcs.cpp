@@ -71,8 +71,9 @@ grpc::Status RuntimeService::RunPodSandbox(grpc::ServerContext*, const v1::RunPo
     }
     std::lock_guard lk(pods_mu_);
     auto& svc = d_.container_service();
-    auto created = BERTH_TRY(svc.create(sb.body, sb.name, {.no_image = true, .pinned_netns = !sb.host_network}),
-                             "create the pod sandbox");
+    // The pause's uts namespace is the pod's own, which its containers join.
+    engine::CreateOptions opts{.no_image = true, .pinned_netns = !sb.host_network, .uts_container = ""};
+    auto created = BERTH_TRY(svc.create(sb.body, sb.name, opts), "create the pod sandbox");
     const std::string& id = created.id;
     std::string netns = d_.networks().netns_path(id);
     bool netns_made = false, attached = false;
