@@ -3,7 +3,6 @@
 // (pod_network.hpp), unless the pod uses the node's network; their stats are cri_stats.hpp's.
 #include <unistd.h>
 
-#include <optional>
 #include <vector>
 
 #include "common/log.hpp"
@@ -44,14 +43,14 @@ v1::PodSandboxState state_of(const engine::ContainerRecord& c) {
   return engine::is_live(c.state) ? v1::SANDBOX_READY : v1::SANDBOX_NOTREADY;
 }
 
-// The sandboxes a list filter selects: ID prefix, labels, and the state when given.
+// The sandboxes a list filter selects: ID prefix, labels, and the state unless null.
 Result<std::vector<SandboxRecord>> sandboxes_matching(engine::Daemon& d, const std::string& id,
                                                       const google::protobuf::Map<std::string, std::string>& selector,
-                                                      std::optional<v1::PodSandboxState> state) {
+                                                      const v1::PodSandboxStateValue* state) {
   std::vector<SandboxRecord> out;
   for (auto& c : BERTH_TRY(d.containers().list(), "list pod sandboxes")) {
     auto sb = as_sandbox(c);
-    if (!sb || !c.id.starts_with(id) || (state && *state != state_of(c))) continue;
+    if (!sb || !c.id.starts_with(id) || (state && state->state() != state_of(c))) continue;
     if (labels_match(sb->config.labels(), selector)) out.push_back(std::move(*sb));
   }
   return out;
@@ -182,7 +181,7 @@ grpc::Status RuntimeService::ListPodSandbox(grpc::ServerContext*, const v1::List
                                             v1::ListPodSandboxResponse* out) {
   return finish_call("ListPodSandbox", [&]() -> Result<> {
     const auto& f = req->filter();
-    auto state = f.has_state() ? std::optional(f.state().state()) : std::nullopt;
+    const v1::PodSandboxStateValue* state = f.has_state() ? &f.state() : nullptr;
     for (auto& sb : BERTH_TRY(sandboxes_matching(d_, f.id(), f.label_selector(), state), "")) {
       auto* item = out->add_items();
       item->set_id(sb.c.id);
@@ -209,7 +208,9 @@ grpc::Status RuntimeService::ListPodSandboxStats(grpc::ServerContext*, const v1:
                                                  v1::ListPodSandboxStatsResponse* out) {
   return finish_call("ListPodSandboxStats", [&]() -> Result<> {
     const auto& f = req->filter();
-    for (auto& sb : BERTH_TRY(sandboxes_matching(d_, f.id(), f.label_selector(), v1::SANDBOX_READY), ""))
+    v1::PodSandboxStateValue ready;
+    ready.set_state(v1::SANDBOX_READY);
+    for (auto& sb : BERTH_TRY(sandboxes_matching(d_, f.id(), f.label_selector(), &ready), ""))
       fill_pod_stats(d_, sb, BERTH_TRY(running_containers(d_, sb.c.id), "pod stats"), out->add_stats());
     return {};
   }());
