@@ -111,8 +111,11 @@ Result<ContainerBody> container_body(const v1::ContainerConfig& config, const Po
   body["OpenStdin"] = config.stdin();
   body["StdinOnce"] = config.stdin_once();
   body["User"] = BERTH_TRY(user_of(sc), "");
-  // Its own uts namespace with the pod's name: what `hostname` says inside is the pod's.
-  if (pod_ns.network() != v1::NODE) body["Hostname"] = pod.config.hostname();
+  // The sandbox's uts namespace: what `hostname` says inside is the pod's (shown as Config.Hostname).
+  if (pod_ns.network() != v1::NODE) {
+    body["Hostname"] = pod.config.hostname();
+    out.uts_container = pod.sandbox_id;
+  }
 
   json hc = resources_json(config.linux().resources(), pod.own_oom_score_adj);
   // The pod's network (its pinned namespace, or the node's through the sandbox) and ipc.

@@ -1,7 +1,7 @@
 // runtime.v1.RuntimeService: Version, Status and UpdateRuntimeConfig (runtime_service.cpp), pod
-// sandboxes (sandbox_rpcs.cpp), containers, ExecSync and stats (container_rpcs.cpp), the URLs
-// of the streaming server for Exec, Attach and PortForward (stream_rpcs.cpp).
-// The pod stats answer UNIMPLEMENTED (the generated base class's default).
+// sandboxes and their stats (sandbox_rpcs.cpp), containers, ExecSync, stats and
+// ReopenContainerLog (container_rpcs.cpp), the URLs of the streaming server for Exec, Attach and
+// PortForward (stream_rpcs.cpp).
 #pragma once
 #include <mutex>
 #include <string>
@@ -41,6 +41,11 @@ class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
                                 ::runtime::v1::PodSandboxStatusResponse*) override;
   grpc::Status ListPodSandbox(grpc::ServerContext*, const ::runtime::v1::ListPodSandboxRequest*,
                               ::runtime::v1::ListPodSandboxResponse*) override;
+  // A pod that is not ready has its attributes only; the list holds the ready pods (containerd's).
+  grpc::Status PodSandboxStats(grpc::ServerContext*, const ::runtime::v1::PodSandboxStatsRequest*,
+                               ::runtime::v1::PodSandboxStatsResponse*) override;
+  grpc::Status ListPodSandboxStats(grpc::ServerContext*, const ::runtime::v1::ListPodSandboxStatsRequest*,
+                                   ::runtime::v1::ListPodSandboxStatsResponse*) override;
 
   grpc::Status CreateContainer(grpc::ServerContext*, const ::runtime::v1::CreateContainerRequest*,
                                ::runtime::v1::CreateContainerResponse*) override;

@@ -77,7 +77,9 @@ json merged_config(json config, const json& image_config, const std::string& ima
                     : json::object();
   if (config.contains("Labels") && config["Labels"].is_object()) labels.update(config["Labels"]);
   config["Labels"] = labels;
-  config["Hostname"] = spec.value("hostname", host_name());  // --uts host: the host's
+  // --uts host: the host's; a joined uts namespace (CreateOptions::uts_container): the one asked for.
+  std::string asked = config.value("Hostname", json()).is_string() ? config["Hostname"].get<std::string>() : "";
+  config["Hostname"] = spec.value("hostname", asked.empty() ? host_name() : asked);
   if (auto hc = healthcheck_of(config, image_config); !hc.is_null()) config["Healthcheck"] = hc;
   return config;
 }
@@ -308,13 +310,14 @@ void ContainerService::on_exit(const std::string& id) {
   notify_changed();
 }
 
-// --ipc/--pid container:<id> name the donor's namespaces by its pid: found again at each start
-// (the donor may have restarted, and its old pid may now be another process's), as dockerd does.
+// --ipc/--pid container:<id> (and the CRI's uts one) name the donor's namespaces by its pid: found
+// again at each start (the donor may have restarted, and its old pid may now be another
+// process's), as dockerd does.
 Result<> ContainerService::refresh_joined_namespaces(const ContainerRecord& c, const json& hc) {
   auto joins = [&](const char* key) {
     return hc.contains(key) && hc[key].is_string() && hc[key].get<std::string>().rfind("container:", 0) == 0;
   };
-  if (!joins("IpcMode") && !joins("PidMode")) return {};
+  if (!joins("IpcMode") && !joins("PidMode") && !joins("UTSMode")) return {};
   auto path = path_join(bundle_dir(c.id), "config.json");
   auto text = BERTH_TRY(read_file(path), "start container " + c.id);
   auto spec = json::parse(text, nullptr, false);
@@ -398,6 +401,7 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
   // Checked before anything exists: the spec is built once more with the resolved user below.
   HostConfigContext hctx = host_config_context();
   auto warnings = BERTH_TRY(normalize_host_config(hc, config, hctx), "");
+  if (!opts.uts_container.empty()) hc["UTSMode"] = "container:" + opts.uts_container;
   auto remap = remap_for(config_.remap, hc);
   if (remap) BERTH_CHECK(check_remapped_host_config(hc), "");
   {

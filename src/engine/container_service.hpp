@@ -62,6 +62,9 @@ struct CreateOptions {
   // HostConfig.LogConfig may ask for the kubelet's log format (kCriLogDriver): the CRI's
   // containers. The Docker API never sets it, so its callers cannot name the driver.
   bool cri_log = false;
+  // Joins this running container's uts namespace, its hostname with it (a pod's containers
+  // share their sandbox's). The Engine API has no such mode: dockerd refuses UTSMode container:.
+  std::string uts_container;
 };
 
 struct PruneResult {
@@ -105,6 +108,9 @@ class ContainerService {
   Result<> rename(std::string_view ref, const std::string& new_name);
   // Removes every container that is not running or paused and matches f (until, label, label!).
   Result<PruneResult> prune(const Filters& f);
+  // Whether the container was made with CreateOptions::pinned_netns (a pod sandbox): its
+  // namespace, and what its owner set up in it, are released by the owner, never by a remove.
+  bool netns_pinned(const std::string& id) const;
   // Bytes in the container's writable layer (SizeRw); 0 when it cannot be measured.
   int64_t rw_size(const std::string& id) const;
   // Blocks until the condition holds. next-exit counts exits after exits_before (from

@@ -174,6 +174,8 @@ TEST(CriContainerBody, TheConfigAsACreateBody) {
   EXPECT_EQ(body["Env"], json::array({"A=b=c"}));
   EXPECT_EQ(body["User"], "1000:2000");
   EXPECT_EQ(body["Hostname"], "web-host");
+  EXPECT_EQ(b->uts_container, "sid");  // the sandbox's uts namespace, not one of its own
+  EXPECT_FALSE(body["HostConfig"].contains("UTSMode"));  // (the Engine API's modes have no container:)
   EXPECT_EQ(body["Labels"]["io.berth.cri.sandbox-id"], "sid");
   const auto& hc = body["HostConfig"];
   EXPECT_EQ(hc["NetworkMode"], "container:sid");
@@ -209,6 +211,13 @@ TEST(CriContainerBody, NamespaceModesAndSeccomp) {
   EXPECT_EQ(container_body(c, ctx)->body["HostConfig"]["PidMode"], "container:other");
   sc->mutable_namespace_options()->set_pid(v1::NODE);
   EXPECT_EQ(container_body(c, ctx)->body["HostConfig"]["PidMode"], "host");
+  // A pod on the node's network has the node's uts namespace: nothing to join.
+  ctx.config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(v1::NODE);
+  auto node = container_body(c, ctx);
+  ASSERT_TRUE(node) << node.error().what();
+  EXPECT_EQ(node->uts_container, "");
+  EXPECT_EQ(node->body["HostConfig"]["UTSMode"], "host");
+  EXPECT_FALSE(node->body.contains("Hostname"));
 }
 
 TEST(CriContainerBody, RefusalsNameTheField) {
