@@ -35,17 +35,20 @@ wait_for() {
 }
 
 # make_image_archive WORK: $WORK/image.tar, a one-layer busybox docker-archive tagged berthbench:latest.
+# make_image_archive WORK NAME ROOTFS CMD_JSON: $WORK/NAME.tar of the directory ROOTFS, tagged
+# NAME:latest, running CMD_JSON.
 make_image_archive() {
-  local w=$1 stage=$1/archive diff cfg
-  make_busybox_rootfs "$w/rootfs"
+  local w=$1 name=${2:-berthbench} root=${3:-$1/rootfs} cmd=${4:-'["sh"]'} out=$1/image.tar diff cfg
+  local stage=$w/archive-$name
+  if [ $# -gt 1 ]; then out=$w/$name.tar; else make_busybox_rootfs "$root"; fi
   mkdir -p "$stage"
-  tar --numeric-owner -C "$w/rootfs" -cf "$w/layer.tar" .
+  tar --numeric-owner -C "$root" -cf "$w/layer.tar" .
   diff=$(sha256sum "$w/layer.tar" | cut -c1-64)
-  echo '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:'"$diff"'"]}}' > "$w/config.json"
+  echo '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":'"$cmd"'},"rootfs":{"type":"layers","diff_ids":["sha256:'"$diff"'"]}}' > "$w/config.json"
   cfg=$(sha256sum "$w/config.json" | cut -c1-64)
   mkdir -p "$stage/$diff" && mv "$w/layer.tar" "$stage/$diff/layer.tar" && mv "$w/config.json" "$stage/$cfg.json"
-  echo '[{"Config":"'"$cfg"'.json","RepoTags":["berthbench:latest"],"Layers":["'"$diff"'/layer.tar"]}]' > "$stage/manifest.json"
-  tar -C "$stage" -cf "$w/image.tar" .
+  echo '[{"Config":"'"$cfg"'.json","RepoTags":["'"$name"':latest"],"Layers":["'"$diff"'/layer.tar"]}]' > "$stage/manifest.json"
+  tar -C "$stage" -cf "$out" .
 }
 
 # Directories the peers' daemons create under /run when absent: remember_strays records the
@@ -141,10 +144,11 @@ bench_cleanup() {
 }
 
 # start_berthd BIN_DIR [PREFIX...]: a private berthd on $work/berthd/b.sock (exec root under $run),
-# run under PREFIX if given (nsenter ...); sets $bcli, $docker_b and $berthd_pid.
+# run under PREFIX if given (nsenter ...), with $berthd_config as its daemon.json when set;
+# sets $bcli, $docker_b and $berthd_pid.
 start_berthd() {
-  local bin=$1 b=$work/berthd; shift
-  mkdir -p "$b"; echo '{}' > "$b/daemon.json"
+  local bin=$1 b=$work/berthd config=${berthd_config:-'{}'}; shift
+  mkdir -p "$b"; echo "$config" > "$b/daemon.json"
   "$@" "$bin/berthd" --config-file "$b/daemon.json" --data-root "$b/data" --exec-root "$run/exec" \
     --pidfile "$b/pid" -H "unix://$b/b.sock" > "$b/log" 2>&1 & pids+=($!)
   berthd_pid=$!

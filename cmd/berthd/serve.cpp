@@ -71,8 +71,13 @@ int serve(const engine::DaemonConfig& config, bool group_given) {
   // The Kubernetes CRI, when configured: on the same engine, beside the Engine API.
   std::unique_ptr<cri::CriServer> cri_server;
   if (config.cri.enabled()) {
-    auto c = cri::CriServer::listen(
-        **daemon, {.socket = config.cri.socket, .socket_group = config.group, .runtime_version = api::kEngineVersion, .streaming = {}});
+    cri::streaming::StreamingConfig streaming;
+    streaming.address = config.cri.stream_address;
+    streaming.port = config.cri.stream_port;
+    auto c = cri::CriServer::listen(**daemon, {.socket = config.cri.socket,
+                                               .socket_group = config.group,
+                                               .runtime_version = api::kEngineVersion,
+                                               .streaming = streaming});
     if (!c) {
       (*server)->stop();
       unlink(pidfile.c_str());

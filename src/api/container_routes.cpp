@@ -122,6 +122,12 @@ void add_container_routes(Router& r, engine::Daemon& d) {
   });
   r.add("POST", "/containers/{name}/wait", [&d](Exchange& ex) { return wait(ex, d); });
   r.add("DELETE", "/containers/{name}", [&d](Exchange& ex) -> Result<> {
+    // A pod sandbox's network namespace and CNI state are the CRI's: only RemovePodSandbox
+    // releases them (a remove from here would leak them), and the kubelet would make it again.
+    if (auto c = d.containers().find(ex.request().param("name")); c && d.container_service().netns_pinned(c->id))
+      return fail(ErrorKind::Conflict, "cannot remove container \"" + c->name +
+                                           "\": it is the sandbox of a Kubernetes pod, owned by berthd's CRI: "
+                                           "remove the pod through the CRI (crictl rmp " + c->id + ")");
     BERTH_CHECK(d.container_service().remove(ex.request().param("name"), ex.request().query_bool("force"),
                                              ex.request().query_bool("v")), "");
     return no_content(ex);

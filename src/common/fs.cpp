@@ -119,6 +119,15 @@ std::string path_join(std::string_view a, std::string_view b) {
   return out;
 }
 
+bool has_dotdot(std::string_view path) {
+  while (true) {
+    auto slash = path.find('/');
+    if (path.substr(0, slash) == "..") return true;
+    if (slash == std::string_view::npos) return false;
+    path.remove_prefix(slash + 1);
+  }
+}
+
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r'))
     s.remove_prefix(1);

@@ -22,6 +22,8 @@ bool is_dir(const std::string& path);
 // Whether path is the root of a mount (its device differs from its parent's).
 bool is_mountpoint(const std::string& path);
 std::string path_join(std::string_view a, std::string_view b);
+// Whether a '/'-separated path has a ".." component ("a/../b", ".."; not "a..b").
+bool has_dotdot(std::string_view path);
 std::string trim(std::string_view s);
 
 }  // namespace berth

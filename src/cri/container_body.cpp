@@ -5,8 +5,10 @@
 #include <algorithm>
 
 #include "common/fs.hpp"
+#include "cri/container_log_path.hpp"
 #include "cri/cri_record.hpp"
 #include "cri/sandbox_body.hpp"
+#include "engine/log_config.hpp"
 
 namespace berth::cri {
 
@@ -109,8 +111,11 @@ Result<ContainerBody> container_body(const v1::ContainerConfig& config, const Po
   body["OpenStdin"] = config.stdin();
   body["StdinOnce"] = config.stdin_once();
   body["User"] = BERTH_TRY(user_of(sc), "");
-  // Its own uts namespace with the pod's name: what `hostname` says inside is the pod's.
-  if (pod_ns.network() != v1::NODE) body["Hostname"] = pod.config.hostname();
+  // The sandbox's uts namespace: what `hostname` says inside is the pod's (shown as Config.Hostname).
+  if (pod_ns.network() != v1::NODE) {
+    body["Hostname"] = pod.config.hostname();
+    out.uts_container = pod.sandbox_id;
+  }
 
   json hc = resources_json(config.linux().resources(), pod.own_oom_score_adj);
   // The pod's network (its pinned namespace, or the node's through the sandbox) and ipc.
@@ -177,6 +182,9 @@ Result<ContainerBody> container_body(const v1::ContainerConfig& config, const Po
   if (sc.masked_paths_size() > 0) hc["MaskedPaths"] = caps(sc.masked_paths());
   if (sc.readonly_paths_size() > 0) hc["ReadonlyPaths"] = caps(sc.readonly_paths());
   if (!pod.config.linux().cgroup_parent().empty()) hc["CgroupParent"] = pod.config.linux().cgroup_parent();
+  // The kubelet's log file in its format, written by the shim (create with CreateOptions::cri_log).
+  if (auto log = BERTH_TRY(container_log_path(pod.config, config), ""); !log.empty())
+    hc["LogConfig"] = {{"Type", engine::kCriLogDriver}, {"Config", {{"path", log}}}};
   body["HostConfig"] = hc;
   out.body = std::move(body);
   return out;

@@ -1,8 +1,8 @@
 // A CRI ContainerConfig as the engine's create body (the Docker API's, so the engine's own
 // checks and spec building apply): command and args as Entrypoint and Cmd, env, working dir,
 // mounts with propagation, devices, resources, the security context, and its namespaces
-// joined to the sandbox's (network, ipc and, in POD mode, pid; uts through the pod's
-// hostname). Errors name the field.
+// joined to the sandbox's (network, uts, ipc and, in POD mode, pid), and the kubelet's log
+// file (container_log_path.hpp) as the cri log driver. Errors name the field.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
@@ -22,6 +22,9 @@ struct PodContext {
 struct ContainerBody {
   nlohmann::json body;
   std::string name;  // k8s_<container>_<pod>_<namespace>_<uid>_<attempt>
+  // The container whose uts namespace (the pod's hostname) it joins: the sandbox, unless the
+  // pod is on the node's (engine::CreateOptions::uts_container).
+  std::string uts_container;
 };
 
 Result<ContainerBody> container_body(const ::runtime::v1::ContainerConfig& config, const PodContext& pod);

@@ -5,7 +5,9 @@
 
 #include "common/fs.hpp"
 #include "cri/container_body.hpp"
+#include "cri/container_log_path.hpp"
 #include "cri/cri_record.hpp"
+#include "cri/cri_stats.hpp"
 #include "cri/grpc_status.hpp"
 #include "cri/oom_score.hpp"
 #include "cri/runtime_service.hpp"
@@ -27,51 +29,8 @@ v1::ContainerState state_of(const engine::ContainerRecord& c) {
 
 std::string log_path_of(engine::Daemon& d, const CriContainerRecord& r) {
   auto sb = d.containers().get(r.sandbox_id);
-  if (!sb || r.config.log_path().empty()) return "";
-  auto s = as_sandbox(*sb);
-  if (!s || s->config.log_directory().empty()) return "";
-  return path_join(s->config.log_directory(), r.config.log_path());
-}
-
-int64_t now_nanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-uint64_t u64_at(const json& j, std::initializer_list<const char*> path) {
-  const json* at = &j;
-  for (auto* k : path) {
-    if (!at->is_object() || !at->contains(k)) return 0;
-    at = &(*at)[k];
-  }
-  return at->is_number_unsigned() ? at->get<uint64_t>() : at->is_number_integer() ? static_cast<uint64_t>(at->get<int64_t>()) : 0;
-}
-
-void fill_stats(engine::Daemon& d, const CriContainerRecord& r, v1::ContainerStats* out) {
-  auto* a = out->mutable_attributes();
-  a->set_id(r.c.id);
-  *a->mutable_metadata() = r.config.metadata();
-  *a->mutable_labels() = r.config.labels();
-  *a->mutable_annotations() = r.config.annotations();
-  int64_t now = now_nanos();
-  auto& svc = d.container_service();
-  out->mutable_writable_layer()->set_timestamp(now);
-  out->mutable_writable_layer()->mutable_fs_id()->set_mountpoint(path_join(svc.bundle_dir(r.c.id), "rootfs"));
-  out->mutable_writable_layer()->mutable_used_bytes()->set_value(static_cast<uint64_t>(std::max<int64_t>(0, svc.rw_size(r.c.id))));
-  auto s = svc.stats_sample(r.c.id);
-  if (!s) return;  // not running: no cgroup to read
-  out->mutable_cpu()->set_timestamp(now);
-  out->mutable_cpu()->mutable_usage_core_nano_seconds()->set_value(u64_at(*s, {"cpu_stats", "cpu_usage", "total_usage"}));
-  auto* m = out->mutable_memory();
-  m->set_timestamp(now);
-  uint64_t usage = u64_at(*s, {"memory_stats", "usage"});
-  // The working set as the kubelet counts it: usage less the inactive file cache.
-  uint64_t inactive = u64_at(*s, {"memory_stats", "stats", "total_inactive_file"});
-  if (!inactive) inactive = u64_at(*s, {"memory_stats", "stats", "inactive_file"});
-  m->mutable_usage_bytes()->set_value(usage);
-  m->mutable_working_set_bytes()->set_value(usage > inactive ? usage - inactive : 0);
-  uint64_t rss = u64_at(*s, {"memory_stats", "stats", "total_rss"});
-  if (!rss) rss = u64_at(*s, {"memory_stats", "stats", "anon"});
-  m->mutable_rss_bytes()->set_value(rss);
+  auto s = sb ? as_sandbox(*sb) : std::nullopt;
+  return s ? container_log_path(s->config, r.config).value_or("") : "";
 }
 
 }  // namespace
@@ -86,7 +45,8 @@ grpc::Status RuntimeService::CreateContainer(grpc::ServerContext*, const v1::Cre
       return fail(ErrorKind::Conflict, "pod sandbox " + sb->c.id + " is not ready: its containers cannot be created");
     PodContext pod{sb->c.id, sb->config, req->config().image().image(), own_oom_score_adj()};
     auto cb = BERTH_TRY(container_body(req->config(), pod), "");
-    auto created = BERTH_TRY(d_.container_service().create(cb.body, cb.name), "create container in pod " + sb->c.id);
+    auto created = BERTH_TRY(d_.container_service().create(cb.body, cb.name, {.cri_log = true, .uts_container = cb.uts_container}),
+                             "create container in pod " + sb->c.id);
     out->set_container_id(created.id);
     return {};
   }());
@@ -198,6 +158,14 @@ grpc::Status RuntimeService::UpdateContainerResources(grpc::ServerContext*, cons
   }());
 }
 
+grpc::Status RuntimeService::ReopenContainerLog(grpc::ServerContext*, const v1::ReopenContainerLogRequest* req,
+                                                v1::ReopenContainerLogResponse*) {
+  return finish_call("ReopenContainerLog", [&]() -> Result<> {
+    auto r = BERTH_TRY(find_container(d_, req->container_id()), "");
+    return d_.container_service().reopen_log(r.c.id);
+  }());
+}
+
 grpc::Status RuntimeService::ExecSync(grpc::ServerContext*, const v1::ExecSyncRequest* req, v1::ExecSyncResponse* out) {
   bool timed_out = false;
   auto st = finish_call("ExecSync", [&]() -> Result<> {
@@ -222,7 +190,7 @@ grpc::Status RuntimeService::ContainerStats(grpc::ServerContext*, const v1::Cont
                                             v1::ContainerStatsResponse* out) {
   return finish_call("ContainerStats", [&]() -> Result<> {
     auto r = BERTH_TRY(find_container(d_, req->container_id()), "");
-    fill_stats(d_, r, out->mutable_stats());
+    fill_container_stats(d_, r, out->mutable_stats());
     return {};
   }());
 }
@@ -237,7 +205,7 @@ grpc::Status RuntimeService::ListContainerStats(grpc::ServerContext*, const v1::
       if (!f.id().empty() && !c.id.starts_with(f.id())) continue;
       if (!f.pod_sandbox_id().empty() && !r->sandbox_id.starts_with(f.pod_sandbox_id())) continue;
       if (!labels_match(r->config.labels(), f.label_selector())) continue;
-      fill_stats(d_, *r, out->add_stats());
+      fill_container_stats(d_, *r, out->add_stats());
     }
     return {};
   }());

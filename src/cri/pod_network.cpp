@@ -21,6 +21,12 @@ Result<network::CniRunner> PodNetwork::runner() const {
   return network::CniRunner(std::move(net), opts_);
 }
 
+Result<network::CniRunner> PodNetwork::runner_for(const std::string& sandbox_id, const std::string& ifname) const {
+  auto cached = BERTH_TRY(network::CniRunner::from_cache(sandbox_id, ifname, opts_), "");
+  if (cached) return std::move(*cached);
+  return runner();
+}
+
 Result<network::CniAttachment> PodNetwork::attachment(const std::string& sandbox_id, const std::string& netns,
                                                       const v1::PodSandboxConfig& pod) {
   network::CniAttachment a;
@@ -62,15 +68,19 @@ Result<std::vector<std::string>> PodNetwork::attach(const std::string& sandbox_i
 Result<> PodNetwork::detach(const std::string& sandbox_id, const std::string& netns,
                             const v1::PodSandboxConfig& pod) const {
   auto a = BERTH_TRY(attachment(sandbox_id, netns, pod), "");
-  auto r = BERTH_TRY(runner(), "");
-  return r.del(a);
+  auto r = runner_for(sandbox_id, a.ifname);
+  // No record of an ADD and no config to run DEL with: nothing was attached that DEL could release.
+  if (!r && r.error().kind == ErrorKind::NotFound) return {};
+  if (!r) return fail(r.error());
+  return r->del(a);
 }
 
 std::vector<std::string> PodNetwork::ips(const std::string& sandbox_id, const std::string& netns,
                                          const v1::PodSandboxConfig& pod) const {
   auto a = attachment(sandbox_id, netns, pod);
-  auto r = runner();
-  if (!a || !r) return {};
+  if (!a) return {};
+  auto r = runner_for(sandbox_id, a->ifname);
+  if (!r) return {};
   auto cached = r->cached_result(*a);
   if (!cached || !*cached) return {};
   return (*cached)->sandbox_ips(a->ifname);

@@ -22,11 +22,12 @@ class PodNetwork {
   // ADD: the pod's IPs (the sandbox interface's addresses). Nothing is left of a failed one.
   Result<std::vector<std::string>> attach(const std::string& sandbox_id, const std::string& netns,
                                           const ::runtime::v1::PodSandboxConfig& pod) const;
-  // DEL: harmless when nothing is attached. The config ADD used is the one DEL runs with
-  // while it is still there.
+  // DEL: harmless when nothing is attached. It runs with the config ADD used, kept with ADD's
+  // result, also when the conf dir's file was removed or replaced since (as libcni's cache).
   Result<> detach(const std::string& sandbox_id, const std::string& netns,
                   const ::runtime::v1::PodSandboxConfig& pod) const;
-  // The pod's IPs as the last ADD cached them; empty when it has none.
+  // The pod's IPs as the last ADD cached them (whatever the conf dir holds now); empty when it
+  // has none.
   std::vector<std::string> ips(const std::string& sandbox_id, const std::string& netns,
                                const ::runtime::v1::PodSandboxConfig& pod) const;
 
@@ -36,6 +37,8 @@ class PodNetwork {
 
  private:
   Result<network::CniRunner> runner() const;
+  // The runner of the network the pod's ADD ran (its cache record), else of the config now.
+  Result<network::CniRunner> runner_for(const std::string& sandbox_id, const std::string& ifname) const;
   std::string conf_dir_;
   network::CniOptions opts_;
 };

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.hpp"
+#include "cri/streaming/streaming_server.hpp"
 
 namespace berth::cri {
 
@@ -38,7 +39,8 @@ grpc::Status RuntimeService::Status(grpc::ServerContext*, const v1::StatusReques
                              {"cniConfDir", cri.cni_conf_dir},
                              {"cniBinDir", cri.cni_bin_dir},
                              {"dataRoot", d_.config().data_root},
-                             {"execRoot", d_.config().exec_root}};
+                             {"execRoot", d_.config().exec_root},
+                             {"streamServer", streams_ ? streams_->base_url() : ""}};
     (*out->mutable_info())["config"] = config.dump();
   }
   return grpc::Status::OK;

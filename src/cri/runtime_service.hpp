@@ -1,7 +1,7 @@
 // runtime.v1.RuntimeService: Version, Status and UpdateRuntimeConfig (runtime_service.cpp), pod
-// sandboxes (sandbox_rpcs.cpp), containers, ExecSync and stats (container_rpcs.cpp), the URLs
-// of the streaming server for Exec, Attach and PortForward (stream_rpcs.cpp).
-// ReopenContainerLog and the pod stats answer UNIMPLEMENTED (the generated base class's default).
+// sandboxes and their stats (sandbox_rpcs.cpp), containers, ExecSync, stats and
+// ReopenContainerLog (container_rpcs.cpp), the URLs of the streaming server for Exec, Attach and
+// PortForward (stream_rpcs.cpp).
 #pragma once
 #include <mutex>
 #include <string>
@@ -41,6 +41,11 @@ class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
                                 ::runtime::v1::PodSandboxStatusResponse*) override;
   grpc::Status ListPodSandbox(grpc::ServerContext*, const ::runtime::v1::ListPodSandboxRequest*,
                               ::runtime::v1::ListPodSandboxResponse*) override;
+  // A pod that is not ready has its attributes only; the list holds the ready pods (containerd's).
+  grpc::Status PodSandboxStats(grpc::ServerContext*, const ::runtime::v1::PodSandboxStatsRequest*,
+                               ::runtime::v1::PodSandboxStatsResponse*) override;
+  grpc::Status ListPodSandboxStats(grpc::ServerContext*, const ::runtime::v1::ListPodSandboxStatsRequest*,
+                                   ::runtime::v1::ListPodSandboxStatsResponse*) override;
 
   grpc::Status CreateContainer(grpc::ServerContext*, const ::runtime::v1::CreateContainerRequest*,
                                ::runtime::v1::CreateContainerResponse*) override;
@@ -58,6 +63,10 @@ class RuntimeService final : public ::runtime::v1::RuntimeService::Service {
                                ::runtime::v1::ContainerStatusResponse*) override;
   grpc::Status UpdateContainerResources(grpc::ServerContext*, const ::runtime::v1::UpdateContainerResourcesRequest*,
                                         ::runtime::v1::UpdateContainerResourcesResponse*) override;
+  // The shim reopens the log file at the container's log path (after the kubelet renamed it);
+  // FAILED_PRECONDITION "container is not running" when it is not.
+  grpc::Status ReopenContainerLog(grpc::ServerContext*, const ::runtime::v1::ReopenContainerLogRequest*,
+                                  ::runtime::v1::ReopenContainerLogResponse*) override;
   // The timeout (seconds, 0: none) kills the command; its end is then DEADLINE_EXCEEDED.
   grpc::Status ExecSync(grpc::ServerContext*, const ::runtime::v1::ExecSyncRequest*,
                         ::runtime::v1::ExecSyncResponse*) override;

@@ -1,10 +1,13 @@
 // RuntimeService's pod sandbox calls: a pod is a pause container (sandbox_body.hpp) in a
 // network namespace that berth pins before anything runs in it, configured by CNI
-// (pod_network.hpp), unless the pod uses the node's network.
+// (pod_network.hpp), unless the pod uses the node's network; their stats are cri_stats.hpp's.
 #include <unistd.h>
+
+#include <vector>
 
 #include "common/log.hpp"
 #include "cri/cri_record.hpp"
+#include "cri/cri_stats.hpp"
 #include "cri/grpc_status.hpp"
 #include "cri/oom_score.hpp"
 #include "cri/runtime_service.hpp"
@@ -27,8 +30,30 @@ Result<std::vector<std::string>> pod_containers(engine::Daemon& d, const std::st
   return out;
 }
 
+// The pod's running containers, for its stats.
+Result<std::vector<CriContainerRecord>> running_containers(engine::Daemon& d, const std::string& sandbox_id) {
+  std::vector<CriContainerRecord> out;
+  for (auto& c : BERTH_TRY(d.containers().list(), ""))
+    if (auto r = as_container(c); r && r->sandbox_id == sandbox_id && engine::is_live(c.state))
+      out.push_back(std::move(*r));
+  return out;
+}
+
 v1::PodSandboxState sandbox_state_of(const engine::ContainerRecord& c) {
   return engine::is_live(c.state) ? v1::SANDBOX_READY : v1::SANDBOX_NOTREADY;
+}
+
+// The sandboxes a list filter selects: ID prefix, labels, and the state unless null.
+Result<std::vector<SandboxRecord>> sandboxes_matching(engine::Daemon& d, const std::string& id,
+                                                      const google::protobuf::Map<std::string, std::string>& selector,
+                                                      const v1::PodSandboxStateValue* state) {
+  std::vector<SandboxRecord> out;
+  for (auto& c : BERTH_TRY(d.containers().list(), "list pod sandboxes")) {
+    auto sb = as_sandbox(c);
+    if (!sb || !c.id.starts_with(id) || (state && state->state() != sandbox_state_of(c))) continue;
+    if (labels_match(sb->config.labels(), selector)) out.push_back(std::move(*sb));
+  }
+  return out;
 }
 
 }  // namespace
@@ -45,8 +70,9 @@ grpc::Status RuntimeService::RunPodSandbox(grpc::ServerContext*, const v1::RunPo
     }
     std::lock_guard lk(pods_mu_);
     auto& svc = d_.container_service();
-    auto created = BERTH_TRY(svc.create(sb.body, sb.name, {.no_image = true, .pinned_netns = !sb.host_network}),
-                             "create the pod sandbox");
+    // The pause's uts namespace is the pod's own, which its containers join.
+    engine::CreateOptions opts{.no_image = true, .pinned_netns = !sb.host_network, .uts_container = ""};
+    auto created = BERTH_TRY(svc.create(sb.body, sb.name, opts), "create the pod sandbox");
     const std::string& id = created.id;
     std::string netns = d_.networks().netns_path(id);
     bool netns_made = false, attached = false;
@@ -155,20 +181,37 @@ grpc::Status RuntimeService::ListPodSandbox(grpc::ServerContext*, const v1::List
                                             v1::ListPodSandboxResponse* out) {
   return finish_call("ListPodSandbox", [&]() -> Result<> {
     const auto& f = req->filter();
-    for (auto& c : BERTH_TRY(d_.containers().list(), "list pod sandboxes")) {
-      auto sb = as_sandbox(c);
-      if (!sb) continue;
-      if (!f.id().empty() && !c.id.starts_with(f.id())) continue;
-      if (f.has_state() && f.state().state() != sandbox_state_of(c)) continue;
-      if (!labels_match(sb->config.labels(), f.label_selector())) continue;
+    const v1::PodSandboxStateValue* state = f.has_state() ? &f.state() : nullptr;
+    for (auto& sb : BERTH_TRY(sandboxes_matching(d_, f.id(), f.label_selector(), state), "")) {
       auto* item = out->add_items();
-      item->set_id(c.id);
-      *item->mutable_metadata() = sb->config.metadata();
-      item->set_state(sandbox_state_of(c));
-      item->set_created_at(unix_nanos(c.created));
-      *item->mutable_labels() = sb->config.labels();
-      *item->mutable_annotations() = sb->config.annotations();
+      item->set_id(sb.c.id);
+      *item->mutable_metadata() = sb.config.metadata();
+      item->set_state(sandbox_state_of(sb.c));
+      item->set_created_at(unix_nanos(sb.c.created));
+      *item->mutable_labels() = sb.config.labels();
+      *item->mutable_annotations() = sb.config.annotations();
     }
+    return {};
+  }());
+}
+
+grpc::Status RuntimeService::PodSandboxStats(grpc::ServerContext*, const v1::PodSandboxStatsRequest* req,
+                                             v1::PodSandboxStatsResponse* out) {
+  return finish_call("PodSandboxStats", [&]() -> Result<> {
+    auto sb = BERTH_TRY(find_sandbox(d_, req->pod_sandbox_id()), "");
+    fill_pod_stats(d_, sb, BERTH_TRY(running_containers(d_, sb.c.id), "pod stats"), out->mutable_stats());
+    return {};
+  }());
+}
+
+grpc::Status RuntimeService::ListPodSandboxStats(grpc::ServerContext*, const v1::ListPodSandboxStatsRequest* req,
+                                                 v1::ListPodSandboxStatsResponse* out) {
+  return finish_call("ListPodSandboxStats", [&]() -> Result<> {
+    const auto& f = req->filter();
+    v1::PodSandboxStateValue ready;
+    ready.set_state(v1::SANDBOX_READY);
+    for (auto& sb : BERTH_TRY(sandboxes_matching(d_, f.id(), f.label_selector(), &ready), ""))
+      fill_pod_stats(d_, sb, BERTH_TRY(running_containers(d_, sb.c.id), "pod stats"), out->add_stats());
     return {};
   }());
 }

@@ -23,6 +23,7 @@ bool known_type(uint8_t t) {
     case FrameType::Resize:
     case FrameType::Exec:
     case FrameType::ExecResize:
+    case FrameType::ReopenLog:
     case FrameType::Stdout:
     case FrameType::Stderr:
     case FrameType::ExecStarted:

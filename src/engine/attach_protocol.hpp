@@ -11,6 +11,8 @@
 //                                               CloseStdin and Resize go to the exec, which
 //                                               sends its output, then ExecExit, then closes
 //                    ExecResize  JSON           the terminal size of a running exec, by pid
+//                    ReopenLog   (empty)        close the log file and open its path again (a
+//                                               CRI log the kubelet renamed for rotation)
 //   shim -> berthd   Stdout      bytes          output as it is read (TTY output is all Stdout)
 //                    Stderr      bytes
 //                    ExecStarted pid            the exec's process runs (pid in decimal)
@@ -40,6 +42,7 @@ enum class FrameType : uint8_t {
   Resize = 4,
   Exec = 5,
   ExecResize = 6,
+  ReopenLog = 7,
   Stdout = 0x11,
   Stderr = 0x12,
   ExecStarted = 0x13,

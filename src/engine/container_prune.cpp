@@ -107,6 +107,7 @@ Result<PruneResult> ContainerService::prune(const Filters& f) {
     if (!f.match_labels("label", labels) || excluded_by_labels(f, labels)) continue;
     // Another client's containers (the CRI's) are its own to remove, unless named.
     if (labels.contains(kNamespaceLabel) && !(f.has("label") && namespace_asked(f.get("label")))) continue;
+    if (netns_pinned(c->id)) continue;  // a pod sandbox: only its owner can release its namespace
     int64_t size = rw_size(c->id);
     if (auto r = remove_locked(*c); !r) return fail(r.error());
     out.deleted.push_back(c->id);

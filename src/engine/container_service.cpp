@@ -23,6 +23,7 @@
 #include "engine/ipc_shm.hpp"
 #include "engine/json_log.hpp"
 #include "engine/log_config.hpp"
+#include "engine/shim_request.hpp"
 #include "engine/container_network.hpp"
 #include "engine/port_bindings.hpp"
 #include "engine/oci_spec_builder.hpp"
@@ -76,7 +77,9 @@ json merged_config(json config, const json& image_config, const std::string& ima
                     : json::object();
   if (config.contains("Labels") && config["Labels"].is_object()) labels.update(config["Labels"]);
   config["Labels"] = labels;
-  config["Hostname"] = spec.value("hostname", host_name());  // --uts host: the host's
+  // --uts host: the host's; a joined uts namespace (CreateOptions::uts_container): the one asked for.
+  std::string asked = config.value("Hostname", json()).is_string() ? config["Hostname"].get<std::string>() : "";
+  config["Hostname"] = spec.value("hostname", asked.empty() ? host_name() : asked);
   if (auto hc = healthcheck_of(config, image_config); !hc.is_null()) config["Healthcheck"] = hc;
   return config;
 }
@@ -307,13 +310,14 @@ void ContainerService::on_exit(const std::string& id) {
   notify_changed();
 }
 
-// --ipc/--pid container:<id> name the donor's namespaces by its pid: found again at each start
-// (the donor may have restarted, and its old pid may now be another process's), as dockerd does.
+// --ipc/--pid container:<id> (and the CRI's uts one) name the donor's namespaces by its pid: found
+// again at each start (the donor may have restarted, and its old pid may now be another
+// process's), as dockerd does.
 Result<> ContainerService::refresh_joined_namespaces(const ContainerRecord& c, const json& hc) {
   auto joins = [&](const char* key) {
     return hc.contains(key) && hc[key].is_string() && hc[key].get<std::string>().rfind("container:", 0) == 0;
   };
-  if (!joins("IpcMode") && !joins("PidMode")) return {};
+  if (!joins("IpcMode") && !joins("PidMode") && !joins("UTSMode")) return {};
   auto path = path_join(bundle_dir(c.id), "config.json");
   auto text = BERTH_TRY(read_file(path), "start container " + c.id);
   auto spec = json::parse(text, nullptr, false);
@@ -378,7 +382,7 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
     return fail(ErrorKind::Invalid, "a TTY is not supported with the external runtime \"" + runtime_name +
                                         "\" yet: run without -t, or with the berth runtime");
   auto logcfg = BERTH_TRY(resolve_log_config(hc.contains("LogConfig") ? hc["LogConfig"] : json(), config_.log_driver,
-                                             config_.log_opts), "");
+                                             config_.log_opts, opts.cri_log), "");
   hc["Runtime"] = runtime_name;
   hc["LogConfig"] = log_config_json(logcfg);
   if (auto ss = config.value("StopSignal", json()); ss.is_string() && !ss.get<std::string>().empty())
@@ -397,6 +401,7 @@ Result<CreateResult> ContainerService::create(const json& body, const std::strin
   // Checked before anything exists: the spec is built once more with the resolved user below.
   HostConfigContext hctx = host_config_context();
   auto warnings = BERTH_TRY(normalize_host_config(hc, config, hctx), "");
+  if (!opts.uts_container.empty()) hc["UTSMode"] = "container:" + opts.uts_container;
   auto remap = remap_for(config_.remap, hc);
   if (remap) BERTH_CHECK(check_remapped_host_config(hc), "");
   {
@@ -642,22 +647,7 @@ Result<> ContainerService::resize(std::string_view ref, uint32_t rows, uint32_t 
     if (c.state != "running") return fail(ErrorKind::Conflict, "Container " + c.id + " is not running");
     fd = BERTH_TRY(connect_attach_socket(state_dir(c.id)), "resize container " + c.id);
   }
-  if (!send_all(fd.get(), encode_resize(rows, cols))) return fail_sys("resize container " + id);
-  shutdown(fd.get(), SHUT_WR);
-  // The shim answers only a refusal, then closes; EOF means done. Bounded: 5 s.
-  FrameDecoder dec;
-  char buf[4096];
-  while (true) {
-    pollfd p{fd.get(), POLLIN, 0};
-    if (poll(&p, 1, 5000) <= 0) return fail(ErrorKind::Internal, "resize container " + id + ": no answer from its shim");
-    ssize_t n = read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return {};
-    dec.feed(std::string_view(buf, static_cast<size_t>(n)));
-    auto f = dec.next();
-    if (!f) return fail(ErrorKind::Internal, "resize container " + id + ": " + f.error().what());
-    if (*f && (*f)->type == FrameType::Error) return fail(ErrorKind::Invalid, (*f)->payload);
-  }
+  return shim_request(std::move(fd), encode_resize(rows, cols), "resize container " + id, ErrorKind::Invalid);
 }
 
 Result<> ContainerService::start(std::string_view ref) {

@@ -59,6 +59,12 @@ struct CreateOptions {
   // Its network namespace is made, configured and removed by its owner at
   // NetworkService::netns_path(id); the container joins it, its starts and exits leave it be.
   bool pinned_netns = false;
+  // HostConfig.LogConfig may ask for the kubelet's log format (kCriLogDriver): the CRI's
+  // containers. The Docker API never sets it, so its callers cannot name the driver.
+  bool cri_log = false;
+  // Joins this running container's uts namespace, its hostname with it (a pod's containers
+  // share their sandbox's). The Engine API has no such mode: dockerd refuses UTSMode container:.
+  std::string uts_container;
 };
 
 struct PruneResult {
@@ -102,6 +108,9 @@ class ContainerService {
   Result<> rename(std::string_view ref, const std::string& new_name);
   // Removes every container that is not running or paused and matches f (until, label, label!).
   Result<PruneResult> prune(const Filters& f);
+  // Whether the container was made with CreateOptions::pinned_netns (a pod sandbox): its
+  // namespace, and what its owner set up in it, are released by the owner, never by a remove.
+  bool netns_pinned(const std::string& id) const;
   // Bytes in the container's writable layer (SizeRw); 0 when it cannot be measured.
   int64_t rw_size(const std::string& id) const;
   // Blocks until the condition holds. next-exit counts exits after exits_before (from
@@ -133,6 +142,9 @@ class ContainerService {
   void cancel_attach(const std::string& id, const std::shared_ptr<AttachWaiter>& w);
   // The container's terminal size (TIOCSWINSZ through the shim); 409 when it is not running.
   Result<> resize(std::string_view ref, uint32_t rows, uint32_t cols);
+  // The shim closes the container's log file and opens its path again (container_log_reopen.cpp):
+  // the CRI's ReopenContainerLog after the kubelet renamed the file. 409 when it is not running.
+  Result<> reopen_log(std::string_view ref);
 
   // POST /containers/{id}/update: the restart policy (container_restart.cpp) and the cgroup
   // resources (container_update.cpp). Returns the warnings.

@@ -87,6 +87,10 @@ Result<> ContainerService::plan_container_network(const json& hc, const json& bo
   return write_file_atomic(path_join(dir, kNetworkingFile), plan.to_json().dump() + "\n", 0600);
 }
 
+bool ContainerService::netns_pinned(const std::string& id) const {
+  return read_plan(container_dir(id)).mode == "pinned";
+}
+
 Result<> ContainerService::connect_container_network(const ContainerRecord& c) {
   if (!networks_) return {};
   auto text = read_file(path_join(container_dir(c.id), kNetworkingFile));

@@ -1,5 +1,7 @@
 #include "engine/daemon_config.hpp"
 
+#include <arpa/inet.h>
+
 #include <functional>
 #include <nlohmann/json.hpp>
 
@@ -141,7 +143,8 @@ Result<std::string> as_mirror_url(const std::string& key, const json& v) {
 }
 
 // "cri": {"socket": "/run/berth/cri.sock", "registry-mirrors": {"docker.io": ["http://..."]},
-//         "cni-conf-dir": "/etc/cni/net.d", "cni-bin-dir": "/usr/lib/cni"}.
+//         "cni-conf-dir": "/etc/cni/net.d", "cni-bin-dir": "/usr/lib/cni",
+//         "stream-address": "127.0.0.1", "stream-port": 10010}.
 // Only the members present are set, so --cri-socket and the file's other members combine.
 Result<> apply_cri(DaemonConfig& c, const std::string& key, const json& v) {
   if (!v.is_object()) return fail(invalid(key, std::string("expected an object, got ") + v.type_name()));
@@ -167,6 +170,18 @@ Result<> apply_cri(DaemonConfig& c, const std::string& key, const json& v) {
       auto dir = BERTH_TRY(as_string(k, fv), "");
       if (dir.empty() || dir[0] != '/') return fail(invalid(k, "must be an absolute path"));
       (f == "cni-conf-dir" ? c.cri.cni_conf_dir : c.cri.cni_bin_dir) = dir;
+    } else if (f == "stream-address") {
+      auto addr = BERTH_TRY(as_string(k, fv), "");
+      in_addr parsed{};
+      // The server listens on IPv4 only; a host name would be resolved behind the kubelet's back.
+      if (inet_pton(AF_INET, addr.c_str(), &parsed) != 1)
+        return fail(invalid(k, "\"" + addr + "\" is not an IPv4 address"));
+      c.cri.stream_address = addr;
+    } else if (f == "stream-port") {
+      auto port = BERTH_TRY(as_int(k, fv), "");
+      if (port < 0 || port > 65535)
+        return fail(invalid(k, std::to_string(port) + " is not a port (0 to 65535; 0: any free one)"));
+      c.cri.stream_port = static_cast<uint16_t>(port);
     } else {
       return fail(invalid(k, "unknown field"));
     }

@@ -35,6 +35,10 @@ struct CriConfig {
   // Pod networking: the CNI network config (the lexically first file) and the plugins.
   std::string cni_conf_dir = "/etc/cni/net.d";
   std::string cni_bin_dir = "/usr/lib/cni";
+  // The streaming server that Exec, Attach and PortForward's URLs point at (containerd's
+  // stream_server_address and stream_server_port): an IPv4 address, a port (0: any free one).
+  std::string stream_address = "127.0.0.1";
+  uint16_t stream_port = 0;
   bool enabled() const { return !socket.empty(); }
 };
 

@@ -24,24 +24,27 @@ struct LogEntry {
 // nullopt for a line that is not a log record (a torn last line).
 std::optional<LogEntry> parse_json_log_line(std::string_view line);
 
-// Splits a stream's output into records at '\n', keeping a partial line until it completes or
-// flush() is called (at EOF), as dockerd's copier does.
+// Splits a stream's output into records at '\n', keeping a partial line until it completes,
+// grows past 16 KiB, or flush() is called (at EOF), as dockerd's copier does.
 class LineSplitter {
  public:
-  // Appends data; calls emit(line) for each completed line (with its '\n').
+  // Appends data; calls emit(line) for each completed line (with its '\n') and each 16 KiB
+  // piece of a longer one.
   template <class F>
   void feed(std::string_view data, F&& emit) {
     buf_.append(data);
-    size_t start = 0, nl;
-    while ((nl = buf_.find('\n', start)) != std::string::npos) {
+    size_t start = 0;
+    while (true) {
+      size_t nl = buf_.find('\n', start);
+      // A line longer than 16 KiB goes in pieces of 16 KiB, as containerd's CRI logger cuts it
+      // (dockerd's copier too): no record is longer.
+      for (size_t end = nl == std::string::npos ? buf_.size() : nl; end - start > kMaxLine; start += kMaxLine)
+        emit(std::string_view(buf_).substr(start, kMaxLine));
+      if (nl == std::string::npos) break;
       emit(std::string_view(buf_).substr(start, nl + 1 - start));
       start = nl + 1;
     }
     buf_.erase(0, start);
-    if (buf_.size() >= kMaxLine) {  // dockerd splits very long lines too
-      emit(std::string_view(buf_));
-      buf_.clear();
-    }
   }
   template <class F>
   void flush(F&& emit) {

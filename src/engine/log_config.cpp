@@ -80,6 +80,18 @@ Result<> check_rotation(const LogConfig& c) {
   return {};
 }
 
+// The cri driver's one option: where the kubelet wants the file.
+Result<> check_cri(const LogConfig& c) {
+  for (auto& [k, v] : c.config)
+    if (k != "path") return fail(ErrorKind::Invalid, "unknown log opt '" + k + "' for log driver cri");
+  auto it = c.config.find("path");
+  if (it == c.config.end() || it->second.empty() || it->second[0] != '/')
+    return fail(ErrorKind::Invalid, "log driver cri: path must be an absolute path");
+  if (has_dotdot(it->second) || it->second.find('\0') != std::string::npos)
+    return fail(ErrorKind::Invalid, "log driver cri: path " + it->second + " must not contain '..' or NUL");
+  return {};
+}
+
 }  // namespace
 
 Result<int64_t> parse_log_size(std::string_view s) {
@@ -129,7 +141,7 @@ Result<> validate_log_config(const LogConfig& c) {
 }
 
 Result<LogConfig> resolve_log_config(const json& request, const std::string& daemon_driver,
-                                     const std::map<std::string, std::string>& daemon_opts) {
+                                     const std::map<std::string, std::string>& daemon_opts, bool allow_cri) {
   LogConfig c;
   c.type = "";
   if (!request.is_null()) {
@@ -145,6 +157,10 @@ Result<LogConfig> resolve_log_config(const json& request, const std::string& dae
         c.config[k] = v.get<std::string>();
       }
     }
+  }
+  if (allow_cri && c.type == kCriLogDriver) {
+    BERTH_CHECK(check_cri(c), "");
+    return c;
   }
   if (c.type.empty()) c.type = daemon_driver;
   if (c.type == daemon_driver)
@@ -178,6 +194,8 @@ std::optional<LogFile> log_file_for(const LogConfig& c, const std::string& conta
   if (c.type == "json-file") return LogFile{LogFormat::JsonFile, path_join(container_dir, id + "-json.log")};
   // dockerd's place for the local driver's files.
   if (c.type == "local") return LogFile{LogFormat::Local, path_join(path_join(container_dir, "local-logs"), "container.log")};
+  if (c.type == kCriLogDriver)
+    if (auto it = c.config.find("path"); it != c.config.end() && !it->second.empty()) return LogFile{LogFormat::Cri, it->second};
   return std::nullopt;
 }
 

@@ -1,5 +1,5 @@
 // A container's logging configuration (HostConfig.LogConfig): the driver (json-file, local,
-// none) and its options, checked as dockerd checks them and with dockerd's wording, completed
+// none; cri for the CRI's containers only) and its options, checked as dockerd checks them and with dockerd's wording, completed
 // from daemon.json's log-driver and log-opts, and turned into a rotation policy and the file
 // the shim writes. Rotation is on by default (json-file 10m x 3, local 20m x 5).
 #pragma once
@@ -24,7 +24,12 @@ struct Rotation {
   int max_file = 1;       // files kept, the current one included
 };
 
-enum class LogFormat { JsonFile, Local };
+// The kubelet's log format (cri_log.hpp) in the file at Config["path"], which the kubelet
+// rotates: asked for by the CRI server only. The Docker API does not know the driver (dockerd's
+// "no log driver named 'cri' is registered").
+inline constexpr const char* kCriLogDriver = "cri";
+
+enum class LogFormat { JsonFile, Local, Cri };
 struct LogFile {
   LogFormat format = LogFormat::JsonFile;
   std::string path;  // the current file; rotated ones are path.1 (newest) ... path.N
@@ -40,9 +45,10 @@ Result<> validate_log_config(const LogConfig& c);
 
 // The container's config: the request's LogConfig (null/absent when not given), its empty Type
 // taken from the daemon's driver and, for that same driver, the daemon's opts filled in where
-// the request has none; then berth's rotation defaults; then checked.
+// the request has none; then berth's rotation defaults; then checked. allow_cri: the CRI server's
+// request, which may ask for the cri driver (its one option, "path", an absolute path).
 Result<LogConfig> resolve_log_config(const nlohmann::json& request, const std::string& daemon_driver,
-                                     const std::map<std::string, std::string>& daemon_opts);
+                                     const std::map<std::string, std::string>& daemon_opts, bool allow_cri = false);
 
 // Rotation of a validated json-file or local config.
 Rotation rotation_of(const LogConfig& c);

@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "common/fs.hpp"
+#include "engine/cri_log.hpp"
 #include "engine/exit_record.hpp"
 #include "engine/local_log.hpp"
 #include "engine/rotating_file.hpp"
@@ -81,9 +82,10 @@ void LogReader::decode(std::vector<LogEntry>& out) {
     partial_.erase(0, decode_local_records(partial_, out));
     return;
   }
+  auto parse = file_.format == LogFormat::Cri ? parse_cri_log_line : parse_json_log_line;
   size_t start = 0, nl;
   while ((nl = partial_.find('\n', start)) != std::string::npos) {
-    if (auto e = parse_json_log_line(std::string_view(partial_).substr(start, nl - start))) out.push_back(std::move(*e));
+    if (auto e = parse(std::string_view(partial_).substr(start, nl - start))) out.push_back(std::move(*e));
     start = nl + 1;
   }
   partial_.erase(0, start);

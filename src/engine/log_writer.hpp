@@ -1,5 +1,6 @@
 // What the shim writes a container's output through: one record per line, in the format of
-// the container's log driver (json-file, local: rotated files; none: nothing kept).
+// the container's log driver (json-file, local: rotated files; cri: the kubelet's file, which
+// the kubelet rotates and has reopened; none: nothing kept).
 #pragma once
 #include <memory>
 #include <string>
@@ -13,8 +14,12 @@ namespace berth::engine {
 class LogWriter {
  public:
   virtual ~LogWriter() = default;
-  // line: one line of the stream's output, with its '\n' when it had one.
+  // line: one line of the stream's output, with its '\n' when it had one; without one it is a
+  // piece of a longer line (or a TTY's output read before its newline, or the bytes before EOF).
   virtual void write(std::string_view stream, std::string_view line) = 0;
+  // Closes the file and opens its path again (a new file when the old one was renamed away);
+  // on an error the old file is kept and written on.
+  virtual Result<> reopen() { return {}; }
   virtual void sync() {}
 };
 

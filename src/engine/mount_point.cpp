@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "common/fs.hpp"
 #include "common/json_util.hpp"
 #include "common/text.hpp"
 #include "engine/path_in_root.hpp"
@@ -33,12 +34,6 @@ bool valid_mode(const std::string& mode) {
     else return false;
   }
   return rw <= 1 && label <= 1 && prop <= 1 && copy <= 1;
-}
-
-bool has_dotdot(const std::string& p) {
-  for (auto& c : split(p, '/'))
-    if (c == "..") return true;
-  return false;
 }
 
 // "size=1048576" style value of a tmpfs option string, for the byte count dockerd prints.

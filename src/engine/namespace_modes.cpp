@@ -100,9 +100,16 @@ Result<> apply_namespace_modes(json& spec, const json& hc, const DonorLookup& lo
     if (!d) return fail(d.error());
     join_namespace(spec, "pid", "/proc/" + std::to_string(d->pid) + "/ns/pid");
   }
-  if (json_string(hc, "UTSMode") == "host") {
-    drop_namespace(spec, "uts");
-    spec.erase("hostname");
+  auto uts = json_string(hc, "UTSMode");
+  if (uts == "host" || starts_with(uts, "container:")) {
+    if (uts == "host") {
+      drop_namespace(spec, "uts");
+    } else {
+      auto d = running_donor(lookup, uts.substr(10), "UTS");
+      if (!d) return fail(d.error());
+      join_namespace(spec, "uts", "/proc/" + std::to_string(d->pid) + "/ns/uts");
+    }
+    spec.erase("hostname");  // the names are those of the namespace it shares
     spec.erase("domainname");
   }
   if (json_string(hc, "CgroupnsMode") == "host") drop_namespace(spec, "cgroup");

@@ -1,7 +1,8 @@
 // HostConfig's namespace modes onto the spec's linux.namespaces, as dockerd reads them:
 // IpcMode (private, shareable, none, host, container:<id>), PidMode (host, container:<id>),
-// UTSMode (host), UsernsMode (host: berth makes no user namespace without remapping),
-// CgroupnsMode (private, host); and Sysctls, only those the container's namespaces isolate.
+// UTSMode (host; container:<id> only for internal callers: CreateOptions::uts_container),
+// UsernsMode (host: berth makes no user namespace without remapping), CgroupnsMode (private,
+// host); and Sysctls, only those the container's namespaces isolate.
 #pragma once
 #include <sys/types.h>
 

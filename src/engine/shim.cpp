@@ -89,6 +89,8 @@ class LogSink {
   void eof(bool is_err) {
     (is_err ? err_ : out_).flush([&](std::string_view rec) { write_record(is_err, rec); });
   }
+  // A line still being read goes whole into the new file.
+  Result<> reopen() { return w_.reopen(); }
   void close() {
     eof(false);
     eof(true);
@@ -329,6 +331,9 @@ class Pump {
           if (e->pid() == r->pid) e->resize(r->rows, r->cols);
         return;
       }
+      case FrameType::ReopenLog:
+        if (auto r = log_.reopen(); !r) return refuse(cl, r.error().what());
+        return;
       case FrameType::CloseStdin:
         if (!tty_) {
           close_stdin_ = true;

@@ -1,6 +1,7 @@
-// What ADD returned for one attachment (network, container, interface), kept on disk as libcni
-// keeps it: DEL and CHECK pass it as prevResult, also after berthd restarted, and the pod's IP
-// can be read back without running a plugin.
+// What ADD returned for one attachment (network, container, interface) and the network config
+// it ran, kept on disk as libcni keeps them: DEL and CHECK pass the result as prevResult, also
+// after berthd restarted, DEL can run after the config file went, and the pod's IP can be read
+// back without running a plugin.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -19,6 +20,7 @@ struct CniCacheEntry {
   nlohmann::json result;            // as the last plugin printed it
   nlohmann::json capability_args;   // the runtimeConfig values ADD was given
   std::vector<std::pair<std::string, std::string>> args;  // CNI_ARGS
+  nlohmann::json config;            // the network list ADD ran, as a .conflist (null in older records)
 };
 
 class CniCache {
@@ -32,6 +34,9 @@ class CniCache {
   Result<std::optional<CniCacheEntry>> load(const std::string& network, const std::string& container_id,
                                             const std::string& ifname) const;
   Result<> remove(const std::string& network, const std::string& container_id, const std::string& ifname) const;
+  // The record of a container's interface on whichever network it is (the first found), when
+  // the caller no longer knows the network's name; nullopt when there is none.
+  Result<std::optional<CniCacheEntry>> find(const std::string& container_id, const std::string& ifname) const;
 
  private:
   std::string dir_;

@@ -115,6 +115,15 @@ Result<CniNetworkList> parse_cni_conflist(std::string_view text, const std::stri
   return out;
 }
 
+nlohmann::json cni_conflist_json(const CniNetworkList& list) {
+  nlohmann::json plugins = nlohmann::json::array();
+  for (const auto& p : list.plugins) plugins.push_back(p.conf);
+  return {{"cniVersion", list.cni_version},
+          {"name", list.name},
+          {"disableCheck", list.disable_check},
+          {"plugins", std::move(plugins)}};
+}
+
 Result<CniNetworkList> parse_cni_conf(std::string_view text, const std::string& source) {
   auto j = parse_object(text, source);
   if (!j) return fail(j.error());

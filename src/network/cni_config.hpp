@@ -35,6 +35,8 @@ bool cni_version_has_check(std::string_view version);
 
 // A .conflist's text. source names it in errors.
 Result<CniNetworkList> parse_cni_conflist(std::string_view text, const std::string& source);
+// The list as a .conflist's JSON (parse_cni_conflist reads it back): what a cache record keeps.
+nlohmann::json cni_conflist_json(const CniNetworkList& list);
 // A single plugin's .conf/.json text, wrapped into a list of one.
 Result<CniNetworkList> parse_cni_conf(std::string_view text, const std::string& source);
 // The list the kubelet's runtimes run besides the configured one, for the sandbox's "lo"

@@ -84,7 +84,8 @@ Result<CniResult> CniRunner::add(const CniAttachment& a) const {
     prev = std::move(step->first);
     last = std::move(step->second);
   }
-  if (auto r = cache_.save({net_.name, a.container_id, a.ifname, prev, a.capability_args, a.args}); !r) {
+  CniCacheEntry entry{net_.name, a.container_id, a.ifname, prev, a.capability_args, a.args, cni_conflist_json(net_)};
+  if (auto r = cache_.save(entry); !r) {
     if (auto d = run_del(a, a.capability_args, prev); !d) log::warn(ctx + ": cleaning up after the failure: " + d.error().what());
     return fail(r.error().wrap(ctx));
   }
@@ -141,6 +142,15 @@ Result<std::optional<CniResult>> CniRunner::cached_result(const CniAttachment& a
   auto r = parse_cni_result(cached->result, "cni cache " + cache_.path(net_.name, a.container_id, a.ifname));
   if (!r) return fail(r.error());
   return std::optional<CniResult>(std::move(*r));
+}
+
+Result<std::optional<CniRunner>> CniRunner::from_cache(const std::string& container_id, const std::string& ifname,
+                                                       const CniOptions& options) {
+  CniCache cache(options.cache_dir);
+  auto entry = BERTH_TRY(cache.find(container_id, ifname), "");
+  if (!entry || !entry->config.is_object()) return std::nullopt;
+  auto net = BERTH_TRY(parse_cni_conflist(entry->config.dump(), cache.path(entry->network, container_id, ifname)), "");
+  return std::optional<CniRunner>(CniRunner(std::move(net), options));
 }
 
 }  // namespace berth::network

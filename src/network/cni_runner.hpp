@@ -55,6 +55,11 @@ class CniRunner {
   Result<> del(const CniAttachment& a) const;
   // Needs cniVersion 0.4.0 or later and a cached ADD result; a list with disableCheck passes.
   Result<> check(const CniAttachment& a) const;
+  // The runner of the network list an attachment's ADD ran, from its cache record: its DEL
+  // works after the config file was removed or replaced. nullopt without a record (or with one
+  // from before records kept their config).
+  static Result<std::optional<CniRunner>> from_cache(const std::string& container_id, const std::string& ifname,
+                                                     const CniOptions& options);
   // The result the last ADD cached; nullopt when there is none.
   Result<std::optional<CniResult>> cached_result(const CniAttachment& a) const;
 

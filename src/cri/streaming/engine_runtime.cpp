@@ -1,5 +1,8 @@
 #include "cri/streaming/engine_runtime.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include "common/json_util.hpp"
 #include "engine/attach_protocol.hpp"
 
 namespace berth::cri::streaming {
@@ -24,6 +27,7 @@ Result<Process> EngineStreamingRuntime::attach(const AttachRequest& r) {
   auto c = BERTH_TRY(containers_.find(r.container_id), "");
   std::string state = containers_.state_dir(c.id);
   Process p;
+  p.close_stdin_at_eof = json_flag(nlohmann::json::parse(c.config_json, nullptr, false), "StdinOnce");
   p.start = [state]() -> Result<UniqueFd> {
     auto conn = BERTH_TRY(engine::connect_attach_socket(state), "connect to the container's shim");
     if (!send_all(conn.get(), engine::encode_frame(engine::FrameType::Attach))) return fail_sys("send to the container's shim");

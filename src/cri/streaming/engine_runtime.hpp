@@ -1,6 +1,7 @@
 // The streaming runtime backed by berth's engine: an exec is an ExecService exec (created on
 // connect, started once the client's streams are there, followed to its end if the client
-// leaves); an attach is a connection to the container's shim. The CRI server constructs one
+// leaves); an attach is a connection to the container's shim, whose stdin the client's EOF
+// closes only when the container is StdinOnce. The CRI server constructs one
 // from its Daemon and hands it to StreamingServer::start.
 #pragma once
 #include "cri/streaming/streaming_server.hpp"

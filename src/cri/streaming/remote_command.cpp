@@ -100,7 +100,8 @@ class Session {
       }
       case spdy::Event::RemoteClosed: {
         auto it = channel_by_id_.find(e.stream_id);
-        if (it != channel_by_id_.end() && it->second == Channel::Stdin && opts_.stdin && !opts_.tty)
+        if (it != channel_by_id_.end() && it->second == Channel::Stdin && opts_.stdin && !opts_.tty &&
+            process_.close_stdin_at_eof)
           to_backend_ += engine::encode_frame(engine::FrameType::CloseStdin);
         return {};
       }

@@ -40,6 +40,9 @@ struct Process {
   std::function<void(UniqueFd)> orphaned;
   // The command, for the failure message ("command 'sh -c exit 7' exited with 7").
   std::vector<std::string> cmd;
+  // The client's end of stdin (without a TTY) closes the process's: always for an exec; for an
+  // attach only when the container was made StdinOnce, as containerd does (kubectl#1268).
+  bool close_stdin_at_eof = true;
 };
 
 // The v4 error-stream Status for an exit code (0: Success), and for a failure to run at all.

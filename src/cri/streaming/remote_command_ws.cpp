@@ -139,7 +139,8 @@ class WsSession {
           return false;
         }
         for (auto& s : *sizes) to_backend_ += engine::encode_resize(s.height, s.width);
-      } else if (v5_ && ch == kClose && data.size() == 1 && data[0] == kStdin && opts_.stdin && !opts_.tty) {
+      } else if (v5_ && ch == kClose && data.size() == 1 && data[0] == kStdin && opts_.stdin && !opts_.tty &&
+                 process_.close_stdin_at_eof) {
         to_backend_ += engine::encode_frame(engine::FrameType::CloseStdin);
       }
     }

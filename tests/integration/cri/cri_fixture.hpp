@@ -35,6 +35,23 @@ inline std::string crictl_path() {
       GTEST_SKIP() << "crictl (cri-tools 1.26) not found: set BERTH_CRICTL to run the CRI tests"; \
   } while (0)
 
+// crictl's output: its non-empty lines ("-q" lists), and without the trailing newline (an ID).
+inline std::vector<std::string> lines(const std::string& s) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at < s.size()) {
+    auto nl = s.find('\n', at);
+    if (nl == std::string::npos) nl = s.size();
+    if (nl > at) out.push_back(s.substr(at, nl - at));
+    at = nl + 1;
+  }
+  return out;
+}
+inline std::string trim_end(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
 struct SeededRegistries {
   berth::test::TempDir dir{"berth-cri-registries"};
   std::unique_ptr<berth::image::test::Registry> open, with_auth;

@@ -1,10 +1,17 @@
 // berthd's CRI server where crictl cannot reach: the rpcs' edge cases through the generated
 // client (a missing image, removing it again, unserved calls, bad requests), the socket's life
-// (removed on SIGTERM, a live one never taken over) and a bad "cri" configuration.
+// (removed on SIGTERM, a live one never taken over), a bad "cri" configuration, and where the
+// streaming server listens.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "cri/api.grpc.pb.h"
 #include "cri/cri_fixture.hpp"
@@ -195,4 +202,45 @@ TEST(CriServer, BadCriConfigurationIsRefusedNamingTheKey) {
   r = validate(R"({"cri": {"registry-mirrors": {"docker.io": ["http://127.0.0.1:5000"]}}})", {"--cri-socket", "/run/b.sock"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "configuration OK\n");
+}
+
+// daemon.json's stream-address and stream-port place the streaming server (the URLs of Exec,
+// Attach and PortForward); Status's verbose config shows where it listens.
+TEST(CriServer, StreamingServerWhereDaemonJsonPutsIt) {
+  // A port free now: the kernel's pick for a socket closed at once.
+  uint16_t port = 0;
+  {
+    berth::UniqueFd probe(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(bind(probe.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(getsockname(probe.get(), reinterpret_cast<sockaddr*>(&a), &len), 0);
+    port = ntohs(a.sin_port);
+  }
+  CriDaemon c(nlohmann::json{{"stream-address", "127.0.0.1"}, {"stream-port", port}});
+  ASSERT_TRUE(c.ready()) << c.berthd().log();
+  Client cl(c.socket());
+  v1::StatusRequest req;
+  req.set_verbose(true);
+  v1::StatusResponse resp;
+  ASSERT_TRUE(cl.runtime->Status(cl.ctx().get(), req, &resp).ok());
+  auto config = nlohmann::json::parse(resp.info().at("config"));
+  EXPECT_EQ(config["streamServer"], "http://127.0.0.1:" + std::to_string(port)) << config.dump();
+  // It listens there.
+  berth::UniqueFd conn(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  EXPECT_EQ(connect(conn.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << strerror(errno);
+}
+
+TEST(CriServer, BadStreamingSettingsAreRefused) {
+  berth::test::TempDir dir("berth-cri-stream");
+  berth::test::write_text(dir / "daemon.json", R"({"cri": {"stream-address": "0.0.0.0:1", "stream-port": 10010}})");
+  auto r = berth::test::run({berth::test::bin("berthd"), "--validate", "--config-file", dir / "daemon.json"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "berthd: invalid daemon configuration: cri.stream-address: \"0.0.0.0:1\" is not an IPv4 address\n");
 }

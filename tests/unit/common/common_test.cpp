@@ -45,6 +45,11 @@ TEST(Fs, AtomicWriteReplacesContent) {
   EXPECT_FALSE(path_exists(tmpl));
 }
 
+TEST(Fs, DotDotComponents) {
+  for (auto p : {"..", "../a", "a/..", "/a/../b", "a//../b"}) EXPECT_TRUE(has_dotdot(p)) << p;
+  for (auto p : {"", "/", "a..b", "/a/..b/c", "...", "/a/b../", "./a"}) EXPECT_FALSE(has_dotdot(p)) << p;
+}
+
 TEST(Process, StartTimeOfSelf) {
   EXPECT_TRUE(process_start_time(getpid()).has_value());
   EXPECT_TRUE(process_running(getpid()));

@@ -174,6 +174,8 @@ TEST(CriContainerBody, TheConfigAsACreateBody) {
   EXPECT_EQ(body["Env"], json::array({"A=b=c"}));
   EXPECT_EQ(body["User"], "1000:2000");
   EXPECT_EQ(body["Hostname"], "web-host");
+  EXPECT_EQ(b->uts_container, "sid");  // the sandbox's uts namespace, not one of its own
+  EXPECT_FALSE(body["HostConfig"].contains("UTSMode"));  // (the Engine API's modes have no container:)
   EXPECT_EQ(body["Labels"]["io.berth.cri.sandbox-id"], "sid");
   const auto& hc = body["HostConfig"];
   EXPECT_EQ(hc["NetworkMode"], "container:sid");
@@ -209,6 +211,13 @@ TEST(CriContainerBody, NamespaceModesAndSeccomp) {
   EXPECT_EQ(container_body(c, ctx)->body["HostConfig"]["PidMode"], "container:other");
   sc->mutable_namespace_options()->set_pid(v1::NODE);
   EXPECT_EQ(container_body(c, ctx)->body["HostConfig"]["PidMode"], "host");
+  // A pod on the node's network has the node's uts namespace: nothing to join.
+  ctx.config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(v1::NODE);
+  auto node = container_body(c, ctx);
+  ASSERT_TRUE(node) << node.error().what();
+  EXPECT_EQ(node->uts_container, "");
+  EXPECT_EQ(node->body["HostConfig"]["UTSMode"], "host");
+  EXPECT_FALSE(node->body.contains("Hostname"));
 }
 
 TEST(CriContainerBody, RefusalsNameTheField) {
@@ -235,4 +244,47 @@ TEST(CriContainerBody, RefusalsNameTheField) {
   m->set_host_path("/tmp");
   m->set_container_path("relative");
   EXPECT_NE(error_of(container_body(c, ctx)).find("config.mounts[0].container_path"), std::string::npos);
+}
+
+TEST(CriContainerBody, LogPathAsTheCriLogDriver) {
+  v1::ContainerConfig c;
+  c.mutable_metadata()->set_name("app");
+  auto p = pod();
+  PodContext ctx{"sid", p, "busybox", 0};
+  // No log path, or no directory: the daemon's own driver.
+  EXPECT_FALSE(container_body(c, ctx)->body["HostConfig"].contains("LogConfig"));
+  c.set_log_path("app/0.log");
+  EXPECT_FALSE(container_body(c, ctx)->body["HostConfig"].contains("LogConfig"));
+  ctx.config.set_log_directory("/var/log/pods/default_web_uid-1");
+  auto b = container_body(c, ctx);
+  ASSERT_TRUE(b) << b.error().what();
+  EXPECT_EQ(b->body["HostConfig"]["LogConfig"],
+            json({{"Type", "cri"}, {"Config", {{"path", "/var/log/pods/default_web_uid-1/app/0.log"}}}}));
+}
+
+TEST(CriContainerBody, LogPathsThatLeaveTheDirectoryAreRefused) {
+  v1::ContainerConfig c;
+  c.mutable_metadata()->set_name("app");
+  PodContext ctx{"sid", pod(), "busybox", 0};
+  ctx.config.set_log_directory("/var/log/pods/x");
+  c.set_log_path("../../../etc/cron.d/evil");
+  EXPECT_EQ(error_of(container_body(c, ctx)),
+            "config.log_path \"../../../etc/cron.d/evil\": must not contain \"..\"");
+  c.set_log_path("app/../../x.log");
+  EXPECT_NE(error_of(container_body(c, ctx)).find("must not contain \"..\""), std::string::npos);
+  c.set_log_path("/etc/passwd");
+  EXPECT_EQ(error_of(container_body(c, ctx)),
+            "config.log_path \"/etc/passwd\": must be relative to the pod's log_directory");
+  c.set_log_path(std::string("a\0b", 3));
+  EXPECT_NE(error_of(container_body(c, ctx)).find("contains a NUL byte"), std::string::npos);
+  c.set_log_path("app/0.log");
+  ctx.config.set_log_directory("var/log/pods/x");
+  EXPECT_EQ(error_of(container_body(c, ctx)),
+            "pod sandbox log_directory \"var/log/pods/x\": must be an absolute path");
+  ctx.config.set_log_directory("/var/log/../../etc");
+  EXPECT_NE(error_of(container_body(c, ctx)).find("pod sandbox log_directory"), std::string::npos);
+  // A name with dots that is not "..": fine.
+  ctx.config.set_log_directory("/var/log/pods/x");
+  c.set_log_path("app/..0.log");
+  EXPECT_TRUE(container_body(c, ctx));
 }

@@ -92,3 +92,38 @@ TEST(DaemonConfigCri, CniDirsMustBeAbsolutePaths) {
   EXPECT_NE(cri_error_of(R"({"cri": {"cni-bin-dir": ""}})").find("cri.cni-bin-dir"), std::string::npos);
   EXPECT_NE(cri_error_of(R"({"cri": {"cni-bin-dir": 3}})").find("cri.cni-bin-dir"), std::string::npos);
 }
+
+TEST(DaemonConfigCri, StreamingServerDefaultsToAnyPortOnLoopback) {
+  auto d = load_daemon_config("{}", json::object());
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->cri.stream_address, "127.0.0.1");
+  EXPECT_EQ(d->cri.stream_port, 0);
+  auto c = load_daemon_config(R"({"cri": {"stream-address": "10.0.0.5", "stream-port": 10010}})", json::object());
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_EQ(c->cri.stream_address, "10.0.0.5");
+  EXPECT_EQ(c->cri.stream_port, 10010);
+  // Set in the file, they combine with --cri-socket as the other members do.
+  auto f = load_daemon_config(R"({"cri": {"stream-port": 0}})", json{{"cri", {{"socket", "/x/cri.sock"}}}});
+  ASSERT_TRUE(f) << f.error().what();
+  EXPECT_EQ(f->cri.socket, "/x/cri.sock");
+  EXPECT_EQ(f->cri.stream_port, 0);
+}
+
+TEST(DaemonConfigCri, StreamingServerSettingsAreCheckedAndNamed) {
+  EXPECT_EQ(error_of(R"({"cri": {"stream-address": "localhost"}})"),
+            "invalid daemon configuration: cri.stream-address: \"localhost\" is not an IPv4 address");
+  EXPECT_EQ(error_of(R"({"cri": {"stream-address": "::1"}})"),
+            "invalid daemon configuration: cri.stream-address: \"::1\" is not an IPv4 address");
+  EXPECT_EQ(error_of(R"({"cri": {"stream-address": "127.0.0.1:10010"}})"),
+            "invalid daemon configuration: cri.stream-address: \"127.0.0.1:10010\" is not an IPv4 address");
+  EXPECT_EQ(error_of(R"({"cri": {"stream-address": 127}})"),
+            "invalid daemon configuration: cri.stream-address: expected a string, got number");
+  EXPECT_EQ(error_of(R"({"cri": {"stream-port": 65536}})"),
+            "invalid daemon configuration: cri.stream-port: 65536 is not a port (0 to 65535; 0: any free one)");
+  EXPECT_EQ(error_of(R"({"cri": {"stream-port": -1}})"),
+            "invalid daemon configuration: cri.stream-port: -1 is not a port (0 to 65535; 0: any free one)");
+  EXPECT_EQ(error_of(R"({"cri": {"stream-port": "10010"}})"),
+            "invalid daemon configuration: cri.stream-port: expected an integer, got string");
+  EXPECT_EQ(error_of(R"({"cri": {"stream_server_port": 10010}})"),
+            "invalid daemon configuration: cri.stream_server_port: unknown field");
+}

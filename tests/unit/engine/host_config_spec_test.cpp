@@ -204,6 +204,26 @@ TEST(HostConfigSpec, NamespaceModes) {
   EXPECT_TRUE(spec_for({{"UsernsMode", "host"}}));
 }
 
+// UTSMode container:<id> is no Engine API mode (dockerd refuses it too); the engine sets it
+// after the checks for the CRI (CreateOptions::uts_container), and then joins the donor's.
+TEST(HostConfigSpec, UtsOfAnotherContainerOnlyFromInside) {
+  EXPECT_EQ(error_of({{"UTSMode", "container:runner"}}), "invalid UTS mode: container:runner");
+  auto ctx = context();
+  json config = {{"Hostname", "pod-host"}};
+  auto spec = build_oci_spec(json{{"Cmd", {"sh"}}}, config, SpecInputs{kId, "/r", {}});
+  ASSERT_TRUE(spec) << spec.error().what();
+  EXPECT_EQ((*spec)["hostname"], "pod-host");
+  ASSERT_TRUE(apply_host_config(*spec, {{"UTSMode", "container:runner"}}, kId, ctx));
+  bool uts_joined = false;
+  for (auto& ns : (*spec)["linux"]["namespaces"])
+    uts_joined |= ns["type"] == "uts" && ns.value("path", "") == "/proc/4242/ns/uts";
+  EXPECT_TRUE(uts_joined) << (*spec)["linux"]["namespaces"].dump();
+  EXPECT_FALSE(spec->contains("hostname")) << "the names are the donor's: the runtime sets none";
+  auto stopped = apply_host_config(*spec, {{"UTSMode", "container:stopped"}}, kId, ctx);
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().message, "cannot join UTS of a non running container: stopped");
+}
+
 TEST(HostConfigSpec, GroupAdd) {
   auto s = spec_for({{"GroupAdd", {"staff", "1234"}}});
   ASSERT_TRUE(s) << s.error().what();

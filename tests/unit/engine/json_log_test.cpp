@@ -39,6 +39,27 @@ TEST(JsonLog, SplitterKeepsPartialLines) {
   EXPECT_EQ(got.back(), "d");
 }
 
+TEST(JsonLog, SplitterCutsLongLinesIn16KiBPieces) {
+  LineSplitter s;
+  std::vector<std::string> got;
+  auto emit = [&](std::string_view l) { got.emplace_back(l); };
+  s.feed("short\n" + std::string(20000, 'x'), emit);
+  s.feed(std::string(20000, 'y') + "\nrest", emit);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0], "short\n");
+  EXPECT_EQ(got[1], std::string(16384, 'x'));
+  EXPECT_EQ(got[2], std::string(3616, 'x') + std::string(12768, 'y'));
+  EXPECT_EQ(got[3], std::string(7232, 'y') + "\n");
+  s.flush(emit);
+  EXPECT_EQ(got.back(), "rest");
+  // 16 KiB and its newline are one line still, however the bytes come.
+  got.clear();
+  s.feed(std::string(16384, 'z'), emit);
+  EXPECT_TRUE(got.empty());
+  s.feed("\n", emit);
+  EXPECT_EQ(got, (std::vector<std::string>{std::string(16384, 'z') + "\n"}));
+}
+
 TEST(JsonLog, ReaderTailsAndEnds) {
   std::string dir = std::filesystem::temp_directory_path() / ("berth-jsonlog-" + std::to_string(getpid()));
   ASSERT_TRUE(berth::mkdir_p(dir));

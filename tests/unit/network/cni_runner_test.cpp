@@ -143,6 +143,37 @@ TEST_F(CniRunnerTest, DelRunsInReverseWithTheCachedResultAcrossRunners) {
   EXPECT_FALSE(stdin_of("first", "DEL").contains("prevResult")) << "nothing cached: DEL runs without a result";
 }
 
+// The config ADD ran is kept with its result: the runner comes back from the record alone (the
+// config file gone), and its DEL runs the same plugins, in reverse, with ADD's result.
+TEST_F(CniRunnerTest, TheCachedConfigRunsDelWithoutTheConfigFile) {
+  passthrough("first", kFirst);
+  passthrough("second", kFirst);
+  auto none = CniRunner::from_cache("pod1", "eth0", opts);
+  ASSERT_TRUE(none) << none.error().what();
+  EXPECT_FALSE(*none) << "no ADD yet: no record";
+  ASSERT_TRUE(CniRunner(list({"first", "second"}), opts).add(attach));
+  std::filesystem::remove(dir + "/calls");
+  auto cached = CniRunner::from_cache("pod1", "eth0", opts);
+  ASSERT_TRUE(cached) << cached.error().what();
+  ASSERT_TRUE(*cached);
+  EXPECT_EQ((*cached)->network().name, "testnet");
+  ASSERT_EQ((*cached)->network().plugins.size(), 2u);
+  EXPECT_EQ((*cached)->network().plugins[0].capabilities, std::vector<std::string>{"portMappings"});
+  EXPECT_FALSE(*CniRunner::from_cache("pod2", "eth0", opts)) << "another container's record is not this one's";
+  EXPECT_FALSE(*CniRunner::from_cache("pod1", "eth1", opts));
+  auto r = (*cached)->del(attach);
+  ASSERT_TRUE(r) << r.error().what();
+  EXPECT_EQ(calls(), "second DEL\nfirst DEL\n");
+  EXPECT_EQ(stdin_of("second", "DEL")["prevResult"], json::parse(kFirst));
+  EXPECT_FALSE(*CniRunner::from_cache("pod1", "eth0", opts)) << "DEL removed the record";
+  // A damaged record is an error naming its file, not a silent "nothing attached".
+  std::filesystem::create_directories(opts.cache_dir);
+  std::ofstream(opts.cache_dir + "/testnet-pod3-eth0") << "{not json";
+  auto bad = CniRunner::from_cache("pod3", "eth0", opts);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().what().find("testnet-pod3-eth0"), std::string::npos) << bad.error().what();
+}
+
 TEST_F(CniRunnerTest, APluginErrorIsSurfacedAndTheListIsDeleted) {
   passthrough("first", kFirst);
   plugin("failing", R"([ "$CNI_COMMAND" = DEL ] && exit 0; echo '{"cniVersion":"1.0.0","code":11,"msg":"failed to allocate for range 0","details":"no IP addresses available"}'; echo 'some log' >&2; exit 1)");
