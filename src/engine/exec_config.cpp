@@ -10,7 +10,7 @@ using nlohmann::json;
 
 namespace {
 
-Result<std::vector<std::string>> string_list(const json& body, const char* key) {
+Result<std::vector<std::string>> exec_strings(const json& body, const char* key) {
   std::vector<std::string> out;
   auto it = body.find(key);
   if (it == body.end() || it->is_null()) return out;
@@ -57,9 +57,9 @@ json merged_env(const json& base, const std::vector<std::string>& add) {
 Result<ExecConfig> parse_exec_config(const json& body) {
   if (!body.is_object()) return fail(ErrorKind::Invalid, "exec config: expected a JSON object");
   ExecConfig c;
-  c.cmd = BERTH_TRY(string_list(body, "Cmd"), "");
+  c.cmd = BERTH_TRY(exec_strings(body, "Cmd"), "");
   if (c.cmd.empty()) return fail(ErrorKind::Invalid, "No exec command specified");
-  c.env = BERTH_TRY(string_list(body, "Env"), "");
+  c.env = BERTH_TRY(exec_strings(body, "Env"), "");
   c.user = BERTH_TRY(text(body, "User"), "");
   c.working_dir = BERTH_TRY(text(body, "WorkingDir"), "");
   c.detach_keys = BERTH_TRY(text(body, "DetachKeys"), "");

@@ -15,7 +15,7 @@ namespace berth::engine {
 
 namespace {
 constexpr size_t kConnHigh = 1 << 20;   // output queued for berthd before we stop reading more
-constexpr size_t kStdinHigh = 1 << 20;  // stdin the process has not read yet
+constexpr size_t kExecStdinHigh = 1 << 20;  // stdin the process has not read yet
 constexpr long long kDrainMs = 2'000;   // output still open after the process exited
 constexpr long long kCloseMs = 5'000;   // for berthd to take the exit report
 }  // namespace
@@ -79,7 +79,7 @@ void ShimExec::add_polls(std::vector<pollfd>& fds) const {
   fds.push_back({out_ && out_ev ? out_.get() : -1, out_ev, 0});
   fds.push_back({err_ && read_out ? err_.get() : -1, POLLIN, 0});
   fds.push_back({!tty_ && in_w_ && !stdin_buf_.empty() ? in_w_.get() : -1, POLLOUT, 0});
-  short conn_ev = static_cast<short>((stdin_buf_.size() < kStdinHigh ? POLLIN : 0) | (conn_out_.empty() ? 0 : POLLOUT));
+  short conn_ev = static_cast<short>((stdin_buf_.size() < kExecStdinHigh ? POLLIN : 0) | (conn_out_.empty() ? 0 : POLLOUT));
   fds.push_back({conn_ ? conn_.get() : -1, conn_ev, 0});
 }
 

@@ -24,16 +24,16 @@ namespace {
 constexpr const char* kT = "2026-11-30T13:45:01.5Z";
 
 // A fresh directory of the test's own, removed with everything in it.
-struct Dir {
+struct CriLogDir {
   std::string path = mkdtemp_path();
-  ~Dir() { (void)berth::remove_all(path); }
+  ~CriLogDir() { (void)berth::remove_all(path); }
   static std::string mkdtemp_path() {
     std::string t = fs::temp_directory_path() / "berth-crilog-XXXXXX";
     return mkdtemp(t.data()) ? t : "";
   }
 };
 
-std::string error_of(const berth::Result<LogConfig>& r) { return r ? "" : r.error().what(); }
+std::string resolve_error(const berth::Result<LogConfig>& r) { return r ? "" : r.error().what(); }
 
 }  // namespace
 
@@ -83,7 +83,7 @@ TEST(CriLog, ParsedBackAsTheKubeletReadsThem) {
 TEST(CriLog, DriverOnlyForTheCriAndOnlyAtAnAbsolutePath) {
   json req = {{"Type", "cri"}, {"Config", {{"path", "/var/log/pods/x/app/0.log"}}}};
   // The Docker API's requests (and daemon.json) do not know it, in dockerd's words.
-  EXPECT_EQ(error_of(resolve_log_config(req, "json-file", {})), "logger: no log driver named 'cri' is registered");
+  EXPECT_EQ(resolve_error(resolve_log_config(req, "json-file", {})), "logger: no log driver named 'cri' is registered");
   auto c = resolve_log_config(req, "json-file", {{"max-size", "1m"}}, true);
   ASSERT_TRUE(c) << c.error().what();
   EXPECT_EQ(c->type, "cri");
@@ -95,18 +95,18 @@ TEST(CriLog, DriverOnlyForTheCriAndOnlyAtAnAbsolutePath) {
   EXPECT_EQ(log_config_from_json(log_config_json(*c)).config, c->config);
 
   req["Config"]["path"] = "var/log/x.log";
-  EXPECT_EQ(error_of(resolve_log_config(req, "json-file", {}, true)), "log driver cri: path must be an absolute path");
+  EXPECT_EQ(resolve_error(resolve_log_config(req, "json-file", {}, true)), "log driver cri: path must be an absolute path");
   req["Config"]["path"] = "/var/log/../../etc/x";
-  EXPECT_EQ(error_of(resolve_log_config(req, "json-file", {}, true)),
+  EXPECT_EQ(resolve_error(resolve_log_config(req, "json-file", {}, true)),
             "log driver cri: path /var/log/../../etc/x must not contain '..' or NUL");
   req["Config"] = {{"path", "/var/log/x.log"}, {"max-size", "1m"}};
-  EXPECT_EQ(error_of(resolve_log_config(req, "json-file", {}, true)), "unknown log opt 'max-size' for log driver cri");
+  EXPECT_EQ(resolve_error(resolve_log_config(req, "json-file", {}, true)), "unknown log opt 'max-size' for log driver cri");
   req["Config"] = json::object();
-  EXPECT_EQ(error_of(resolve_log_config(req, "json-file", {}, true)), "log driver cri: path must be an absolute path");
+  EXPECT_EQ(resolve_error(resolve_log_config(req, "json-file", {}, true)), "log driver cri: path must be an absolute path");
 }
 
 TEST(CriLog, WriterMakesTheDirectoryAndReopensAfterARename) {
-  Dir d;
+  CriLogDir d;
   ASSERT_FALSE(d.path.empty());
   std::string path = d.path + "/pods/default_web/app/0.log";  // the directories do not exist yet
   LogConfig cfg{"cri", {{"path", path}}};

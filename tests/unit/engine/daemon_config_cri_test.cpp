@@ -110,20 +110,20 @@ TEST(DaemonConfigCri, StreamingServerDefaultsToAnyPortOnLoopback) {
 }
 
 TEST(DaemonConfigCri, StreamingServerSettingsAreCheckedAndNamed) {
-  EXPECT_EQ(error_of(R"({"cri": {"stream-address": "localhost"}})"),
+  EXPECT_EQ(cri_error_of(R"({"cri": {"stream-address": "localhost"}})"),
             "invalid daemon configuration: cri.stream-address: \"localhost\" is not an IPv4 address");
-  EXPECT_EQ(error_of(R"({"cri": {"stream-address": "::1"}})"),
+  EXPECT_EQ(cri_error_of(R"({"cri": {"stream-address": "::1"}})"),
             "invalid daemon configuration: cri.stream-address: \"::1\" is not an IPv4 address");
-  EXPECT_EQ(error_of(R"({"cri": {"stream-address": "127.0.0.1:10010"}})"),
+  EXPECT_EQ(cri_error_of(R"({"cri": {"stream-address": "127.0.0.1:10010"}})"),
             "invalid daemon configuration: cri.stream-address: \"127.0.0.1:10010\" is not an IPv4 address");
-  EXPECT_EQ(error_of(R"({"cri": {"stream-address": 127}})"),
+  EXPECT_EQ(cri_error_of(R"({"cri": {"stream-address": 127}})"),
             "invalid daemon configuration: cri.stream-address: expected a string, got number");
-  EXPECT_EQ(error_of(R"({"cri": {"stream-port": 65536}})"),
+  EXPECT_EQ(cri_error_of(R"({"cri": {"stream-port": 65536}})"),
             "invalid daemon configuration: cri.stream-port: 65536 is not a port (0 to 65535; 0: any free one)");
-  EXPECT_EQ(error_of(R"({"cri": {"stream-port": -1}})"),
+  EXPECT_EQ(cri_error_of(R"({"cri": {"stream-port": -1}})"),
             "invalid daemon configuration: cri.stream-port: -1 is not a port (0 to 65535; 0: any free one)");
-  EXPECT_EQ(error_of(R"({"cri": {"stream-port": "10010"}})"),
+  EXPECT_EQ(cri_error_of(R"({"cri": {"stream-port": "10010"}})"),
             "invalid daemon configuration: cri.stream-port: expected an integer, got string");
-  EXPECT_EQ(error_of(R"({"cri": {"stream_server_port": 10010}})"),
+  EXPECT_EQ(cri_error_of(R"({"cri": {"stream_server_port": 10010}})"),
             "invalid daemon configuration: cri.stream_server_port: unknown field");
 }

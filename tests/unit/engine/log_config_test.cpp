@@ -10,7 +10,7 @@ using namespace berth::engine;
 using nlohmann::json;
 
 namespace {
-std::string error_of(const LogConfig& c) {
+std::string log_error_of(const LogConfig& c) {
   auto r = validate_log_config(c);
   return r ? "" : r.error().what();
 }
@@ -33,19 +33,19 @@ TEST(LogConfig, SizesUseDockersDecimalUnits) {
 }
 
 TEST(LogConfig, OptionsCheckedWithDockerdsWording) {
-  EXPECT_EQ(error_of({"json-file", {{"max-size", "1k"}, {"max-file", "2"}, {"tag", "x"}}}), "");
-  EXPECT_EQ(error_of({"json-file", {{"foo", "1"}}}), "unknown log opt 'foo' for json-file log driver");
-  EXPECT_EQ(error_of({"local", {{"foo", "1"}}}), "unknown log opt 'foo' for log driver local");
-  EXPECT_EQ(error_of({"syslog", {}}), "logger: no log driver named 'syslog' is registered");
-  EXPECT_EQ(error_of({"none", {{"anything", "goes"}}}), "");
-  EXPECT_EQ(error_of({"json-file", {{"max-size", "0"}}}), "max-size must be a positive number");
-  EXPECT_EQ(error_of({"json-file", {{"max-size", "lots"}}}), "invalid size: 'lots'");
-  EXPECT_EQ(error_of({"json-file", {{"max-file", "0"}}}), "max-file cannot be less than 1");
-  EXPECT_EQ(error_of({"json-file", {{"max-file", "two"}}}), "strconv.Atoi: parsing \"two\": invalid syntax");
-  EXPECT_EQ(error_of({"json-file", {{"mode", "fast"}}}), "logger: logging mode not supported: fast");
-  EXPECT_EQ(error_of({"json-file", {{"compress", "maybe"}}}), "strconv.ParseBool: parsing \"maybe\": invalid syntax");
-  EXPECT_NE(error_of({"json-file", {{"compress", "true"}}}).find("compress is not supported"), std::string::npos);
-  EXPECT_EQ(error_of({"json-file", {{"compress", "false"}, {"max-size", "-1"}}}), "");
+  EXPECT_EQ(log_error_of({"json-file", {{"max-size", "1k"}, {"max-file", "2"}, {"tag", "x"}}}), "");
+  EXPECT_EQ(log_error_of({"json-file", {{"foo", "1"}}}), "unknown log opt 'foo' for json-file log driver");
+  EXPECT_EQ(log_error_of({"local", {{"foo", "1"}}}), "unknown log opt 'foo' for log driver local");
+  EXPECT_EQ(log_error_of({"syslog", {}}), "logger: no log driver named 'syslog' is registered");
+  EXPECT_EQ(log_error_of({"none", {{"anything", "goes"}}}), "");
+  EXPECT_EQ(log_error_of({"json-file", {{"max-size", "0"}}}), "max-size must be a positive number");
+  EXPECT_EQ(log_error_of({"json-file", {{"max-size", "lots"}}}), "invalid size: 'lots'");
+  EXPECT_EQ(log_error_of({"json-file", {{"max-file", "0"}}}), "max-file cannot be less than 1");
+  EXPECT_EQ(log_error_of({"json-file", {{"max-file", "two"}}}), "strconv.Atoi: parsing \"two\": invalid syntax");
+  EXPECT_EQ(log_error_of({"json-file", {{"mode", "fast"}}}), "logger: logging mode not supported: fast");
+  EXPECT_EQ(log_error_of({"json-file", {{"compress", "maybe"}}}), "strconv.ParseBool: parsing \"maybe\": invalid syntax");
+  EXPECT_NE(log_error_of({"json-file", {{"compress", "true"}}}).find("compress is not supported"), std::string::npos);
+  EXPECT_EQ(log_error_of({"json-file", {{"compress", "false"}, {"max-size", "-1"}}}), "");
 }
 
 TEST(LogConfig, ResolveMergesDaemonDefaultsAndRotationDefaults) {
