@@ -3,6 +3,7 @@
 // (pod_network.hpp), unless the pod uses the node's network; their stats are cri_stats.hpp's.
 #include <unistd.h>
 
+#include <map>
 #include <vector>
 
 #include "common/log.hpp"
@@ -30,12 +31,12 @@ Result<std::vector<std::string>> pod_containers(engine::Daemon& d, const std::st
   return out;
 }
 
-// The pod's running containers, for its stats.
-Result<std::vector<CriContainerRecord>> running_containers(engine::Daemon& d, const std::string& sandbox_id) {
-  std::vector<CriContainerRecord> out;
+// The running containers of every pod, by sandbox ID, for their stats: one read of the store
+// however many pods are asked for.
+Result<std::map<std::string, std::vector<CriContainerRecord>>> running_containers(engine::Daemon& d) {
+  std::map<std::string, std::vector<CriContainerRecord>> out;
   for (auto& c : BERTH_TRY(d.containers().list(), ""))
-    if (auto r = as_container(c); r && r->sandbox_id == sandbox_id && engine::is_live(c.state))
-      out.push_back(std::move(*r));
+    if (auto r = as_container(c); r && engine::is_live(c.state)) out[r->sandbox_id].push_back(std::move(*r));
   return out;
 }
 
@@ -199,7 +200,8 @@ grpc::Status RuntimeService::PodSandboxStats(grpc::ServerContext*, const v1::Pod
                                              v1::PodSandboxStatsResponse* out) {
   return finish_call("PodSandboxStats", [&]() -> Result<> {
     auto sb = BERTH_TRY(find_sandbox(d_, req->pod_sandbox_id()), "");
-    fill_pod_stats(d_, sb, BERTH_TRY(running_containers(d_, sb.c.id), "pod stats"), out->mutable_stats());
+    auto running = BERTH_TRY(running_containers(d_), "pod stats");
+    fill_pod_stats(d_, sb, running[sb.c.id], out->mutable_stats());
     return {};
   }());
 }
@@ -210,8 +212,9 @@ grpc::Status RuntimeService::ListPodSandboxStats(grpc::ServerContext*, const v1:
     const auto& f = req->filter();
     v1::PodSandboxStateValue ready;
     ready.set_state(v1::SANDBOX_READY);
+    auto running = BERTH_TRY(running_containers(d_), "pod stats");
     for (auto& sb : BERTH_TRY(sandboxes_matching(d_, f.id(), f.label_selector(), &ready), ""))
-      fill_pod_stats(d_, sb, BERTH_TRY(running_containers(d_, sb.c.id), "pod stats"), out->add_stats());
+      fill_pod_stats(d_, sb, running[sb.c.id], out->add_stats());
     return {};
   }());
 }

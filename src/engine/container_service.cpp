@@ -78,7 +78,7 @@ json merged_config(json config, const json& image_config, const std::string& ima
   if (config.contains("Labels") && config["Labels"].is_object()) labels.update(config["Labels"]);
   config["Labels"] = labels;
   // --uts host: the host's; a joined uts namespace (CreateOptions::uts_container): the one asked for.
-  std::string asked = config.value("Hostname", json()).is_string() ? config["Hostname"].get<std::string>() : "";
+  std::string asked = json_string(config, "Hostname");
   config["Hostname"] = spec.value("hostname", asked.empty() ? host_name() : asked);
   if (auto hc = healthcheck_of(config, image_config); !hc.is_null()) config["Healthcheck"] = hc;
   return config;
